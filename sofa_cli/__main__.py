@@ -1,0 +1,3 @@
+from sofa_cli.cli import main
+
+main()

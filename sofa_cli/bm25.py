@@ -1,0 +1,66 @@
+"""The BM25 model, compiled into per-term impacts so that a query only sums postings.
+
+rank-bm25 scores a query by looping over every passage. The same numbers come out of
+precomputing, for each term t and passage d containing it, `impact(t, d)`, plus one
+per-term constant that every passage gets (BM25+ and BM25L give a passage without the
+term a non-zero score). Then
+
+    rank_bm25.<Variant>(corpus).get_scores(query)[d] == sum(impact(t, d) + constant(t) for t in query)
+
+which tests/test_bm25.py checks against rank-bm25 itself.
+
+Why BM25Plus is the default: with BM25Okapi, a term found in half the passages or more
+gets a floor IDF (epsilon times the mean), so on a corpus about Ishiba, "Ishiba" stops
+counting at all. BM25Plus's IDF, log((N+1)/df), stays positive and keeps ordering the
+rare above the common; BENCHMARKS.md has the measurement.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+# rank-bm25's defaults; BENCHMARKS.md shows the sweep that kept them.
+K1 = 1.5
+B = 0.75
+DELTA = 1.0  # BM25+ lower bound of a present term's TF part
+DELTA_L = 0.5  # BM25L's shift (rank-bm25's default differs from BM25+'s)
+EPSILON = 0.25
+VARIANTS = ("plus", "okapi", "l")
+DEFAULT_VARIANT = "plus"
+
+
+def idf_table(variant: str, doc_freq: Mapping[str, int], n_passages: int) -> dict[str, float]:
+    if variant == "plus":
+        return {t: math.log((n_passages + 1) / df) for t, df in doc_freq.items()}
+    if variant == "l":
+        return {t: math.log((n_passages + 1) / (df + 0.5)) for t, df in doc_freq.items()}
+    if variant == "okapi":
+        raw = {t: math.log(n_passages - df + 0.5) - math.log(df + 0.5) for t, df in doc_freq.items()}
+        floor = EPSILON * (sum(raw.values()) / len(raw)) if raw else 0.0
+        return {t: (v if v >= 0 else floor) for t, v in raw.items()}
+    raise ValueError(f"unknown BM25 variant {variant!r}")
+
+
+def constant(variant: str, idf: float) -> float:
+    """What a passage without the term still scores for it."""
+    if variant == "plus":
+        return idf * DELTA
+    if variant == "l":
+        return idf * (K1 + 1) * DELTA_L / (K1 + DELTA_L)
+    return 0.0
+
+
+def impact(variant: str, idf: float, tf: int, doc_len: int, avgdl: float) -> float:
+    """Score of a passage with `tf` occurrences of the term, minus the term's constant."""
+    norm = 1 - B + B * doc_len / avgdl
+    if variant == "plus":
+        return idf * (tf * (K1 + 1)) / (K1 * norm + tf)
+    if variant == "l":
+        ctd = tf / norm
+        return idf * (K1 + 1) * (ctd + DELTA_L) / (K1 + ctd + DELTA_L) - constant("l", idf)
+    return idf * (tf * (K1 + 1)) / (tf + K1 * norm)
+
+
+def average_length(doc_lengths: Sequence[int]) -> float:
+    return (sum(doc_lengths) / len(doc_lengths)) if doc_lengths else 0.0

@@ -1,0 +1,275 @@
+"""The command line: arguments in, a call of the core, a renderer out. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from sofa_cli import __version__
+
+app = typer.Typer(
+    name="sofa",
+    help="Ask questions of a folder of news articles and interviews; get cited passages back.",
+    no_args_is_help=False,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
+
+CorpusOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--corpus", "-c", envvar="SOFA_CORPUS", help="Corpus folder (default: the bundled one).", show_default=False
+    ),
+]
+IndexDirOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--index-dir", envvar="SOFA_INDEX_DIR", help="Where indexes are kept (default: XDG cache).", show_default=False
+    ),
+]
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    """Print a one-line error to stderr and return the Exit to raise."""
+    sys.stderr.write(f"sofa: error: {message}\n")
+    return typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"sofa: {message}\n")
+
+
+def bundled_corpus() -> Path:
+    """The corpus shipped in the wheel, or the checkout's `corpus/` in an editable install."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "corpus"
+    return packaged if packaged.is_dir() else here.parent / "corpus"
+
+
+def _progress():
+    """A progress callback drawing a rich bar on stderr when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=_console(stderr=True))
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("indexing", total=total)
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+def load_index(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False, quiet: bool = False):
+    from sofa_cli.documents import CorpusError
+    from sofa_cli.index import open_index
+
+    root = corpus or bundled_corpus()
+    progress, done = _progress()
+    try:
+        opened = open_index(root, index_dir, rebuild=rebuild, progress=progress)
+    except CorpusError as err:
+        raise fail(f"{err} (pass an existing folder to --corpus)")
+    except OSError as err:
+        raise fail(f"cannot index {root}: {err.strerror or err}")
+    finally:
+        done()
+    for w in opened.warnings:
+        warn(w)
+    if opened.report:
+        for s in opened.report.skipped:
+            warn(f"skipped {s.path}: {s.reason}")
+        for w in opened.report.warnings:
+            warn(f"warning: {w}")
+        if not quiet:
+            warn(f"indexed {root}: {opened.report.summary()}")
+    return opened.index
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False, markup=False)
+
+
+def _choose_format(fmt: Optional[str], as_json: bool) -> str:
+    from sofa_cli.render import FORMATS
+
+    if as_json:
+        return "json"
+    if fmt is None:
+        return "rich" if sys.stdout.isatty() else "plain"
+    if fmt not in FORMATS:
+        raise fail(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return fmt
+
+
+def emit(answer, fmt: str, console=None) -> None:
+    from sofa_cli import render
+
+    if fmt == "json":
+        render.render_json(answer, sys.stdout)
+    elif fmt == "plain":
+        render.render_plain(answer, sys.stdout)
+    elif fmt == "markdown":
+        render.render_markdown(answer, sys.stdout)
+    else:
+        render.render_rich(answer, console or _console())
+    if fmt != "json":
+        for wrong, right in answer.corrections:
+            warn(f"showing results for {right!r} (no match for {wrong!r})")
+        if not answer.results:
+            warn(f"no answer found for: {render.safe(answer.question)}")
+
+
+def _questions(question: str):
+    if question != "-":
+        yield question
+        return
+    stdin = sys.stdin.buffer
+    for n, raw in enumerate(stdin, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            warn(f"stdin line {n} is not valid UTF-8; decoded with replacement characters")
+            line = raw.decode("utf-8", errors="replace")
+        line = line.strip()
+        if line:
+            yield line
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, or - to read one question per line from stdin.")],
+    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="Results per question.")] = 3,
+    corpus: CorpusOpt = None,
+    index_dir: IndexDirOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines: one object per question.")] = False,
+    fmt: Annotated[
+        Optional[str], typer.Option("--format", "-f", help="rich, plain, markdown or json.", show_default=False)
+    ] = None,
+    source: Annotated[
+        Optional[list[str]], typer.Option("--source", "-s", help="Only this document id (repeatable).")
+    ] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="article or interview.")] = None,
+    speaker: Annotated[
+        Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")
+    ] = None,
+    min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each query word's BM25 contribution.")] = False,
+) -> None:
+    """Answer QUESTION from the corpus: best passages first, with citations."""
+    from sofa_cli.search import Filters
+    from sofa_cli.search import ask as ask_index
+
+    output = _choose_format(fmt, as_json)
+    if kind not in (None, "article", "interview"):
+        raise fail(f"unknown kind {kind!r} (choose article or interview)")
+    index = load_index(corpus, index_dir)
+    filters = Filters(sources=tuple(source or ()), kind=kind, speaker=speaker, min_score=min_score)
+    unknown = [s for s in filters.sources if index.doc_by_id(s) is None]
+    if unknown:
+        raise fail(f"unknown source {unknown[0]!r} (see `sofa sources`)")
+    console = _console() if output == "rich" else None
+    found = False
+    for q in _questions(question):
+        answer = ask_index(index, q, limit=limit, filters=filters, explain=explain)
+        found |= bool(answer.results)
+        emit(answer, output, console)
+        sys.stdout.flush()
+    raise typer.Exit(EXIT_FOUND if found else EXIT_NOT_FOUND)
+
+
+@app.command("index")
+def index_cmd(
+    directory: Annotated[
+        Optional[Path],
+        typer.Argument(help="Corpus folder (default: --corpus, then the bundled one).", show_default=False),
+    ] = None,
+    corpus: CorpusOpt = None,
+    index_dir: IndexDirOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Reparse every file.")] = False,
+) -> None:
+    """Build or refresh the index of a corpus folder (ask does this on its own when needed)."""
+    index = load_index(directory or corpus, index_dir, rebuild=rebuild, quiet=True)
+    sys.stdout.write(f"{index.path}\n")
+
+
+@app.command("eval")
+def eval_cmd(
+    qa_file: Annotated[Path, typer.Argument(help='JSON Lines of {"q": question, "gold": [substring, ...]}.')],
+    corpus: CorpusOpt = None,
+    index_dir: IndexDirOpt = None,
+    k: Annotated[int, typer.Option("-k", min=1, help="Depth for hit@k.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    show_misses: Annotated[bool, typer.Option("--misses", help="List the questions not answered first.")] = False,
+) -> None:
+    """Measure sofa on a QA file: hit@1, hit@k, MRR and answer@1."""
+    import json
+
+    from sofa_cli.evaluate import QAFileError, evaluate, read_qa
+    from sofa_cli.search import ask as ask_index
+
+    try:
+        items = read_qa(qa_file)
+    except QAFileError as err:
+        raise fail(str(err))
+    index = load_index(corpus, index_dir)
+    scores = evaluate(items, lambda q: ask_index(index, q, limit=k), k)
+    if as_json:
+        from dataclasses import asdict
+
+        record = asdict(scores)
+        if not show_misses:
+            del record["misses"]
+        sys.stdout.write(json.dumps(record) + "\n")
+    else:
+        sys.stdout.write(
+            f"questions {scores.questions}  hit@1 {scores.hit_at_1:.3f}  hit@{k} {scores.hit_at_k:.3f}"
+            f"  MRR {scores.mrr:.3f}  answer@1 {scores.answer_at_1:.3f}\n"
+        )
+        if show_misses:
+            for m in scores.misses:
+                sys.stdout.write(f"  miss: {m['q']!r} got {m.get('got')} (gold rank {m.get('rank')})\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"sofa {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    if ctx.invoked_subcommand is None:
+        sys.stdout.write(ctx.get_help() + "\n")
+
+
+def main() -> None:
+    """Entry point: run the app, ending quietly when stdout is closed (`| head`)."""
+    try:
+        app()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_FOUND)
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        sys.exit(130)

@@ -1,0 +1,89 @@
+"""Evaluation: how often sofa's answers hold a known-good passage, on a user's QA file.
+
+A QA file is JSON Lines of {"q": question, "gold": [substring, ...]}; a result is a hit
+when its passage text contains one of the gold substrings. An empty gold list means the
+question should get no answer, and counts as a hit when sofa returns none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sofa_cli.search import Answer
+
+
+class QAFileError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class QAItem:
+    q: str
+    gold: tuple[str, ...]
+
+
+@dataclass
+class Scores:
+    questions: int = 0
+    k: int = 5
+    hit_at_1: float = 0.0
+    hit_at_k: float = 0.0
+    mrr: float = 0.0
+    answer_at_1: float = 0.0
+    misses: list[dict] = field(default_factory=list)
+
+
+def read_qa(path: Path) -> list[QAItem]:
+    items = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise QAFileError(f"cannot read QA file {path}: {err}") from err
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            q, gold = record["q"], record.get("gold", [])
+            if not isinstance(q, str) or not isinstance(gold, list):
+                raise TypeError
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise QAFileError(f'{path}:{n}: expected {{"q": str, "gold": [str, ...]}}') from None
+        items.append(QAItem(q, tuple(str(g) for g in gold)))
+    return items
+
+
+def evaluate(items: Iterable[QAItem], answer: Callable[[str], Answer], k: int) -> Scores:
+    scores = Scores(k=k)
+    for item in items:
+        result = answer(item.q)
+        scores.questions += 1
+        texts = [r.text for r in result.results[:k]]
+        if not item.gold:
+            ok = not result.results
+            scores.hit_at_1 += ok
+            scores.hit_at_k += ok
+            scores.mrr += ok
+            scores.answer_at_1 += ok
+            if not ok:
+                scores.misses.append({"q": item.q, "gold": [], "got": result.results[0].citation})
+            continue
+        ranks = [i for i, t in enumerate(texts, start=1) if any(g in t for g in item.gold)]
+        first = ranks[0] if ranks else None
+        scores.hit_at_1 += first == 1
+        scores.hit_at_k += first is not None
+        scores.mrr += 1 / first if first else 0.0
+        if result.results and any(g in result.results[0].answer for g in item.gold):
+            scores.answer_at_1 += 1
+        if first != 1:
+            got = result.results[0].citation if result.results else None
+            scores.misses.append({"q": item.q, "gold": list(item.gold), "got": got, "rank": first})
+    n = scores.questions or 1
+    scores.hit_at_1 /= n
+    scores.hit_at_k /= n
+    scores.mrr /= n
+    scores.answer_at_1 /= n
+    return scores

@@ -1,0 +1,116 @@
+"""Rendering: one `Answer`, several faces (rich for people, plain, markdown, JSON for programs).
+
+Corpus text is untrusted. Before it reaches a terminal, control characters, escape
+sequences and bidi overrides are replaced one-for-one by visible stand-ins (so highlight
+offsets still line up), and it is never parsed as rich markup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+from typing import TextIO
+
+from sofa_cli.search import Answer, Result
+
+FORMATS = ("rich", "plain", "markdown", "json")
+
+_UNSAFE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _stand_in(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␛ for ESC, ␍ for CR, ...
+    if code == 0x7F:
+        return "\u2421"
+    return "\ufffd"
+
+
+def safe(text: str) -> str:
+    """`text` with every control/bidi character replaced by one visible character."""
+    return _UNSAFE_RE.sub(_stand_in, text)
+
+
+def answer_record(answer: Answer) -> dict:
+    record = asdict(answer)
+    for r in record["results"]:
+        if r["explain"] is None:
+            del r["explain"]
+    if not record["corrections"]:
+        del record["corrections"]
+    if not record["unknown"]:
+        del record["unknown"]
+    return record
+
+
+def render_json(answer: Answer, out: TextIO) -> None:
+    out.write(json.dumps(answer_record(answer), ensure_ascii=False) + "\n")
+
+
+def _header(r: Result) -> str:
+    who = f" · {r.speaker}" if r.speaker else ""
+    return f"{r.citation}{who} · {r.title}"
+
+
+def render_plain(answer: Answer, out: TextIO) -> None:
+    for r in answer.results:
+        out.write(f"{r.rank}. {safe(_header(r))}  (score {r.score:.2f})\n")
+        out.write(f"   > {safe(r.answer)}\n")
+        if r.text != r.answer:
+            out.write(f"   {safe(r.text)}\n")
+        _explain_plain(r, out)
+        out.write("\n")
+
+
+def _explain_plain(r: Result, out: TextIO) -> None:
+    if r.explain:
+        parts = ", ".join(f"{t} {w:.2f}" for t, w in r.explain.items())
+        out.write(f"   explain: {safe(parts)}\n")
+
+
+def render_markdown(answer: Answer, out: TextIO) -> None:
+    out.write(f"## {_md_escape(safe(answer.question))}\n\n")
+    for r in answer.results:
+        out.write(f"### {r.rank}. {_md_escape(safe(_header(r)))} (score {r.score:.2f})\n\n")
+        text = r.text
+        a, b = r.answer_span or (0, 0)
+        if b > a:
+            text = f"{text[:a]}**{text[a:b]}**{text[b:]}"
+        out.write("> " + safe(text).replace("\n", "\n> ") + "\n\n")
+        _explain_plain(r, out)
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", text)
+
+
+def render_rich(answer: Answer, console) -> None:
+    """Passages with matched words highlighted and the answering sentence emphasised."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    for r in answer.results:
+        head = Text()
+        head.append(f"{r.rank}. ", style="bold")
+        head.append(safe(r.citation), style="bold cyan")
+        if r.speaker:
+            head.append(" · ")
+            head.append(safe(r.speaker), style="bold magenta")
+        head.append(" · ")
+        head.append(safe(r.title), style="dim")
+        head.append(f"  score {r.score:.2f}", style="green")
+        console.print(head)
+        body = Text(safe(r.text))
+        a, b = r.answer_span or (0, 0)
+        if b > a:
+            body.stylize("bold", a, b)
+        for start, end in r.highlights:
+            body.stylize("black on yellow", start, end)
+        console.print(Padding(body, (0, 0, 0, 3)))
+        if r.explain:
+            console.print(
+                Text("   explain: " + safe(", ".join(f"{t} {w:.2f}" for t, w in r.explain.items())), style="dim")
+            )
+        console.print()

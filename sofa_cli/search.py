@@ -1,0 +1,225 @@
+"""Searching: score passages for an analysed question, choose each one's answering sentence.
+
+A passage's score is its BM25 score (the model's exact value) plus evidence that the
+BM25 bag of words cannot see:
+
+- the best sentence's share of the question's weight (many questions paraphrase one
+  sentence, and a passage that matches all words in one sentence beats one that
+  scatters them);
+- attribution: when the question names a person, sentences that report that person
+  (an interview turn of theirs, "Hornung suggested ...", a "he clarified" that follows
+  him), more so with a reporting verb of the question's family.
+
+The constants live in `Weights`, each with the reason for its value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sofa_cli.analysis import tokenize
+from sofa_cli.index import Index, StoredPassage
+from sofa_cli.question import Query, analyse_question
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Ranking constants, tuned on bench/qa/bundled.jsonl and checked on XQuAD (BENCHMARKS.md)."""
+
+    # Points for a sentence that holds all the question's weight; a fraction for a share.
+    # About one rare term's BM25 contribution, so it breaks ties between near-equal passages.
+    sentence: float = 4.0
+    # Bonus for a passage with a sentence that reports the person the question names.
+    # Larger than one term, smaller than two: the person must still talk about the topic.
+    attribution: float = 6.0
+    # Extra when that sentence uses a verb of the question's reporting family.
+    verb: float = 3.0
+    # Candidates re-scored with sentence evidence; BM25 beyond this rank never climbs to the top.
+    rerank_depth: int = 100
+
+
+PLAIN = Weights(sentence=0.0, attribution=0.0, verb=0.0)
+
+
+@dataclass(frozen=True)
+class Filters:
+    sources: tuple[str, ...] = ()
+    kind: str | None = None
+    speaker: str | None = None
+    min_score: float | None = None
+
+    def allows(self, p: StoredPassage) -> bool:
+        if self.sources and p.doc.id not in self.sources:
+            return False
+        if self.kind and p.doc.kind != self.kind:
+            return False
+        if self.speaker:
+            wanted = self.speaker.casefold()
+            names = {p.speaker, *p.attributions} - {None}
+            if not any(wanted in n.casefold() for n in names):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Result:
+    """One answer to a question; the JSON output is this dataclass (see README: JSON output)."""
+
+    rank: int
+    score: float
+    doc: str
+    title: str
+    path: str
+    kind: str
+    passage: int
+    speaker: str | None
+    text: str
+    answer: str
+    highlights: list[list[int]]
+    citation: str
+    answer_span: list[int] = field(default_factory=list)
+    explain: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    results: list[Result]
+    corrections: list[list[str]] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def citation(doc_id: str, number: int) -> str:
+    return f"{doc_id} ¶{number}"
+
+
+def ask(
+    index: Index,
+    question: str,
+    limit: int = 3,
+    filters: Filters = Filters(),
+    weights: Weights = Weights(),
+    explain: bool = False,
+) -> Answer:
+    query = analyse_question(index, question)
+    results = rank(index, query, limit, filters, weights, explain)
+    return Answer(
+        question=question,
+        results=results,
+        corrections=[list(c) for c in query.corrections],
+        unknown=list(query.unknown),
+    )
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    index: int
+    score: float
+
+
+def rank(
+    index: Index,
+    query: Query,
+    limit: int,
+    filters: Filters = Filters(),
+    weights: Weights = Weights(),
+    explain: bool = False,
+) -> list[Result]:
+    if not query.terms or limit <= 0:
+        return []
+    bm25 = index.bm25(query.terms)
+    candidates = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
+    term_weight = {t: index.idf[t] for t in set(query.terms)}
+    total_weight = sum(term_weight.values()) or 1.0
+    scored: list[tuple[float, int, StoredPassage, _Sentence, set[int]]] = []
+    for pid, base in candidates:
+        p = index.passage(pid)
+        if not filters.allows(p):
+            continue
+        if len(scored) >= weights.rerank_depth and not filters.min_score:
+            break
+        sentence_terms = _sentence_terms(index, p, set(term_weight))
+        best = _best_sentence(index, p, sentence_terms, term_weight, total_weight, query, weights)
+        matched = set().union(*sentence_terms) if sentence_terms else set()
+        scored.append((base + best.score, pid, p, best, matched))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    results = []
+    for score, pid, p, best, matched in scored:
+        if filters.min_score is not None and score < filters.min_score:
+            continue
+        if len(results) == limit:
+            break
+        results.append(_result(index, query, len(results) + 1, score, p, best, explain))
+    return results
+
+
+def _sentence_terms(index: Index, p: StoredPassage, wanted: set[int]) -> list[set[int]]:
+    """For each sentence of `p`, the query terms it contains."""
+    out: list[set[int]] = [set() for _ in p.sentences]
+    for token, tid in _passage_terms(index, p.text):
+        if tid in wanted:
+            for i, (a, b) in enumerate(p.sentences):
+                if a <= token.start < b:
+                    out[i].add(tid)
+                    break
+    return out
+
+
+def _passage_terms(index: Index, text: str):
+    for token in tokenize(text):
+        stem_ = index.stem_of(token.form)
+        if stem_ is not None:
+            tid = index.term_id(stem_)
+            if tid is not None:
+                yield token, tid
+
+
+def _best_sentence(
+    index: Index, p, sentence_terms, term_weight, total_weight, query: Query, weights: Weights
+) -> _Sentence:
+    best = _Sentence(0, -1.0)
+    people = set(query.people)
+    for i, terms in enumerate(sentence_terms):
+        score = weights.sentence * sum(term_weight[t] for t in terms) / total_weight
+        who = p.attributions[i] if i < len(p.attributions) else None
+        if people and who in people:
+            score += weights.attribution
+            if query.verbs and _has_verb(index, p.text[p.sentences[i][0] : p.sentences[i][1]], query.verbs):
+                score += weights.verb
+        if score > best.score:
+            best = _Sentence(i, score)
+    return best if best.score >= 0 else _Sentence(0, 0.0)
+
+
+def _has_verb(index: Index, sentence: str, verbs: frozenset[str]) -> bool:
+    return any(index.stem_of(t.form) in verbs for t in tokenize(sentence))
+
+
+def _result(
+    index: Index, query: Query, rank_: int, score: float, p: StoredPassage, best: _Sentence, explain: bool
+) -> Result:
+    wanted = set(query.terms)
+    highlights = [[t.start, t.end] for t, tid in _passage_terms(index, p.text) if tid in wanted]
+    a, b = p.sentences[best.index] if p.sentences else (0, len(p.text))
+    contributions = None
+    if explain:
+        contributions = {}
+        for tid in query.terms:
+            name = index.term(tid)
+            contributions[name] = contributions.get(name, 0.0) + index.impacts(tid).get(p.pid, 0.0)
+    return Result(
+        rank=rank_,
+        score=round(score, 6),
+        doc=p.doc.id,
+        title=p.doc.title,
+        path=p.doc.path,
+        kind=p.doc.kind,
+        passage=p.number,
+        speaker=p.speaker,
+        text=p.text,
+        answer=p.text[a:b],
+        highlights=highlights,
+        citation=citation(p.doc.id, p.number),
+        answer_span=[a, b],
+        explain=contributions,
+    )

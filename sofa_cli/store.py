@@ -1,0 +1,137 @@
+"""The index file: a JSON header and flat little-endian arrays, memory-mapped on load.
+
+Layout: MAGIC (8 bytes) | header length (8 bytes, little-endian) | header JSON | sections,
+each aligned to 8 bytes. The header lists every section's offset, type code, length and
+CRC-32. Nothing is unpickled: loading reads JSON and maps bytes, so a hostile index file
+can at worst fail a check, never run code.
+
+Writes go to a temporary file in the same folder, are fsynced, then renamed over the old
+file: a crash leaves either the old index or the new one, never a torn one.
+"""
+
+from __future__ import annotations
+
+import array
+import json
+import mmap
+import os
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+MAGIC = b"SOFAIDX\x00"
+FORMAT_VERSION = 1
+# Sections are checksummed on every load up to this size; beyond it, only their lengths
+# (reading a whole large file would cost more than the answer).
+VERIFY_LIMIT = 64 * 1024 * 1024
+
+
+class IndexFileError(Exception):
+    """The file is not a usable sofa index (torn, corrupted, foreign, or too new)."""
+
+
+class NewerFormatError(IndexFileError):
+    pass
+
+
+def write_index(path: Path, header: dict, sections: dict[str, array.array | bytes]) -> None:
+    """Atomically write `header` and `sections` to `path`."""
+    if sys.byteorder != "little":
+        sections = {k: _little(v) for k, v in sections.items()}
+    table = {}
+    offset = 0
+    blobs = []
+    for name, data in sections.items():
+        raw = data.tobytes() if isinstance(data, array.array) else bytes(data)
+        code = data.typecode if isinstance(data, array.array) else "B"
+        table[name] = [offset, code, len(data), zlib.crc32(raw)]
+        pad = (-len(raw)) % 8
+        blobs.append(raw + b"\0" * pad)
+        offset += len(raw) + pad
+    header = dict(header, format_version=FORMAT_VERSION, sections=table)
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head += b" " * ((-len(head)) % 8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC)
+            out.write(len(head).to_bytes(8, "little"))
+            out.write(head)
+            for blob in blobs:
+                out.write(blob)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def _little(data):
+    if isinstance(data, array.array) and data.itemsize > 1:
+        data = array.array(data.typecode, data)
+        data.byteswap()
+    return data
+
+
+class IndexFile:
+    """A mapped index file: `header` (dict) and `section(name)` (a typed memoryview)."""
+
+    def __init__(self, path: Path, verify: bool | None = None) -> None:
+        try:
+            with open(path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if size < 16:
+                    raise IndexFileError("index file is truncated")
+                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError) as err:
+            raise IndexFileError(f"cannot read index: {err}") from err
+        view = memoryview(self._map)
+        if bytes(view[:8]) != MAGIC:
+            raise IndexFileError("not a sofa index file")
+        head_len = int.from_bytes(view[8:16], "little")
+        if 16 + head_len > size:
+            raise IndexFileError("index file is truncated")
+        try:
+            self.header = json.loads(bytes(view[16 : 16 + head_len]))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise IndexFileError("index header is corrupted") from err
+        version = self.header.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise NewerFormatError(f"index format {version} is newer than this sofa understands")
+        self._base = 16 + head_len
+        self._view = view
+        self._sections: dict[str, memoryview] = {}
+        if verify is None:
+            verify = size <= VERIFY_LIMIT
+        table = self.header.get("sections") or {}
+        for name, (offset, code, count, crc) in table.items():
+            itemsize = array.array(code).itemsize
+            start = self._base + offset
+            end = start + itemsize * count
+            if end > size:
+                raise IndexFileError("index file is truncated")
+            raw = view[start:end]
+            if verify and zlib.crc32(raw) != crc:
+                raise IndexFileError(f"index section {name!r} fails its checksum")
+            self._sections[name] = raw.cast(code) if code != "B" else raw
+
+    def section(self, name: str) -> memoryview:
+        return self._sections[name]
+
+    def raw(self, name: str) -> memoryview:
+        """The section's bytes (for numpy.frombuffer)."""
+        return self._sections[name].cast("B")

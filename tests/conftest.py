@@ -1,0 +1,59 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sofa_cli.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test writes indexes under its own temporary folder, never the user's cache."""
+    monkeypatch.setenv("SOFA_INDEX_DIR", str(tmp_path_factory.mktemp("index")))
+    monkeypatch.delenv("SOFA_CORPUS", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture(scope="session")
+def shared_index_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("shared-index"))
+
+
+@pytest.fixture
+def sofa(shared_index_dir, monkeypatch):
+    """Run the CLI in-process on the bundled corpus; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("SOFA_INDEX_DIR", shared_index_dir)
+    runner = CliRunner()
+
+    def run(*args, input=None, env=None):
+        result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+def run_process(*args, input=None, env=None, cwd=None):
+    """Run `python -m sofa_cli` as a real process (pipes, exit codes, no in-process state)."""
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "sofa_cli", *args],
+        input=input,
+        capture_output=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    dest = tmp_path / "corpus"
+    shutil.copytree(BUNDLED, dest)
+    return dest

@@ -24,15 +24,11 @@ EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 
 CorpusOpt = Annotated[
     Optional[Path],
-    typer.Option(
-        "--corpus", "-c", envvar="SOFA_CORPUS", help="Corpus folder (default: the bundled one).", show_default=False
-    ),
+    typer.Option("--corpus", "-c", envvar="SOFA_CORPUS", help="Corpus folder (default: the bundled one).", show_default=False),
 ]
 IndexDirOpt = Annotated[
     Optional[str],
-    typer.Option(
-        "--index-dir", envvar="SOFA_INDEX_DIR", help="Where indexes are kept (default: XDG cache).", show_default=False
-    ),
+    typer.Option("--index-dir", envvar="SOFA_INDEX_DIR", help="Where indexes are kept (default: XDG cache).", show_default=False),
 ]
 
 
@@ -160,13 +156,9 @@ def ask(
     fmt: Annotated[
         Optional[str], typer.Option("--format", "-f", help="rich, plain, markdown or json.", show_default=False)
     ] = None,
-    source: Annotated[
-        Optional[list[str]], typer.Option("--source", "-s", help="Only this document id (repeatable).")
-    ] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this document id (repeatable).")] = None,
     kind: Annotated[Optional[str], typer.Option("--kind", help="article or interview.")] = None,
-    speaker: Annotated[
-        Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")
-    ] = None,
+    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")] = None,
     min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show each query word's BM25 contribution.")] = False,
 ) -> None:
@@ -254,9 +246,7 @@ def _version(value: bool) -> None:
 @app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
-    ] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     if ctx.invoked_subcommand is None:
         sys.stdout.write(ctx.get_help() + "\n")

@@ -110,7 +110,5 @@ def render_rich(answer: Answer, console) -> None:
             body.stylize("black on yellow", start, end)
         console.print(Padding(body, (0, 0, 0, 3)))
         if r.explain:
-            console.print(
-                Text("   explain: " + safe(", ".join(f"{t} {w:.2f}" for t, w in r.explain.items())), style="dim")
-            )
+            console.print(Text("   explain: " + safe(", ".join(f"{t} {w:.2f}" for t, w in r.explain.items())), style="dim"))
         console.print()

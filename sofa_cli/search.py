@@ -174,9 +174,7 @@ def _passage_terms(index: Index, text: str):
                 yield token, tid
 
 
-def _best_sentence(
-    index: Index, p, sentence_terms, term_weight, total_weight, query: Query, weights: Weights
-) -> _Sentence:
+def _best_sentence(index: Index, p, sentence_terms, term_weight, total_weight, query: Query, weights: Weights) -> _Sentence:
     best = _Sentence(0, -1.0)
     people = set(query.people)
     for i, terms in enumerate(sentence_terms):
@@ -195,9 +193,7 @@ def _has_verb(index: Index, sentence: str, verbs: frozenset[str]) -> bool:
     return any(index.stem_of(t.form) in verbs for t in tokenize(sentence))
 
 
-def _result(
-    index: Index, query: Query, rank_: int, score: float, p: StoredPassage, best: _Sentence, explain: bool
-) -> Result:
+def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassage, best: _Sentence, explain: bool) -> Result:
     wanted = set(query.terms)
     highlights = [[t.start, t.end] for t, tid in _passage_terms(index, p.text) if tid in wanted]
     a, b = p.sentences[best.index] if p.sentences else (0, len(p.text))

@@ -1,0 +1,58 @@
+"""`make bench`: run every benchmark, then assemble BENCHMARKS.md from their sections.
+
+Each benchmark writes its own section to bench/results/<name>.md (figures plus the command
+that reproduced them); this script runs them in order and concatenates the sections, so
+one benchmark can be re-run alone (`python bench/<script>.py`) without losing the others.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+
+# (script, args): each writes bench/results/<name>.md
+BENCHMARKS: list[tuple[str, list[str]]] = []
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {cpu}, {len(__import__('os').sched_getaffinity(0))} cores, Python {platform.python_version()}"
+
+
+def assemble() -> None:
+    parts = [
+        "# BENCHMARKS\n",
+        "Made by `make bench` (bench/run_all.py); each section names the command that reproduces it.\n",
+        f"Machine: {machine()}\n",
+    ]
+    for section in sorted(RESULTS.glob("*.md")):
+        parts.append(section.read_text(encoding="utf-8").rstrip() + "\n")
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(parts), encoding="utf-8")
+
+
+def main() -> None:
+    RESULTS.mkdir(exist_ok=True)
+    only = set(sys.argv[1:])
+    for script, args in BENCHMARKS:
+        if only and Path(script).stem not in only:
+            continue
+        print(f"bench: {script} {' '.join(args)}", file=sys.stderr)
+        subprocess.run([sys.executable, str(HERE / script), *args], check=True, cwd=ROOT)
+    assemble()
+
+
+if __name__ == "__main__":
+    main()

@@ -81,3 +81,36 @@ def stem(form: str) -> str:
 def analyse(text: str, stemmer: Callable[[str], str] = stem) -> list[str]:
     """The index terms of `text`, in order, stopwords removed."""
     return [stemmer(t.form) for t in tokenize(text) if not is_stopword(t.form)]
+
+
+_ACRONYM_RE = re.compile(r"((?:[A-Z][\w’'-]*\s+)(?:(?:of|and|the|for|on|in)\s+|[A-Z][\w’'-]*\s+){1,6})\(([A-Z]{2,8})\)")
+
+
+def acronym_definitions(text: str) -> dict[str, list[str]]:
+    """Acronyms defined in `text` as "Status of Forces Agreement (SOFA)": acronym term -> expansion terms.
+
+    Lets a question that spells the name out match passages that only use the acronym.
+    """
+    found: dict[str, list[str]] = {}
+    for match in _ACRONYM_RE.finditer(text):
+        words, acronym = match.group(1).split(), match.group(2)
+        tail = _expansion_of(words, acronym)
+        if not tail:
+            continue
+        expansion = analyse(" ".join(tail))
+        if len(expansion) >= 2:
+            found[stem(normalise_form(acronym))] = expansion
+    return found
+
+
+def _expansion_of(words: list[str], acronym: str) -> list[str] | None:
+    """The shortest tail of `words` whose initials spell `acronym` (small words optional)."""
+    for k in range(len(acronym), len(words) + 1):
+        tail = words[-k:]
+        if not tail[0][0].isupper():
+            continue
+        every = "".join(w[0] for w in tail).upper()
+        capitals = "".join(w[0] for w in tail if w[0].isupper())
+        if acronym in (every, capitals):
+            return tail
+    return None

@@ -68,7 +68,12 @@ def _progress():
     return update, bar.stop
 
 
-def load_index(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False, quiet: bool = False):
+def load_index(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False):
+    """The corpus's index, built or refreshed as needed, with what happened told on stderr."""
+    return open_corpus(corpus, index_dir, rebuild).index
+
+
+def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False):
     from sofa_cli.documents import CorpusError
     from sofa_cli.index import open_index
 
@@ -89,9 +94,8 @@ def load_index(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool =
             warn(f"skipped {s.path}: {s.reason}")
         for w in opened.report.warnings:
             warn(f"warning: {w}")
-        if not quiet:
-            warn(f"indexed {root}: {opened.report.summary()}")
-    return opened.index
+        warn(f"indexed {root}: {opened.report.summary()}")
+    return opened
 
 
 def _console(stderr: bool = False):
@@ -195,7 +199,10 @@ def index_cmd(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Reparse every file.")] = False,
 ) -> None:
     """Build or refresh the index of a corpus folder (ask does this on its own when needed)."""
-    index = load_index(directory or corpus, index_dir, rebuild=rebuild, quiet=True)
+    opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild)
+    index = opened.index
+    if opened.report is None:
+        warn(f"index is up to date: {len(index.docs)} documents, {index.n_passages} passages")
     sys.stdout.write(f"{index.path}\n")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sofa_cli import bm25
-from sofa_cli.analysis import is_stopword, stem, tokenize
+from sofa_cli.analysis import acronym_definitions, is_stopword, stem, tokenize
 from sofa_cli.documents import CorpusError, Document, Skipped, discover, load_file
 from sofa_cli.segment import Passage
 from sofa_cli.store import IndexFile, IndexFileError, write_index
@@ -91,6 +91,7 @@ class Index:
             self.avgdl = h["avgdl"]
             self.files = h["files"]
             self.names: list[str] = h["names"]
+            self.acronyms: dict[str, list[str]] = h.get("acronyms", {})
             self.docs = [DocInfo(**d) for d in h["docs"]]
             self.text_blob = self.file.raw("text")
             self.text_off = s("text_off")
@@ -317,6 +318,7 @@ def compile_index(root: Path, docs: list[tuple[dict, list[Passage]]], files: lis
     p_sent = array.array("i", [0])
     s_start, s_end, s_attr = (array.array("i") for _ in range(3))
     forms: dict[str, str] = {}
+    acronyms: dict[str, list[str]] = {}
     doc_terms: list[Counter] = []
     doc_lengths: list[int] = []
     doc_records = []
@@ -339,6 +341,8 @@ def compile_index(root: Path, docs: list[tuple[dict, list[Passage]]], files: lis
                 s_attr.append(name_id(who))
             p_sent.append(len(s_start))
             terms = _analysed_terms(p.text, forms)
+            if "(" in p.text:
+                acronyms.update(acronym_definitions(p.text))
             if p.prompt:
                 terms += _analysed_terms(p.prompt, forms)
             doc_terms.append(Counter(terms))
@@ -377,6 +381,7 @@ def compile_index(root: Path, docs: list[tuple[dict, list[Passage]]], files: lis
         "built": time.time(),
         "files": files,
         "names": list(names),
+        "acronyms": {a: e for a, e in acronyms.items() if a in term_index},
         "docs": doc_records,
         "k1": bm25.K1,
         "b": bm25.B,

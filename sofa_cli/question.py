@@ -9,9 +9,10 @@ closest corpus word by edit distance ("Hornug" -> "hornung").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from sofa_cli.analysis import is_stopword, stem, tokenize
+from sofa_cli.analysis import is_stopword, normalise_form, stem, tokenize
 from sofa_cli.index import Index
 
 # Words that ask rather than describe; they would only add noise to the scores.
@@ -22,13 +23,15 @@ SCAFFOLDING = frozenset(
     """.split()
 )
 
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "gen", "sen", "rep", "gov"})
+
 # A reporting verb in the question stands for its family. These are Snowball stems, written
 # out so the query path needs no stemmer (tests/test_analysis.py checks them against nltk).
 VERB_FAMILIES: tuple[frozenset[str], ...] = tuple(
     frozenset(family.split())
     for family in (
         "suggest propos recommend advis urg",
-        "say said tell told state note remark comment add",
+        "say said tell told state note remark comment add describ",
         "argu assert claim contend insist maintain",
         "warn caution",
         "clarifi explain",
@@ -40,6 +43,14 @@ VERB_FAMILIES: tuple[frozenset[str], ...] = tuple(
     )
 )
 SAY_FAMILY = VERB_FAMILIES[1]
+# Nouns after a possessive name that ask for that person's words: "Tanaka's view".
+OPINION_NOUNS = frozenset(
+    """
+    view views opinion opinions position stance thoughts thought take comments comment remarks remark
+    perspective advice suggestion suggestions proposal argument arguments warning warnings words
+    statement statements assessment concerns concern
+    """.split()
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,9 @@ class Query:
     terms: tuple[int, ...]
     people: tuple[str, ...] = ()
     verbs: frozenset[str] = frozenset()
+    person_terms: frozenset[int] = frozenset()
     corrections: tuple[tuple[str, str], ...] = ()
+    corrected: frozenset[int] = frozenset()
     unknown: tuple[str, ...] = field(default=())
 
 
@@ -81,7 +94,7 @@ def closest_form(index: Index, form: str) -> str | None:
 
     Tighter limits would miss "Hornug"; looser ones turn "France" into "face".
     """
-    if len(form) < 4 or not form.isalpha():
+    if len(form) < 5 or not form.isalpha():
         return None
     limit = 1 if len(form) <= 7 else 2
     best: tuple[int, int, str] | None = None
@@ -100,53 +113,99 @@ def closest_form(index: Index, form: str) -> str | None:
     return best[2] if best else None
 
 
-def person_names(index: Index, forms: set[str]) -> tuple[str, ...]:
-    """People of the index (speakers, reported persons) named in the question by any name part."""
-    found = []
+def person_names(index: Index, forms: set[str]) -> dict[str, set[str]]:
+    """People of the index (speakers, reported persons) named in the question, with the name parts used."""
+    found: dict[str, set[str]] = {}
     for name in index.names:
-        parts = {p.lower().strip(".") for p in name.split()} - {"dr", "mr", "mrs", "ms", "prof"}
-        if parts & forms:
-            found.append(name)
-    return tuple(found)
+        parts = {normalise_form(p) for p in name.split()} - TITLES
+        used = parts & forms
+        if used:
+            found[name] = used
+    return found
 
 
-def analyse_question(index: Index, question: str) -> Query:
+def asks_for_words(question: str, name_forms: set[str], stem_of=stem) -> bool:
+    """Whether the question asks what a named person said or thinks, not just about them.
+
+    "what did Hornung suggest?", "according to Hornung, ...", "Tanaka's view of ..." do;
+    "what challenges could Ishiba face?" does not, though it names him.
+    """
+    tokens = [t.form for t in tokenize(question)]
+    raw = question.casefold()
+    for i, form in enumerate(tokens):
+        if form not in name_forms:
+            continue
+        if i >= 2 and tokens[i - 2 : i] == ["according", "to"]:
+            return True
+        possessed = re.findall(rf"{re.escape(form)}['’]s\s+(\w+)", raw)
+        if any(noun in OPINION_NOUNS for noun in possessed):
+            return True
+        following = [f for f in tokens[i + 1 : i + 4] if f not in name_forms and not f.endswith("ly")]
+        following = [f for f in following if not is_stopword(f)][:1]
+        if following and any(stem_of(following[0]) in family for family in VERB_FAMILIES):
+            return True
+    return False
+
+
+def acronyms_named(index: Index, stems: list[str]) -> list[str]:
+    """Acronyms whose expansion the question spells out ("Status of Forces Agreement" -> "sofa")."""
+    found = []
+    for acronym, expansion in index.acronyms.items():
+        n = len(expansion)
+        if n and any(stems[i : i + n] == expansion for i in range(len(stems) - n + 1)):
+            found.append(acronym)
+    return found
+
+
+def analyse_question(index: Index, question: str, typos: bool = True, scaffolding: bool = True) -> Query:
     terms: list[int] = []
     corrections: list[tuple[str, str]] = []
+    corrected: set[int] = set()
     unknown: list[str] = []
     verbs: set[str] = set()
-    forms: set[str] = set()
+    forms: dict[str, int] = {}
+    stems: list[str] = []
     for token in tokenize(question):
         form = token.form
         if is_stopword(form):
             continue
-        term = index.stem_of(form)
-        if term is None:
-            term = stem(form)
+        term = index.stem_of(form) or stem(form)
         tid = index.term_id(term)
-        if tid is None:
+        if tid is None and typos:
             fixed = closest_form(index, form)
-            if fixed is None:
-                unknown.append(form)
-                continue
-            corrections.append((form, fixed))
-            form = fixed
-            term = index.stem_of(fixed)
-            tid = index.term_id(term) if term else None
-            if tid is None:
-                continue
-        forms.add(form)
+            if fixed is not None:
+                corrections.append((form, fixed))
+                form, term = fixed, index.stem_of(fixed) or fixed
+                tid = index.term_id(term)
+                if tid is not None:
+                    corrected.add(tid)
+        if tid is None:
+            unknown.append(form)
+            continue
+        forms[form] = tid
+        stems.append(term)
         family = next((f for f in VERB_FAMILIES if term in f), None)
         if family is not None:
             verbs |= family
-        if form in SCAFFOLDING:
+        if scaffolding and form in SCAFFOLDING:
             continue
         terms.append(tid)
+    for acronym in acronyms_named(index, stems):
+        tid = index.term_id(acronym)
+        if tid is not None and tid not in terms:
+            terms.append(tid)
+    people = person_names(index, set(forms))
+    name_forms = {f for used in people.values() for f in used}
+    if people and not asks_for_words(question, name_forms, lambda f: index.stem_of(f) or stem(f)):
+        people = {}
+    person_terms = {forms[f] for used in people.values() for f in used}
     return Query(
         text=question,
         terms=tuple(terms),
-        people=person_names(index, forms),
+        people=tuple(people),
+        person_terms=frozenset(person_terms),
         verbs=frozenset(verbs),
         corrections=tuple(corrections),
+        corrected=frozenset(corrected),
         unknown=tuple(unknown),
     )

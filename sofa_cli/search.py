@@ -34,11 +34,22 @@ class Weights:
     attribution: float = 6.0
     # Extra when that sentence uses a verb of the question's reporting family.
     verb: float = 3.0
+    # Share of the score an interviewer's question turn loses: its answer turn carries its
+    # words (it is matched on them) and is what a user asking wants to read.
+    question_turn: float = 0.4
+    # Least share of the question's weight (unknown words counting at the highest IDF) the
+    # matched words must hold; below it, "no answer" beats a passage sharing one stray word.
+    min_coverage: float = 0.34
+    # Query analysis switches, for measuring each feature (bench/quality).
+    typos: bool = True
+    scaffolding: bool = True
     # Candidates re-scored with sentence evidence; BM25 beyond this rank never climbs to the top.
     rerank_depth: int = 100
 
 
-PLAIN = Weights(sentence=0.0, attribution=0.0, verb=0.0)
+PLAIN = Weights(
+    sentence=0.0, attribution=0.0, verb=0.0, question_turn=0.0, min_coverage=0.0, typos=False, scaffolding=False
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,7 @@ def ask(
     weights: Weights = Weights(),
     explain: bool = False,
 ) -> Answer:
-    query = analyse_question(index, question)
+    query = analyse_question(index, question, typos=weights.typos, scaffolding=weights.scaffolding)
     results = rank(index, query, limit, filters, weights, explain)
     return Answer(
         question=question,
@@ -125,13 +136,12 @@ def rank(
     weights: Weights = Weights(),
     explain: bool = False,
 ) -> list[Result]:
-    if not query.terms or limit <= 0:
+    if not query.terms or limit <= 0 or coverage(index, query) < weights.min_coverage:
         return []
     bm25 = index.bm25(query.terms)
     candidates = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
-    term_weight = {t: index.idf[t] for t in set(query.terms)}
-    total_weight = sum(term_weight.values()) or 1.0
-    scored: list[tuple[float, int, StoredPassage, _Sentence, set[int]]] = []
+    term_weight = {t: index.idf[t] for t in set(query.terms) | query.person_terms}
+    scored: list[tuple[float, int, StoredPassage, _Sentence]] = []
     for pid, base in candidates:
         p = index.passage(pid)
         if not filters.allows(p):
@@ -139,18 +149,34 @@ def rank(
         if len(scored) >= weights.rerank_depth and not filters.min_score:
             break
         sentence_terms = _sentence_terms(index, p, set(term_weight))
-        best = _best_sentence(index, p, sentence_terms, term_weight, total_weight, query, weights)
-        matched = set().union(*sentence_terms) if sentence_terms else set()
-        scored.append((base + best.score, pid, p, best, matched))
+        best = _best_sentence(index, p, sentence_terms, term_weight, query, weights)
+        score = base + best.score
+        if weights.question_turn and _is_question_turn(index, pid):
+            score *= 1 - weights.question_turn
+        scored.append((score, pid, p, best))
     scored.sort(key=lambda s: (-s[0], s[1]))
     results = []
-    for score, pid, p, best, matched in scored:
+    for score, _pid, p, best in scored:
         if filters.min_score is not None and score < filters.min_score:
             continue
         if len(results) == limit:
             break
         results.append(_result(index, query, len(results) + 1, score, p, best, explain))
     return results
+
+
+def coverage(index: Index, query: Query) -> float:
+    """Share of the question's weight held by words the corpus has."""
+    top_idf = max((index.idf[t] for t in query.terms), default=0.0)
+    unknown_idf = max(top_idf, 1.0)
+    matched = sum(index.idf[t] for t in set(query.terms))
+    total = matched + unknown_idf * len(query.unknown)
+    return matched / total if total else 0.0
+
+
+def _is_question_turn(index: Index, pid: int) -> bool:
+    """An interview turn that prompted the next one (the interviewer's question)."""
+    return pid + 1 < index.n_passages and index.p_prompt[pid + 1] == pid
 
 
 def _sentence_terms(index: Index, p: StoredPassage, wanted: set[int]) -> list[set[int]]:
@@ -174,13 +200,22 @@ def _passage_terms(index: Index, text: str):
                 yield token, tid
 
 
-def _best_sentence(index: Index, p, sentence_terms, term_weight, total_weight, query: Query, weights: Weights) -> _Sentence:
+def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, weights: Weights) -> _Sentence:
+    """The sentence with most of the question's weight, reported speech of its person first.
+
+    A sentence attributed to the person the question names counts as containing the name:
+    "“...,” he advised" answers "what did Nakashima advise?" as fully as a sentence naming him.
+    """
     best = _Sentence(0, -1.0)
     people = set(query.people)
+    total_weight = sum(term_weight.values()) or 1.0
     for i, terms in enumerate(sentence_terms):
-        score = weights.sentence * sum(term_weight[t] for t in terms) / total_weight
         who = p.attributions[i] if i < len(p.attributions) else None
-        if people and who in people:
+        reported = bool(people) and who in people
+        if reported:
+            terms = terms | query.person_terms
+        score = weights.sentence * sum(term_weight[t] for t in terms) / total_weight
+        if reported:
             score += weights.attribution
             if query.verbs and _has_verb(index, p.text[p.sentences[i][0] : p.sentences[i][1]], query.verbs):
                 score += weights.verb

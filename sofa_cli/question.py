@@ -30,7 +30,7 @@ TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "gen", "sen", "rep", "gov"}
 VERB_FAMILIES: tuple[frozenset[str], ...] = tuple(
     frozenset(family.split())
     for family in (
-        "suggest propos recommend advis urg",
+        "suggest propos recommend advis advic urg",
         "say said tell told state note remark comment add describ",
         "argu assert claim contend insist maintain",
         "warn caution",
@@ -43,7 +43,7 @@ VERB_FAMILIES: tuple[frozenset[str], ...] = tuple(
     )
 )
 SAY_FAMILY = VERB_FAMILIES[1]
-# Nouns after a possessive name that ask for that person's words: "Tanaka's view".
+# Nouns after a name that ask for that person's words: "Tanaka's view", "Nakashima advice".
 OPINION_NOUNS = frozenset(
     """
     view views opinion opinions position stance thoughts thought take comments comment remarks remark
@@ -124,25 +124,38 @@ def person_names(index: Index, forms: set[str]) -> dict[str, set[str]]:
     return found
 
 
-def asks_for_words(question: str, name_forms: set[str], stem_of=stem) -> bool:
+AUTHORSHIP_RE = re.compile(r"\b(?:who\s+wrote|written\s+by|author|authors|writer|byline|reporter)\b", re.IGNORECASE)
+
+
+def author_terms(index: Index) -> list[int]:
+    """Index terms of the documents' authors, for "who wrote ...?": the byline then answers."""
+    found = []
+    for doc in index.docs:
+        for token in tokenize(doc.author or ""):
+            term = index.stem_of(token.form)
+            tid = index.term_id(term) if term else None
+            if tid is not None and tid not in found:
+                found.append(tid)
+    return found
+
+
+def asks_for_words(forms: list[str], name_forms: set[str], stem_of=stem) -> bool:
     """Whether the question asks what a named person said or thinks, not just about them.
 
     "what did Hornung suggest?", "according to Hornung, ...", "Tanaka's view of ..." do;
-    "what challenges could Ishiba face?" does not, though it names him.
+    "what challenges could Ishiba face?" does not, though it names him. `forms` are the
+    question's word forms in order (stopwords included, typos corrected).
     """
-    tokens = [t.form for t in tokenize(question)]
-    raw = question.casefold()
-    for i, form in enumerate(tokens):
+    for i, form in enumerate(forms):
         if form not in name_forms:
             continue
-        if i >= 2 and tokens[i - 2 : i] == ["according", "to"]:
+        if i >= 2 and forms[i - 2 : i] == ["according", "to"]:
             return True
-        possessed = re.findall(rf"{re.escape(form)}['’]s\s+(\w+)", raw)
-        if any(noun in OPINION_NOUNS for noun in possessed):
+        after = [f for f in forms[i + 1 : i + 4] if f not in name_forms and not f.endswith("ly")]
+        if after and after[0] in OPINION_NOUNS:
             return True
-        following = [f for f in tokens[i + 1 : i + 4] if f not in name_forms and not f.endswith("ly")]
-        following = [f for f in following if not is_stopword(f)][:1]
-        if following and any(stem_of(following[0]) in family for family in VERB_FAMILIES):
+        content = [f for f in after if not is_stopword(f)][:1]
+        if content and any(stem_of(content[0]) in family for family in VERB_FAMILIES):
             return True
     return False
 
@@ -165,17 +178,28 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
     verbs: set[str] = set()
     forms: dict[str, int] = {}
     stems: list[str] = []
+    sequence: list[str] = []
     for token in tokenize(question):
         form = token.form
+        sequence.append(form)
         if is_stopword(form):
             continue
         term = index.stem_of(form) or stem(form)
         tid = index.term_id(term)
+        family = next((f for f in VERB_FAMILIES if term in f), None)
+        if tid is None and family is not None:
+            # An unseen word of a reporting family ("advice") stands for the family's corpus words.
+            found = [t for t in (index.term_id(m) for m in sorted(family)) if t is not None]
+            verbs |= family
+            terms.extend(t for t in found if t not in terms)
+            if found:
+                continue
         if tid is None and typos:
             fixed = closest_form(index, form)
             if fixed is not None:
                 corrections.append((form, fixed))
                 form, term = fixed, index.stem_of(fixed) or fixed
+                sequence[-1] = form
                 tid = index.term_id(term)
                 if tid is not None:
                     corrected.add(tid)
@@ -190,15 +214,19 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         if scaffolding and form in SCAFFOLDING:
             continue
         terms.append(tid)
+    people = person_names(index, set(forms))
+    name_forms = {f for used in people.values() for f in used}
+    if people and not asks_for_words(sequence, name_forms, lambda f: index.stem_of(f) or stem(f)):
+        people = {}
+    person_terms = {forms[f] for used in people.values() for f in used}
+    if AUTHORSHIP_RE.search(question):
+        for tid in author_terms(index):
+            if tid not in terms:
+                terms.append(tid)
     for acronym in acronyms_named(index, stems):
         tid = index.term_id(acronym)
         if tid is not None and tid not in terms:
             terms.append(tid)
-    people = person_names(index, set(forms))
-    name_forms = {f for used in people.values() for f in used}
-    if people and not asks_for_words(question, name_forms, lambda f: index.stem_of(f) or stem(f)):
-        people = {}
-    person_terms = {forms[f] for used in people.values() for f in used}
     return Query(
         text=question,
         terms=tuple(terms),

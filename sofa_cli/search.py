@@ -47,9 +47,7 @@ class Weights:
     rerank_depth: int = 100
 
 
-PLAIN = Weights(
-    sentence=0.0, attribution=0.0, verb=0.0, question_turn=0.0, min_coverage=0.0, typos=False, scaffolding=False
-)
+PLAIN = Weights(sentence=0.0, attribution=0.0, verb=0.0, question_turn=0.0, min_coverage=0.0, typos=False, scaffolding=False)
 
 
 @dataclass(frozen=True)
@@ -224,8 +222,12 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     return best if best.score >= 0 else _Sentence(0, 0.0)
 
 
+_NOUN_ENDINGS = ("al", "als", "ion", "ions", "ment", "ments", "ory", "er", "ers", "or", "ors", "ance", "ence")
+
+
 def _has_verb(index: Index, sentence: str, verbs: frozenset[str]) -> bool:
-    return any(index.stem_of(t.form) in verbs for t in tokenize(sentence))
+    """Whether the sentence uses a verb of the family ("proposed", but not the noun "proposal")."""
+    return any(index.stem_of(t.form) in verbs and not t.form.endswith(_NOUN_ENDINGS) for t in tokenize(sentence))
 
 
 def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassage, best: _Sentence, explain: bool) -> Result:

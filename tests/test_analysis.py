@@ -1,0 +1,107 @@
+"""The analyser, the segmenter and attribution: pure stages, tested directly."""
+
+import pytest
+
+from sofa_cli.analysis import acronym_definitions, analyse, stem, tokenize
+from sofa_cli.attribution import attribute
+from sofa_cli.documents import Document, parse_front_matter, split_paragraphs
+from sofa_cli.question import VERB_FAMILIES
+from sofa_cli.segment import passages_of, sentence_spans
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("Ishiba’s", "Ishiba"),
+        ("Ishiba's", "Ishiba"),
+        ("suggested", "suggest"),
+        ("SUGGESTS", "suggest"),
+        ("50,000", "50000"),
+        ("“asymmetrical.”", "asymmetrical"),
+    ],
+)
+def test_forms_that_must_match(a, b):
+    assert analyse(a) == analyse(b)
+    assert analyse(a)
+
+
+def test_numbers_are_kept():
+    assert analyse("over 50,000 troops in 2004") == ["50000", "troop", "2004"]
+
+
+def test_stopwords_removed_and_acronym_kept():
+    assert analyse("what did the U.S. say") == ["u.s", "say"]
+
+
+def test_token_spans_point_into_original_text():
+    text = "Ishiba’s “unfairness” — 50,000 U.S. troops"
+    for token in tokenize(text):
+        assert text[token.start : token.end].casefold().startswith(token.form.split(".")[0][:2])
+
+
+def test_verb_family_stems_are_snowball_stems():
+    """The families are written out as stems so the query path needs no nltk; they must stay true."""
+    words = "suggest propose recommend advise urge say state argue contend warn caution clarify explain"
+    stems = {stem(w) for w in words.split()}
+    assert stems <= set().union(*VERB_FAMILIES)
+
+
+def test_us_abbreviation_does_not_split_sentence():
+    text = "The U.S. has similar agreements globally. Dr. Tanaka agreed."
+    spans = sentence_spans(text)
+    assert [text[a:b] for a, b in spans] == ["The U.S. has similar agreements globally.", "Dr. Tanaka agreed."]
+
+
+def test_closing_quote_stays_with_its_sentence():
+    text = "He said “it is over.” Then he left."
+    assert [text[a:b] for a, b in sentence_spans(text)] == ["He said “it is over.”", "Then he left."]
+
+
+def test_paragraphs_blank_lines_or_one_per_line():
+    assert split_paragraphs("a\nb\n\nc") == ["a\nb", "c"]
+    assert split_paragraphs("a\nb\nc\n") == ["a", "b", "c"]
+
+
+def test_front_matter():
+    meta, body = parse_front_matter("---\ntitle: T\nkind: interview\n---\nBody\n")
+    assert meta == {"title": "T", "kind": "interview"}
+    assert body == "Body\n"
+
+
+def _doc(body, kind="article"):
+    return Document(id="d", path="d.md", title="t", kind=kind, body=body)
+
+
+def test_interview_turns_have_speaker_and_prompt():
+    body = "**Editor:** Why does it matter?\n\n**Dr. Tanaka:** Because it does.\n"
+    first, second = passages_of(_doc(body, "interview"))
+    assert (first.speaker, first.text) == ("Editor", "Why does it matter?")
+    assert (second.speaker, second.text, second.prompt) == ("Dr. Tanaka", "Because it does.", "Why does it matter?")
+
+
+def test_attribution_carries_pronoun_to_last_named_speaker():
+    body = (
+        "Jeffrey Hornung, a scientist at Rand, highlighted the risks.\n"
+        "Hornung suggested that ideas could help.\n"
+        "“It means access to bases,” he clarified.\n"
+        "Nakashima welcomed the vision.\n"
+        "“He must cultivate trust,” he advised.\n"
+    )
+    passages = attribute(_doc(body), passages_of(_doc(body)))
+    assert [p.attributions for p in passages] == [
+        ("Jeffrey Hornung",),
+        ("Jeffrey Hornung",),
+        ("Jeffrey Hornung",),
+        ("Nakashima",),
+        ("Nakashima",),
+    ]
+
+
+def test_attribution_ignores_group_subjects():
+    body = "Experts indicate that reform is hard.\nCritics argue it is biased.\n"
+    passages = attribute(_doc(body), passages_of(_doc(body)))
+    assert [p.attributions for p in passages] == [(None,), (None,)]
+
+
+def test_acronym_definition():
+    assert acronym_definitions("revise the Status of Forces Agreement (SOFA) now") == {"sofa": ["status", "forc", "agreement"]}

@@ -1,0 +1,47 @@
+"""The wheel carries the bundled corpus, so a plain `pip install .` answers out of the box."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+from conftest import ROOT
+
+
+def test_wheel_ships_corpus_and_answers_from_it(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(dist)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = dist.glob("sofa_cli-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        assert "sofa_cli/corpus/kyodo-sofa.md" in names
+        assert "sofa_cli/corpus/tanaka-interview.md" in names
+        assert any(n.endswith("entry_points.txt") for n in names)
+        site = tmp_path / "site"
+        zf.extractall(site)
+    env = {"PYTHONPATH": str(site), "SOFA_INDEX_DIR": str(tmp_path / "idx"), "PATH": "/usr/bin:/bin"}
+    where = subprocess.run(
+        [sys.executable, "-c", "import sofa_cli.cli as c; print(c.bundled_corpus())"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert where.stdout.strip() == str(site / "sofa_cli" / "corpus")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sofa_cli", "ask", "what did Hornung suggest?", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    top = json.loads(proc.stdout)["results"][0]
+    assert top["citation"] == "kyodo-sofa ¶19"

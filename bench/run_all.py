@@ -7,6 +7,7 @@ one benchmark can be re-run alone (`python bench/<script>.py`) without losing th
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -29,7 +30,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {cpu}, {len(__import__('os').sched_getaffinity(0))} cores, Python {platform.python_version()}"
+    cores = len(os.sched_getaffinity(0))
+    return f"{platform.system()} {platform.machine()}, {cpu}, {cores} cores, Python {platform.python_version()}"
 
 
 def assemble() -> None:

@@ -345,6 +345,10 @@ def compile_index(root: Path, docs: list[tuple[dict, list[Passage]]], files: lis
                 acronyms.update(acronym_definitions(p.text))
             if p.prompt:
                 terms += _analysed_terms(p.prompt, forms)
+            # The people a passage reports are matched as if named in it: "he clarified" is Hornung's.
+            people = sorted({who for who in (p.speaker, *p.attributions) if who})
+            if people:
+                terms += _analysed_terms(" ".join(people), forms)
             doc_terms.append(Counter(terms))
             doc_lengths.append(len(terms))
         doc_records.append(dict(record, first_passage=first, passage_count=len(p_doc) - first))

@@ -50,8 +50,14 @@ def render_json(answer: Answer, out: TextIO) -> None:
 
 
 def _header(r: Result) -> str:
-    who = f" · {r.speaker}" if r.speaker else ""
-    return f"{r.citation}{who} · {r.title}"
+    return " · ".join(x for x in (r.citation, _who(r), r.title) if x)
+
+
+def _who(r: Result) -> str | None:
+    """The speaker of a turn, or the person an article's answering sentence reports."""
+    if r.speaker:
+        return r.speaker
+    return f"({r.answer_by})" if r.answer_by else None
 
 
 def render_plain(answer: Answer, out: TextIO) -> None:
@@ -95,9 +101,10 @@ def render_rich(answer: Answer, console) -> None:
         head = Text()
         head.append(f"{r.rank}. ", style="bold")
         head.append(safe(r.citation), style="bold cyan")
-        if r.speaker:
+        who = _who(r)
+        if who:
             head.append(" · ")
-            head.append(safe(r.speaker), style="bold magenta")
+            head.append(safe(who), style="bold magenta")
         head.append(" · ")
         head.append(safe(r.title), style="dim")
         head.append(f"  score {r.score:.2f}", style="green")

@@ -87,6 +87,7 @@ class Result:
     highlights: list[list[int]]
     citation: str
     answer_span: list[int] = field(default_factory=list)
+    answer_by: str | None = None
     explain: dict[str, float] | None = None
 
 
@@ -254,5 +255,6 @@ def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassa
         highlights=highlights,
         citation=citation(p.doc.id, p.number),
         answer_span=[a, b],
+        answer_by=p.attributions[best.index] if best.index < len(p.attributions) else None,
         explain=contributions,
     )

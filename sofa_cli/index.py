@@ -107,6 +107,9 @@ class Index:
             raise IndexFileError(f"index is missing {err}") from err
         self.n_passages = len(self.p_doc)
         self.n_terms = len(self.idf)
+        # Lookups memoised per process: a shell or eval session asks about the same words again.
+        self._term_ids: dict[str, int | None] = {}
+        self._stems: dict[str, str | None] = {}
 
     # -- passages -------------------------------------------------------------------
     def passage(self, pid: int) -> StoredPassage:
@@ -131,15 +134,23 @@ class Index:
 
     # -- vocabulary -----------------------------------------------------------------
     def term_id(self, term: str) -> int | None:
-        return _lookup(self.term_blob, self.term_off, term.encode("utf-8"))
+        try:
+            return self._term_ids[term]
+        except KeyError:
+            tid = self._term_ids[term] = _lookup(self.term_blob, self.term_off, term.encode("utf-8"))
+            return tid
 
     def term(self, tid: int) -> str:
         return bytes(self.term_blob[self.term_off[tid] : self.term_off[tid + 1]]).decode("utf-8")
 
     def stem_of(self, form: str) -> str | None:
         """The stem of a corpus word form, without nltk; None for a form the corpus lacks."""
-        i = _lookup(self.form_blob, self.form_off, form.encode("utf-8"))
-        return None if i is None else self.term(self.form_term[i])
+        try:
+            return self._stems[form]
+        except KeyError:
+            i = _lookup(self.form_blob, self.form_off, form.encode("utf-8"))
+            found = self._stems[form] = None if i is None else self.term(self.form_term[i])
+            return found
 
     def terms(self) -> Iterable[str]:
         return (self.term(t) for t in range(self.n_terms))

@@ -206,6 +206,7 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     "“...,” he advised" answers "what did Nakashima advise?" as fully as a sentence naming him.
     """
     best = _Sentence(0, -1.0)
+    best_evidence = -1.0
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
     for i, terms in enumerate(sentence_terms):
@@ -213,14 +214,19 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         reported = bool(people) and who in people
         if reported:
             terms = terms | query.person_terms
-        score = weights.sentence * sum(term_weight[t] for t in terms) / total_weight
+        share = sum(term_weight[t] for t in terms) / total_weight
+        bonus = 0.0
         if reported:
-            score += weights.attribution
+            bonus += weights.attribution
             if query.verbs and _has_verb(index, p.text[p.sentences[i][0] : p.sentences[i][1]], query.verbs):
-                score += weights.verb
-        if score > best.score:
-            best = _Sentence(i, score)
-    return best if best.score >= 0 else _Sentence(0, 0.0)
+                bonus += weights.verb
+        # The answer is chosen on evidence even when its weights are off (PLAIN): the choice of
+        # sentence is not a ranking feature, only its contribution to the score is.
+        evidence = share + (1.0 if reported else 0.0) + bonus
+        if evidence > best_evidence:
+            best_evidence = evidence
+            best = _Sentence(i, weights.sentence * share + bonus)
+    return best if best_evidence >= 0 else _Sentence(0, 0.0)
 
 
 _NOUN_ENDINGS = ("al", "als", "ion", "ions", "ment", "ments", "ory", "er", "ers", "or", "ors", "ance", "ence")

@@ -90,7 +90,7 @@ def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool 
     root = corpus or bundled_corpus()
     progress, done = _progress()
     try:
-        opened = open_index(root, index_dir, rebuild=rebuild, progress=progress)
+        opened = open_index(root, index_dir, rebuild=rebuild, progress=progress, notice=warn)
     except CorpusError as err:
         raise fail(f"{err} (pass an existing folder to --corpus)")
     except OSError as err:
@@ -158,12 +158,16 @@ def _clean_question(text: str, where: str) -> str:
 
 
 def _questions(question: str):
+    """The questions to answer: the argument (checked now, before any indexing), or stdin's lines."""
     if question != "-":
         question = _clean_question(question, "the question")
         if not question:
             raise fail('the question is empty (ask e.g. sofa ask "what did Hornung suggest?", or - to read stdin)')
-        yield question
-        return
+        return [question]
+    return _stdin_questions()
+
+
+def _stdin_questions():
     stdin = sys.stdin.buffer
     for n, raw in enumerate(stdin, start=1):
         try:
@@ -199,6 +203,7 @@ def ask(
     output = _choose_format(fmt, as_json)
     if kind not in (None, "article", "interview"):
         raise fail(f"unknown kind {kind!r} (choose article or interview)")
+    questions = _questions(question)
     index = load_index(corpus, index_dir)
     filters = Filters(sources=tuple(source or ()), kind=kind, speaker=speaker, min_score=min_score)
     unknown = [s for s in filters.sources if index.doc_by_id(s) is None]
@@ -206,7 +211,7 @@ def ask(
         raise fail(f"unknown source {unknown[0]!r} (see `sofa sources`)")
     console = _console() if output == "rich" else None
     found = False
-    for q in _questions(question):
+    for q in questions:
         answer = ask_index(index, q, limit=limit, filters=filters, explain=explain)
         found |= bool(answer.results)
         emit(answer, output, console)

@@ -34,6 +34,9 @@ METADATA_KEYS = ("title", "source", "author", "date", "kind", "url")
 STREAM_THRESHOLD = 8 * 1024 * 1024
 # Bytes decoded at a time when streaming: large enough that the per-chunk work is negligible.
 READ_CHUNK = 1024 * 1024
+# The beginning of a streamed file that decides its encoding, metadata header, title, kind
+# and paragraph style (blank-line separated or one per line).
+HEAD_BYTES = 1024 * 1024
 # A longer paragraph or line (a minified page, a log, a file with no line breaks) is cut
 # into pieces of at most this, at a sentence end or a space when there is one. Natural
 # paragraphs stay whole: the longest XQuAD paragraph has 3,326 characters.
@@ -125,7 +128,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("cp1252", errors="replace"), LATIN1_WARNING
 
 
-def encoding_of(head: bytes) -> tuple[str, str | None]:
+def encoding_of(head: bytes, whole: bool = False) -> tuple[str, str | None]:
     """The codec for a file starting with `head`, and its warning; ValueError for binary.
 
     For streamed files: the choice is made on the first chunk; a later chunk that is not
@@ -137,7 +140,7 @@ def encoding_of(head: bytes) -> tuple[str, str | None]:
         raise ValueError("binary file")
     codec = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
     try:
-        codecs.getincrementaldecoder(codec)("strict").decode(head, final=False)
+        codecs.getincrementaldecoder(codec)("strict").decode(head, final=whole)
     except UnicodeDecodeError:
         return "cp1252", LATIN1_WARNING
     return codec, None
@@ -218,8 +221,21 @@ def cap_length(block: str, limit: int = MAX_PASSAGE_CHARS) -> Iterator[str]:
     """`block` in consecutive pieces of at most `limit` characters, verbatim but for the
     whitespace at the cuts; cut after the last sentence end (or line break) in the second
     half of the window, else at the last space, else hard."""
-    start, n = 0, len(block)
-    while n - start > limit:
+    start = 0
+    for a, b in _cuts(block, len(block), limit):
+        piece = block[a:b].strip()
+        if piece:
+            yield piece
+        start = b
+    piece = block[start:].strip("\n")
+    if piece.strip():
+        yield piece
+
+
+def _cuts(block: str, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Spans of the pieces `cap_length` cuts from `block[:end]`, but for the last piece."""
+    start = 0
+    while end - start > limit:
         window_end = start + limit
         cut = None
         for match in _CUT_RE.finditer(block, start + limit // 2, window_end):
@@ -227,13 +243,8 @@ def cap_length(block: str, limit: int = MAX_PASSAGE_CHARS) -> Iterator[str]:
         if cut is None:
             space = max(block.rfind(" ", start + 1, window_end), block.rfind("\t", start + 1, window_end))
             cut = space + 1 if space > start else window_end
-        piece = block[start:cut].strip()
-        if piece:
-            yield piece
+        yield start, cut
         start = cut
-    piece = block[start:].strip("\n")
-    if piece.strip():
-        yield piece
 
 
 def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnings, stream=None) -> Document:
@@ -299,9 +310,10 @@ def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
     the file cannot be read, ValueError when it is binary.
     """
     with open(path, "rb") as f:
-        head_bytes = f.read(READ_CHUNK)
-    codec, warning = encoding_of(head_bytes)
-    head = codecs.getincrementaldecoder(codec)("replace").decode(head_bytes, final=False)
+        head_bytes = f.read(max(HEAD_BYTES, BINARY_SNIFF))
+        whole = not f.read(1)
+    codec, warning = encoding_of(head_bytes, whole)
+    head = codecs.getincrementaldecoder(codec)("replace").decode(head_bytes, final=whole)
     meta, head_body = parse_front_matter(head)
     skip = len(head) - len(head_body)
     by_line = not has_blank_line(head_body.replace("\r\n", "\n").replace("\r", "\n"))
@@ -350,19 +362,28 @@ def _stream_paragraphs(path: Path, codec: str, skip: int, by_line: bool, warning
         # Keep a trailing CR: it may be the first half of a CRLF split between chunks.
         held = "\r" if buffer.endswith("\r") else ""
         buffer = buffer[: len(buffer) - len(held)].replace("\r\n", "\n").replace("\r", "\n")
-        last = None
-        for last in separator.finditer(buffer):
-            pass
-        if last is not None:
-            complete, buffer = buffer[: last.start()], buffer[last.end() :]
+        cut = None
+        for match in separator.finditer(buffer):
+            cut = match.span()
+        if cut is not None:
+            complete, buffer = buffer[: cut[0]], buffer[cut[1] :]
             blocks = complete.split("\n") if by_line else _BLANK_LINE_RE.split(complete)
             for block in blocks:
                 if block.strip():
                     yield from cap_length(block.strip("\n"))
         if len(buffer) > MAX_PASSAGE_CHARS:  # a paragraph still open and already too long
-            pieces = list(cap_length(buffer))
-            yield from pieces[:-1]
-            buffer = pieces[-1] if pieces else ""
+            buffer = buffer.lstrip("\n")
+            # Cut only where the next chunk cannot matter: before a last line break that may
+            # yet turn out to start a blank line.
+            last_nl = buffer.rfind("\n")
+            settled = last_nl if last_nl >= 0 and not buffer[last_nl + 1 :].strip(" \t") else len(buffer)
+            start = 0
+            for a, b in _cuts(buffer, settled, MAX_PASSAGE_CHARS):
+                piece = buffer[a:b].strip()
+                if piece:
+                    yield piece
+                start = b
+            buffer = buffer[start:]
         buffer += held
     buffer = buffer.replace("\r\n", "\n").replace("\r", "\n")
     blocks = buffer.split("\n") if by_line else _BLANK_LINE_RE.split(buffer)

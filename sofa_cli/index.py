@@ -485,8 +485,10 @@ def open_index(
     rebuild: bool = False,
     variant: str = bm25.DEFAULT_VARIANT,
     progress: Callable[[int, int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> Opened:
-    """The index of `root`, built or refreshed as needed.
+    """The index of `root`, built or refreshed as needed; `notice` hears at once that this
+    process waits for another one's build (other warnings come back in `Opened`).
 
     A damaged index is rebuilt with a warning. An index written by a newer sofa is left
     alone (that sofa still wants it) and this one indexes into memory; so it does, with a
@@ -512,7 +514,7 @@ def open_index(
     if not keep_file:
         header, sections, report = build(root, None, variant, progress)
         return Opened(_in_memory(header, sections), report, warnings)
-    with _lock(path.parent, warnings):
+    with _lock(path.parent, notice or warnings.append):
         _remove_torn_writes(path)
         if not rebuild and path.exists() and previous is not None:
             try:  # another process may have rebuilt it while we waited for the lock
@@ -560,9 +562,9 @@ def _remove_torn_writes(path: Path) -> None:
 class _lock:
     """An exclusive flock beside the index, so two `sofa index` runs do not build at once."""
 
-    def __init__(self, folder: Path, warnings: list[str]) -> None:
+    def __init__(self, folder: Path, notice: Callable[[str], None]) -> None:
         self.folder = folder
-        self.warnings = warnings
+        self.notice = notice
         self.fd: int | None = None
 
     def __enter__(self):
@@ -574,7 +576,7 @@ class _lock:
             try:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                self.warnings.append("another sofa is indexing this corpus; waiting for it")
+                self.notice("another sofa is indexing this corpus; waiting for it")
                 fcntl.flock(self.fd, fcntl.LOCK_EX)
         except (OSError, ImportError):
             self.fd = None

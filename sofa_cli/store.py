@@ -109,6 +109,8 @@ class IndexFile:
             self.header = json.loads(bytes(view[16 : 16 + head_len]))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise IndexFileError("index header is corrupted") from err
+        if not isinstance(self.header, dict):
+            raise IndexFileError("index header is corrupted")
         version = self.header.get("format_version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise NewerFormatError(f"index format {version} is newer than this sofa understands")

@@ -18,7 +18,10 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 
 # (script, args): each writes bench/results/<name>.md
-BENCHMARKS: list[tuple[str, list[str]]] = []
+BENCHMARKS: list[tuple[str, list[str]]] = [
+    ("fuzz_loader.py", ["--seconds", "180"]),
+    ("big_file.py", ["--mb", "200"]),
+]
 
 
 def machine() -> str:

@@ -21,6 +21,9 @@ app = typer.Typer(
 )
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
+# Longer questions are cut, with a warning: a question is a sentence or two, and each
+# unknown word costs a scan of the vocabulary for typo correction.
+MAX_QUESTION_CHARS = 1000
 
 CorpusOpt = Annotated[
     Optional[Path],
@@ -32,14 +35,21 @@ IndexDirOpt = Annotated[
 ]
 
 
+def _one_line(message: str) -> str:
+    """Messages quote file names, ids and questions: keep them one harmless line."""
+    from sofa_cli.render import safe_line
+
+    return safe_line(message)
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
     """Print a one-line error to stderr and return the Exit to raise."""
-    sys.stderr.write(f"sofa: error: {message}\n")
+    sys.stderr.write(f"sofa: error: {_one_line(message)}\n")
     return typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"sofa: {message}\n")
+    sys.stderr.write(f"sofa: {_one_line(message)}\n")
 
 
 def bundled_corpus() -> Path:
@@ -74,13 +84,13 @@ def load_index(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool =
 
 
 def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False):
-    from sofa_cli.documents import CorpusError
+    from sofa_cli.documents import CORPUS_SUFFIXES, CorpusError
     from sofa_cli.index import open_index
 
     root = corpus or bundled_corpus()
     progress, done = _progress()
     try:
-        opened = open_index(root, index_dir, rebuild=rebuild, progress=progress)
+        opened = open_index(root, index_dir, rebuild=rebuild, progress=progress, notice=warn)
     except CorpusError as err:
         raise fail(f"{err} (pass an existing folder to --corpus)")
     except OSError as err:
@@ -95,6 +105,8 @@ def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool 
         for w in opened.report.warnings:
             warn(f"warning: {w}")
         warn(f"indexed {root}: {opened.report.summary()}")
+    if opened.index.n_passages == 0:
+        raise fail(f"no text to search in {root} (sofa reads {' '.join(CORPUS_SUFFIXES)} files)")
     return opened
 
 
@@ -134,10 +146,28 @@ def emit(answer, fmt: str, console=None) -> None:
             warn(f"no answer found for: {render.safe(answer.question)}")
 
 
+def _clean_question(text: str, where: str) -> str:
+    """The question without terminal escapes or control characters, at most MAX_QUESTION_CHARS."""
+    from sofa_cli.render import strip_controls
+
+    question = strip_controls(text).strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        warn(f"{where} has {len(question):,} characters; only the first {MAX_QUESTION_CHARS:,} are used")
+        question = question[:MAX_QUESTION_CHARS]
+    return question
+
+
 def _questions(question: str):
+    """The questions to answer: the argument (checked now, before any indexing), or stdin's lines."""
     if question != "-":
-        yield question
-        return
+        question = _clean_question(question, "the question")
+        if not question:
+            raise fail('the question is empty (ask e.g. sofa ask "what did Hornung suggest?", or - to read stdin)')
+        return [question]
+    return _stdin_questions()
+
+
+def _stdin_questions():
     stdin = sys.stdin.buffer
     for n, raw in enumerate(stdin, start=1):
         try:
@@ -145,7 +175,7 @@ def _questions(question: str):
         except UnicodeDecodeError:
             warn(f"stdin line {n} is not valid UTF-8; decoded with replacement characters")
             line = raw.decode("utf-8", errors="replace")
-        line = line.strip()
+        line = _clean_question(line, f"stdin line {n}")
         if line:
             yield line
 
@@ -173,6 +203,7 @@ def ask(
     output = _choose_format(fmt, as_json)
     if kind not in (None, "article", "interview"):
         raise fail(f"unknown kind {kind!r} (choose article or interview)")
+    questions = _questions(question)
     index = load_index(corpus, index_dir)
     filters = Filters(sources=tuple(source or ()), kind=kind, speaker=speaker, min_score=min_score)
     unknown = [s for s in filters.sources if index.doc_by_id(s) is None]
@@ -180,7 +211,7 @@ def ask(
         raise fail(f"unknown source {unknown[0]!r} (see `sofa sources`)")
     console = _console() if output == "rich" else None
     found = False
-    for q in _questions(question):
+    for q in questions:
         answer = ask_index(index, q, limit=limit, filters=filters, explain=explain)
         found |= bool(answer.results)
         emit(answer, output, console)
@@ -260,13 +291,27 @@ def main_callback(
 
 
 def main() -> None:
-    """Entry point: run the app, ending quietly when stdout is closed (`| head`)."""
+    """Entry point: run the app, ending quietly when stdout is closed (`| head`).
+
+    Click's standalone mode is off so that Ctrl-C ends with the shell's 130 (click would
+    say "Aborted!" and exit 1, which here means "no answer"), and so that an unexpected
+    exception still ends in one line on stderr rather than a traceback.
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_FOUND)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("\n")
         sys.exit(130)
+    except Exception as err:  # the last line of defence: a bug must not print a traceback
+        if callable(getattr(err, "show", None)) and isinstance(getattr(err, "exit_code", None), int):
+            err.show()  # a usage error, which click (vendored or not by typer) formats itself
+            sys.exit(err.exit_code)
+        if os.environ.get("SOFA_DEBUG"):
+            raise
+        sys.stderr.write(f"sofa: error: {_one_line(f'{type(err).__name__}: {err}')} (a bug; SOFA_DEBUG=1 shows where)\n")
+        sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_FOUND)

@@ -24,7 +24,7 @@ from sofa_cli import bm25
 from sofa_cli.analysis import acronym_definitions, is_stopword, stem, tokenize
 from sofa_cli.documents import CorpusError, Document, Skipped, discover, load_file
 from sofa_cli.segment import Passage
-from sofa_cli.store import IndexFile, IndexFileError, write_index
+from sofa_cli.store import IndexFile, IndexFileError, NewerFormatError, write_index
 
 INDEX_FILE = "index.sofa"
 LOCK_FILE = "index.lock"
@@ -256,9 +256,10 @@ def build(
             report.unchanged += 1
             for d in old["docs"]:
                 info = previous.docs[d]
-                seen.add(info.id)
+                record = _doc_record(info)
+                record["id"] = _unique_id(info.id, info.path, seen, report)
                 entry["docs"].append(len(docs))
-                docs.append((_doc_record(info), _reuse_passages(previous, info)))
+                docs.append((record, _reuse_passages(previous, info)))
             entry["skipped"] = old.get("skipped")
             if old.get("skipped"):
                 report.skipped.append(Skipped(rel, old["skipped"]))
@@ -272,15 +273,13 @@ def build(
                 if item.path == rel:
                     entry["skipped"] = item.reason
                 continue
+            passages = attribute(item, passages_of(item))
+            # After reading: a streamed file reports late decoding problems as it is read.
             report.warnings.extend(f"{item.path}: {w}" for w in item.warnings)
-            doc_id = item.id
-            while doc_id in seen:
-                doc_id = f"{doc_id}~"
-            seen.add(doc_id)
             record = _doc_record(item)
-            record["id"] = doc_id
+            record["id"] = _unique_id(item.id, item.path, seen, report)
             entry["docs"].append(len(docs))
-            docs.append((record, attribute(item, passages_of(item))))
+            docs.append((record, passages))
         files.append(entry)
     report.removed = len(set(old_files) - {f["path"] for f in files})
     if progress:
@@ -290,6 +289,20 @@ def build(
     report.passages = len(sections["p_doc"])
     report.seconds = time.perf_counter() - started
     return header, sections, report
+
+
+def _unique_id(doc_id: str, path: str, seen: set[str], report: BuildReport) -> str:
+    """`doc_id`, or for a second document with the same id (notes.md beside notes.txt) its
+    file name with extension, so every citation names one document."""
+    unique = doc_id
+    if unique in seen:
+        unique = path if "#" not in doc_id else f"{path}#{doc_id.rsplit('#', 1)[1]}"
+        n = 2
+        while unique in seen:
+            unique, n = f"{path}~{n}", n + 1
+        report.warnings.append(f"{path}: document id {doc_id!r} is taken; cited as {unique!r}")
+    seen.add(unique)
+    return unique
 
 
 def _doc_record(doc) -> dict:
@@ -483,11 +496,14 @@ def open_index(
     rebuild: bool = False,
     variant: str = bm25.DEFAULT_VARIANT,
     progress: Callable[[int, int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> Opened:
-    """The index of `root`, built or refreshed as needed.
+    """The index of `root`, built or refreshed as needed; `notice` hears at once that this
+    process waits for another one's build (other warnings come back in `Opened`).
 
-    A damaged index is rebuilt with a warning; when the cache folder cannot be written,
-    the fresh index is kept in a temporary file instead, with a warning.
+    A damaged index is rebuilt with a warning. An index written by a newer sofa is left
+    alone (that sofa still wants it) and this one indexes into memory; so it does, with a
+    warning, when the cache folder cannot be written (read-only, full).
     """
     root = root.resolve()
     if not root.is_dir():
@@ -495,14 +511,22 @@ def open_index(
     path = index_path(root, index_dir)
     warnings: list[str] = []
     previous = None
+    keep_file = True
     if path.exists():
         try:
             previous = Index(path)
+        except NewerFormatError as err:
+            keep_file = False
+            warnings.append(f"{err} at {path}; leaving it for that sofa and indexing in memory (or use --index-dir)")
         except IndexFileError as err:
             warnings.append(f"index at {path} unusable ({err}); rebuilding")
     if previous and not rebuild and previous.variant == variant and is_fresh(previous, root):
         return Opened(previous, None, warnings)
-    with _lock(path.parent, warnings):
+    if not keep_file:
+        header, sections, report = build(root, None, variant, progress)
+        return Opened(_in_memory(header, sections), report, warnings)
+    with _lock(path.parent, notice or warnings.append):
+        _remove_torn_writes(path)
         if not rebuild and path.exists() and previous is not None:
             try:  # another process may have rebuilt it while we waited for the lock
                 latest = Index(path)
@@ -515,24 +539,43 @@ def open_index(
         try:
             write_index(path, header, sections)
         except OSError as err:
-            import tempfile
-
-            warnings.append(f"cannot write index to {path.parent} ({err.strerror}); answering from memory")
-            fd, tmp = tempfile.mkstemp(suffix=".sofa")
-            os.close(fd)
-            write_index(Path(tmp), header, sections)
-            index = Index(Path(tmp))
-            os.unlink(tmp)
-            return Opened(index, report, warnings)
+            warnings.append(f"cannot write index to {path.parent} ({err.strerror or err}); answering from memory")
+            return Opened(_in_memory(header, sections), report, warnings)
     return Opened(Index(path), report, warnings)
+
+
+def _in_memory(header: dict, sections: dict) -> Index:
+    """An index that lives only as long as this process: written to an unlinked temporary
+    file (tmpfs on most systems), so it is read through the same mapped format."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix="sofa-", suffix=".sofa")
+    os.close(fd)
+    try:
+        write_index(Path(tmp), header, sections)
+        return Index(Path(tmp))
+    finally:
+        os.unlink(tmp)
+
+
+def _remove_torn_writes(path: Path) -> None:
+    """Temporary files left by a writer killed before its rename (kill -9, power loss).
+
+    Called under the lock, so no live writer owns them.
+    """
+    for leftover in path.parent.glob(f"{path.name}.*.tmp"):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
 
 
 class _lock:
     """An exclusive flock beside the index, so two `sofa index` runs do not build at once."""
 
-    def __init__(self, folder: Path, warnings: list[str]) -> None:
+    def __init__(self, folder: Path, notice: Callable[[str], None]) -> None:
         self.folder = folder
-        self.warnings = warnings
+        self.notice = notice
         self.fd: int | None = None
 
     def __enter__(self):
@@ -544,7 +587,7 @@ class _lock:
             try:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                self.warnings.append("another sofa is indexing this corpus; waiting for it")
+                self.notice("another sofa is indexing this corpus; waiting for it")
                 fcntl.flock(self.fd, fcntl.LOCK_EX)
         except (OSError, ImportError):
             self.fd = None

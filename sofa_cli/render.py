@@ -16,7 +16,14 @@ from sofa_cli.search import Answer, Result
 
 FORMATS = ("rich", "plain", "markdown", "json")
 
-_UNSAFE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls but tab and newline (ESC starts CSI/OSC sequences), DEL, C1 controls (U+009B
+# is a one-character CSI on some terminals), and the bidi marks, embeddings, overrides and
+# isolates that can make text read in another order than it is stored ("Trojan Source").
+_UNSAFE_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE_RE = re.compile(f"[{_UNSAFE_CHARS}]")
+_UNSAFE_LINE_RE = re.compile(f"[{_UNSAFE_CHARS}\t\n\u2028\u2029]")
+# Whole escape sequences, for text typed at sofa (a question): CSI, OSC/DCS/APC strings, 2-char ESC.
+_ESCAPE_SEQUENCE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_].*?(?:\x07|\x1b\\|$)|\x1b.?|\x9b[0-?]*[ -/]*[@-~]", re.S)
 
 
 def _stand_in(match: re.Match) -> str:
@@ -33,6 +40,21 @@ def safe(text: str) -> str:
     return _UNSAFE_RE.sub(_stand_in, text)
 
 
+def safe_line(text: str) -> str:
+    """`safe`, and kept on one line: for headers, titles, ids and file names in messages."""
+    return _UNSAFE_LINE_RE.sub(lambda m: " " if m.group() == "\t" else _stand_in(m), text)
+
+
+def strip_controls(text: str) -> str:
+    """Text typed at sofa (a question) without terminal escape sequences or control/bidi
+    characters; they carry no words, and would otherwise glue onto them ("[31mHornung")."""
+    return _UNSAFE_LINE_RE.sub(" ", _ESCAPE_SEQUENCE_RE.sub(" ", text))
+
+
+def _json_escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def answer_record(answer: Answer) -> dict:
     record = asdict(answer)
     for r in record["results"]:
@@ -45,8 +67,14 @@ def answer_record(answer: Answer) -> dict:
     return record
 
 
+def json_line(record) -> str:
+    """One JSON line, with control and bidi characters written as \\u escapes: the data
+    is exact once parsed, and the bytes are harmless when the JSON lands on a terminal."""
+    return _UNSAFE_RE.sub(_json_escape, json.dumps(record, ensure_ascii=False)) + "\n"
+
+
 def render_json(answer: Answer, out: TextIO) -> None:
-    out.write(json.dumps(answer_record(answer), ensure_ascii=False) + "\n")
+    out.write(json_line(answer_record(answer)))
 
 
 def _header(r: Result) -> str:
@@ -62,7 +90,7 @@ def _who(r: Result) -> str | None:
 
 def render_plain(answer: Answer, out: TextIO) -> None:
     for r in answer.results:
-        out.write(f"{r.rank}. {safe(_header(r))}  (score {r.score:.2f})\n")
+        out.write(f"{r.rank}. {safe_line(_header(r))}  (score {r.score:.2f})\n")
         out.write(f"   > {safe(r.answer)}\n")
         if r.text != r.answer:
             out.write(f"   {safe(r.text)}\n")
@@ -73,13 +101,13 @@ def render_plain(answer: Answer, out: TextIO) -> None:
 def _explain_plain(r: Result, out: TextIO) -> None:
     if r.explain:
         parts = ", ".join(f"{t} {w:.2f}" for t, w in r.explain.items())
-        out.write(f"   explain: {safe(parts)}\n")
+        out.write(f"   explain: {safe_line(parts)}\n")
 
 
 def render_markdown(answer: Answer, out: TextIO) -> None:
-    out.write(f"## {_md_escape(safe(answer.question))}\n\n")
+    out.write(f"## {_md_escape(safe_line(answer.question))}\n\n")
     for r in answer.results:
-        out.write(f"### {r.rank}. {_md_escape(safe(_header(r)))} (score {r.score:.2f})\n\n")
+        out.write(f"### {r.rank}. {_md_escape(safe_line(_header(r)))} (score {r.score:.2f})\n\n")
         text = r.text
         a, b = r.answer_span or (0, 0)
         if b > a:
@@ -100,13 +128,13 @@ def render_rich(answer: Answer, console) -> None:
     for r in answer.results:
         head = Text()
         head.append(f"{r.rank}. ", style="bold")
-        head.append(safe(r.citation), style="bold cyan")
+        head.append(safe_line(r.citation), style="bold cyan")
         who = _who(r)
         if who:
             head.append(" · ")
-            head.append(safe(who), style="bold magenta")
+            head.append(safe_line(who), style="bold magenta")
         head.append(" · ")
-        head.append(safe(r.title), style="dim")
+        head.append(safe_line(r.title), style="dim")
         head.append(f"  score {r.score:.2f}", style="green")
         console.print(head)
         body = Text(safe(r.text))

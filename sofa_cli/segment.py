@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sofa_cli.documents import Document, is_heading, speaker_of, split_paragraphs
+from sofa_cli.documents import Document, is_heading, speaker_of
 
 ABBREVIATIONS = frozenset(
     """
@@ -69,7 +69,7 @@ def passages_of(doc: Document) -> list[Passage]:
     """Passages of a document, numbered from 1 in reading order; headings are not passages."""
     passages: list[Passage] = []
     last_turn: tuple[str, str] | None = None
-    for block in split_paragraphs(doc.body):
+    for block in doc.paragraphs():
         if is_heading(block):
             continue
         speaker = None

@@ -109,6 +109,8 @@ class IndexFile:
             self.header = json.loads(bytes(view[16 : 16 + head_len]))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise IndexFileError("index header is corrupted") from err
+        if not isinstance(self.header, dict):
+            raise IndexFileError("index header is corrupted")
         version = self.header.get("format_version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise NewerFormatError(f"index format {version} is newer than this sofa understands")
@@ -118,16 +120,19 @@ class IndexFile:
         if verify is None:
             verify = size <= VERIFY_LIMIT
         table = self.header.get("sections") or {}
-        for name, (offset, code, count, crc) in table.items():
-            itemsize = array.array(code).itemsize
-            start = self._base + offset
-            end = start + itemsize * count
-            if end > size:
-                raise IndexFileError("index file is truncated")
-            raw = view[start:end]
-            if verify and zlib.crc32(raw) != crc:
-                raise IndexFileError(f"index section {name!r} fails its checksum")
-            self._sections[name] = raw.cast(code) if code != "B" else raw
+        try:
+            for name, (offset, code, count, crc) in table.items():
+                itemsize = array.array(code).itemsize
+                start = self._base + offset
+                end = start + itemsize * count
+                if end > size or start < self._base:
+                    raise IndexFileError("index file is truncated")
+                raw = view[start:end]
+                if verify and zlib.crc32(raw) != crc:
+                    raise IndexFileError(f"index section {name!r} fails its checksum")
+                self._sections[name] = raw.cast(code) if code != "B" else raw
+        except (TypeError, ValueError, AttributeError) as err:  # a header that lies about its sections
+            raise IndexFileError(f"index header is corrupted ({err})") from err
 
     def section(self, name: str) -> memoryview:
         return self._sections[name]

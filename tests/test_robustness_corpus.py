@@ -1,0 +1,302 @@
+"""Bad corpus files: sofa skips or decodes them with a warning, never crashes (docs/robustness.md)."""
+
+import json
+import os
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sofa_cli import documents
+from sofa_cli import index as index_module
+from sofa_cli.cli import app
+from sofa_cli.documents import MAX_PASSAGE_CHARS, Document, load_file
+
+GOOD = "Hornung suggested a review of the status of forces agreement.\n"
+
+
+def cli(*args, input=None):
+    """Run sofa in-process; an exception escaping the CLI fails the test (no traceback allowed)."""
+    result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def ask_json(corpus: Path, question: str, *extra: str):
+    code, out, err = cli("ask", question, "--corpus", str(corpus), "--json", "-k", "20", *extra)
+    return code, (json.loads(out)["results"] if out.strip() else []), err
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "good.md").write_text(GOOD, encoding="utf-8")
+    return root
+
+
+def assert_one_line_error(code, out, err):
+    assert code == 2
+    assert out == ""
+    assert err.startswith("sofa: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def test_binary_file_is_skipped_with_warning(corpus):
+    (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
+    code, results, err = ask_json(corpus, "Hornung")
+    assert code == 0
+    assert [r["doc"] for r in results] == ["good"]
+    assert "skipped image.txt: binary file" in err
+
+
+def test_invalid_utf8_is_decoded_as_latin1_with_warning(corpus):
+    (corpus / "latin.txt").write_bytes("Caf\xe9 owners protested the treaty\x92s terms.\n".encode("latin-1"))
+    code, results, err = ask_json(corpus, "treaty café")
+    assert code == 0
+    assert results[0]["doc"] == "latin"
+    assert "Café owners protested the treaty’s terms." == results[0]["text"]
+    assert "latin.txt: not valid UTF-8, decoded as Latin-1" in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_with_byte_order_mark_is_decoded_with_warning(corpus, encoding):
+    data = "Okinawa residents protested the base.\n".encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    (corpus / "wide.txt").write_bytes(data)
+    code, results, err = ask_json(corpus, "Okinawa residents")
+    assert code == 0
+    assert results[0]["text"] == "Okinawa residents protested the base."
+    assert "wide.txt: decoded as UTF-16 (byte order mark)" in err
+
+
+def test_utf8_byte_order_mark_is_dropped_silently(corpus):
+    (corpus / "bom.md").write_bytes(b"\xef\xbb\xbf---\ntitle: With BOM\n---\nKadena Air Base flags.\n")
+    code, results, err = ask_json(corpus, "Kadena flags")
+    assert code == 0
+    assert results[0]["title"] == "With BOM"
+    assert "warning" not in err
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\n\t\n", b"---\ntitle: Only metadata\n---\n"])
+def test_empty_files_index_without_passages(corpus, content):
+    (corpus / "empty.md").write_bytes(content)
+    code, results, err = ask_json(corpus, "Hornung")
+    assert code == 0
+    assert [r["doc"] for r in results] == ["good"]
+
+
+def _write_big(path: Path, megabytes: float) -> int:
+    """Paragraphs of ordinary prose, and one rare word in the very last paragraph."""
+    para = "The national flags of Japan and the United States wave at Kadena Air Base. " * 6
+    target = int(megabytes * 1024 * 1024)
+    with open(path, "w", encoding="utf-8") as f:
+        written = 0
+        while written < target:
+            f.write(para + "\n\n")
+            written += len(para) + 2
+        f.write("Zyzzyva is the last word of this file.\n")
+    return path.stat().st_size
+
+
+def test_large_file_is_streamed_with_bounded_memory(tmp_path, monkeypatch):
+    """The 200 MB case at 4 MB: read in 64 KiB chunks, memory holds a chunk and a paragraph,
+    not the file (reading it whole would hold it twice: bytes and text)."""
+    monkeypatch.setattr(documents, "STREAM_THRESHOLD", 1024 * 1024)
+    monkeypatch.setattr(documents, "READ_CHUNK", 64 * 1024)
+    monkeypatch.setattr(documents, "HEAD_BYTES", 64 * 1024)
+    size = _write_big(tmp_path / "big.txt", 4)
+    tracemalloc.start()
+    try:
+        (doc,) = load_file(tmp_path / "big.txt", tmp_path)
+        count = 0
+        last = ""
+        for paragraph in doc.paragraphs():
+            count += 1
+            last = paragraph
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert doc.stream is not None
+    assert last == "Zyzzyva is the last word of this file."
+    assert count > 8000
+    assert peak < size / 8, f"peak {peak:,} bytes while streaming a {size:,}-byte file"
+
+
+def test_large_file_streamed_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(documents, "STREAM_THRESHOLD", 64 * 1024)
+    monkeypatch.setattr(documents, "READ_CHUNK", 16 * 1024)
+    root = tmp_path / "corpus"
+    root.mkdir()
+    _write_big(root / "big.txt", 0.25)
+    code, results, err = ask_json(root, "zyzzyva")
+    assert code == 0
+    assert results[0]["text"] == "Zyzzyva is the last word of this file."
+
+
+def test_very_long_line_is_cut_into_bounded_passages(corpus):
+    words = [f"w{i % 50}" for i in range(40_000)]  # one 150 KB line
+    (corpus / "minified.txt").write_text(" ".join(words) + " needleword", encoding="utf-8")
+    code, results, err = ask_json(corpus, "needleword")
+    assert code == 0
+    hit = results[0]
+    assert hit["doc"] == "minified" and hit["text"].endswith("needleword")
+    assert len(hit["text"]) <= MAX_PASSAGE_CHARS
+    assert hit["passage"] > 15  # the line became many passages
+    (doc,) = load_file(corpus / "minified.txt", corpus)
+    pieces = list(doc.paragraphs())
+    assert max(len(p) for p in pieces) <= MAX_PASSAGE_CHARS
+    assert " ".join(pieces) == " ".join(words) + " needleword"  # verbatim but for the cuts
+
+
+def test_symlink_loops_do_not_hang_or_duplicate(corpus):
+    (corpus / "self.md").symlink_to("self.md")
+    (corpus / "a.md").symlink_to("b.md")
+    (corpus / "b.md").symlink_to("a.md")
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "up").symlink_to("..", target_is_directory=True)
+    (corpus / "sub" / "note.md").write_text("Nakashima welcomed the plan.\n", encoding="utf-8")
+    code, results, err = ask_json(corpus, "Nakashima welcomed")
+    assert code == 0
+    assert [r["doc"] for r in results] == ["sub/note"]
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="chmod 000 does not stop root")
+def test_unreadable_file_is_skipped_real_permissions(corpus):
+    secret = corpus / "secret.md"
+    secret.write_text("Hornung secret.\n", encoding="utf-8")
+    secret.chmod(0)
+    try:
+        code, results, err = ask_json(corpus, "Hornung")
+    finally:
+        secret.chmod(0o644)
+    assert code == 0
+    assert [r["doc"] for r in results] == ["good"]
+    assert "skipped secret.md: Permission denied" in err
+
+
+def test_unreadable_file_is_skipped(corpus, monkeypatch):
+    """Same case, run as any user (root included): reading the file fails with EACCES."""
+    secret = corpus / "secret.md"
+    secret.write_text("Hornung secret.\n", encoding="utf-8")
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "secret.md":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    code, results, err = ask_json(corpus, "Hornung")
+    assert code == 0
+    assert [r["doc"] for r in results] == ["good"]
+    assert "skipped secret.md: Permission denied" in err
+
+
+def test_file_deleted_while_indexing_is_skipped(corpus, monkeypatch):
+    (corpus / "vanishing.md").write_text("Hornung vanished.\n", encoding="utf-8")
+    real_load = index_module.load_file
+
+    def load_file_after_delete(path, root):
+        if path.name == "vanishing.md":
+            path.unlink()
+        return real_load(path, root)
+
+    monkeypatch.setattr(index_module, "load_file", load_file_after_delete)
+    code, out, err = cli("index", str(corpus))
+    assert code == 0
+    assert "skipped vanishing.md: No such file or directory" in err
+    monkeypatch.setattr(index_module, "load_file", real_load)
+    code, results, err = ask_json(corpus, "Hornung")
+    assert [r["doc"] for r in results] == ["good"]
+
+
+def test_file_changed_while_indexing_is_reread_next_time(corpus, monkeypatch):
+    changing = corpus / "changing.md"
+    changing.write_text("First version about Ishiba.\n", encoding="utf-8")
+    real_load = index_module.load_file
+
+    def load_then_change(path, root):
+        items = list(real_load(path, root))
+        if path.name == "changing.md":
+            stat = path.stat()
+            path.write_text("Second version about Ishiba and Zyzzyva.\n", encoding="utf-8")
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        return iter(items)
+
+    monkeypatch.setattr(index_module, "load_file", load_then_change)
+    assert cli("index", str(corpus))[0] == 0
+    monkeypatch.setattr(index_module, "load_file", real_load)
+    code, results, err = ask_json(corpus, "Zyzzyva")
+    assert code == 0
+    assert results[0]["text"] == "Second version about Ishiba and Zyzzyva."
+    assert "1 updated" in err
+
+
+def test_missing_corpus_folder_is_a_one_line_error(tmp_path):
+    assert_one_line_error(*cli("ask", "Hornung", "--corpus", str(tmp_path / "nope")))
+    assert_one_line_error(*cli("index", str(tmp_path / "nope")))
+
+
+def test_corpus_that_is_a_file_is_a_one_line_error(tmp_path):
+    (tmp_path / "file.md").write_text("x", encoding="utf-8")
+    assert_one_line_error(*cli("ask", "Hornung", "--corpus", str(tmp_path / "file.md")))
+
+
+def test_empty_corpus_folder_is_a_one_line_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "photo.jpg").write_bytes(b"\xff\xd8")
+    code, out, err = cli("ask", "Hornung", "--corpus", str(tmp_path / "empty"))
+    assert code == 2 and out == ""
+    assert "sofa: error: no text to search in" in err and "Traceback" not in err
+
+
+def test_odd_file_names_are_indexed_and_cited_on_one_line(corpus):
+    (corpus / "with space.md").write_text("Ishiba spoke about spaces.\n", encoding="utf-8")
+    (corpus / "new\nline.md").write_text("Ishiba spoke about newlines.\n", encoding="utf-8")
+    (corpus / "日本語 ñ.md").write_text("Ishiba spoke about Unicode.\n", encoding="utf-8")
+    code, results, err = ask_json(corpus, "Ishiba spoke")
+    assert code == 0
+    assert sorted(r["doc"] for r in results) == ["new\nline", "with space", "日本語 ñ"]
+    code, out, err = cli("ask", "Ishiba spoke", "--corpus", str(corpus), "--format", "plain", "-k", "5")
+    headers = [line for line in out.splitlines() if line[:1].isdigit()]
+    assert len(headers) == 3  # the newline in a name does not break the header line
+    assert any("new␊line ¶1" in h for h in headers)
+
+
+def test_duplicate_document_ids_get_distinct_citations(corpus):
+    (corpus / "notes.md").write_text("Hornung notes in markdown.\n", encoding="utf-8")
+    (corpus / "notes.txt").write_text("Hornung notes in plain text.\n", encoding="utf-8")
+    code, results, err = ask_json(corpus, "Hornung notes")
+    citations = sorted(r["citation"] for r in results[:2])
+    assert citations == ["notes ¶1", "notes.txt ¶1"]
+    assert "notes.txt: document id 'notes' is taken; cited as 'notes.txt'" in err
+    (corpus / "good.md").write_text(GOOD + "\nMore.\n", encoding="utf-8")  # incremental rebuild keeps them
+    code, results, err = ask_json(corpus, "Hornung notes")
+    assert sorted(r["citation"] for r in results[:2]) == ["notes ¶1", "notes.txt ¶1"]
+
+
+def test_bad_jsonl_lines_are_skipped_by_line(corpus):
+    (corpus / "feed.jsonl").write_bytes(
+        b'{"title": "One", "text": "Hornung in JSON."}\n{broken\n[1, 2]\n\xff\xfe{"text": 1}\n'
+        + json.dumps({"title": "Five", "text": "Caf\u00e9 talk."}).encode()
+        + b"\n"
+    )
+    code, results, err = ask_json(corpus, "Hornung")
+    assert code == 0
+    assert "feed#1" in [r["doc"] for r in results]
+    assert "skipped feed.jsonl:2: not valid JSON" in err
+    assert 'skipped feed.jsonl:3: no "text" field' in err
+
+
+def test_streamed_and_whole_reading_agree(tmp_path, monkeypatch):
+    text = "---\ntitle: T\n---\n" + "\r\n\r\n".join(f"Paragraph {i} " + "word " * (i * 37 % 3000) for i in range(300))
+    (tmp_path / "f.txt").write_bytes(text.encode("utf-8"))
+    (whole,) = load_file(tmp_path / "f.txt", tmp_path)
+    monkeypatch.setattr(documents, "STREAM_THRESHOLD", 0)
+    monkeypatch.setattr(documents, "READ_CHUNK", 777)
+    (streamed,) = load_file(tmp_path / "f.txt", tmp_path)
+    assert isinstance(streamed, Document) and streamed.stream is not None and whole.stream is None
+    assert streamed.title == whole.title == "T"
+    assert list(streamed.paragraphs()) == list(whole.paragraphs())

@@ -65,6 +65,9 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     corrected: frozenset[int] = frozenset()
     unknown: tuple[str, ...] = field(default=())
+    bigrams: frozenset[tuple[int, int]] = frozenset()
+    answer_type: str | None = None
+    forms: frozenset[str] = frozenset()
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -125,6 +128,49 @@ def person_names(index: Index, forms: set[str]) -> dict[str, set[str]]:
 
 
 AUTHORSHIP_RE = re.compile(r"\b(?:who\s+wrote|written\s+by|author|authors|writer|byline|reporter)\b", re.IGNORECASE)
+
+
+_ANSWER_TYPES = (
+    ("time", re.compile(r"\b(?:when|what (?:year|date|day|month|century|decade|time)|which (?:year|date|century))\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (?:many|much|old|long|far|large|big|tall|high|often|fast)\b"
+            r"|\bwhat (?:percentage|percent|number|amount|proportion|size)\b",
+            re.I,
+        ),
+    ),
+    ("name", re.compile(r"\b(?:who|whom|whose)\b", re.I)),
+)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_TIME_RE = re.compile(rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|{_MONTHS}|century|centuries|decade)\b")
+_NUMBER_RE = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozen|half|twice|percent)\b",
+    re.I,
+)
+_NAME_RE = re.compile(r"(?<=[\s(“\"])[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of answer a question asks for: "time", "number", "name", or None."""
+    for kind, pattern in _ANSWER_TYPES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def has_answer_type(sentence: str, kind: str, question_forms: frozenset[str]) -> bool:
+    """Whether `sentence` holds an answer of `kind` that the question does not already say."""
+    if kind == "time":
+        return any(m.group().lower() not in question_forms for m in _TIME_RE.finditer(sentence))
+    if kind == "number":
+        return any(m.group().lower() not in question_forms for m in _NUMBER_RE.finditer(sentence))
+    for match in _NAME_RE.finditer(sentence):
+        words = [normalise_form(w) for w in match.group().split()]
+        if any(w not in question_forms and not is_stopword(w) for w in words):
+            return True
+    return False
 
 
 def author_terms(index: Index) -> list[int]:
@@ -219,6 +265,7 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
     if people and not asks_for_words(sequence, name_forms, lambda f: index.stem_of(f) or stem(f)):
         people = {}
     person_terms = {forms[f] for used in people.values() for f in used}
+    bigrams = frozenset((a, b) for a, b in zip(terms, terms[1:]) if a != b)
     if AUTHORSHIP_RE.search(question):
         for tid in author_terms(index):
             if tid not in terms:
@@ -236,4 +283,7 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         corrections=tuple(corrections),
         corrected=frozenset(corrected),
         unknown=tuple(unknown),
+        bigrams=bigrams,
+        answer_type=answer_type(question),
+        forms=frozenset(sequence),
     )

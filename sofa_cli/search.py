@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from sofa_cli.analysis import tokenize
 from sofa_cli.index import Index, StoredPassage
-from sofa_cli.question import Query, analyse_question
+from sofa_cli.question import Query, analyse_question, has_answer_type
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,16 @@ class Weights:
     # Least share of the question's weight (unknown words counting at the highest IDF) the
     # matched words must hold; below it, "no answer" beats a passage sharing one stray word.
     min_coverage: float = 0.34
+    # Points for a sentence that repeats all the question's word pairs side by side
+    # ("national anthem"); proximity that a bag of words cannot see.
+    proximity: float = 2.0
+    # Points (times the sentence's share) when it holds the kind of answer asked for: a name
+    # for "who", a date for "when", a number for "how many".
+    answer_type: float = 2.0
+    # Points for a passage whose document holds all the question's words (see _document_shares).
+    document: float = 3.0
+    # Title words count once per passage (see _title_excess).
+    title_terms: bool = True
     # Query analysis switches, for measuring each feature (bench/quality).
     typos: bool = True
     scaffolding: bool = True
@@ -140,6 +150,9 @@ def rank(
     bm25 = index.bm25(query.terms)
     candidates = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
     term_weight = {t: index.idf[t] for t in set(query.terms) | query.person_terms}
+    title_terms: dict[str, set[int]] = {}
+    impacts: dict[int, dict[int, float]] = {}
+    doc_share = _document_shares(index, query, term_weight) if weights.document else {}
     scored: list[tuple[float, int, StoredPassage, _Sentence]] = []
     for pid, base in candidates:
         p = index.passage(pid)
@@ -147,9 +160,10 @@ def rank(
             continue
         if len(scored) >= weights.rerank_depth and not filters.min_score:
             break
-        sentence_terms = _sentence_terms(index, p, set(term_weight))
-        best = _best_sentence(index, p, sentence_terms, term_weight, query, weights)
-        score = base + best.score
+        if weights.title_terms:
+            base -= _title_excess(index, p, query, title_terms, impacts)
+        best = _best_sentence(index, p, _sentence_terms(index, p), term_weight, query, weights)
+        score = base + best.score + weights.document * doc_share.get(index.p_doc[pid], 0.0)
         if weights.question_turn and _is_question_turn(index, pid):
             score *= 1 - weights.question_turn
         scored.append((score, pid, p, best))
@@ -162,6 +176,41 @@ def rank(
             break
         results.append(_result(index, query, len(results) + 1, score, p, best, explain))
     return results
+
+
+def _title_excess(index: Index, p: StoredPassage, query: Query, cache: dict, impacts: dict) -> float:
+    """BM25 a passage owes to repeating its document's title words beyond once.
+
+    A question names the topic ("Super Bowl 50") to pick the document; within that document
+    the paragraph that says "Super Bowl" five times is no better an answer. So a query term
+    in the title counts at most as one occurrence would (its IDF).
+    """
+    terms = cache.get(p.doc.id)
+    if terms is None:
+        terms = cache[p.doc.id] = {tid for _, tid in _passage_terms(index, p.doc.title)}
+    excess = 0.0
+    for tid in query.terms:
+        if tid in terms:
+            if tid not in impacts:
+                impacts[tid] = index.impacts(tid)
+            excess += max(0.0, impacts[tid].get(p.pid, 0.0) - index.idf[tid])
+    return excess
+
+
+def _document_shares(index: Index, query: Query, term_weight: dict[int, float]) -> dict[int, float]:
+    """For each document, the share of the question's weight found anywhere in it.
+
+    Questions lean on their document's context ("what goal do these protests have?" is asked
+    of an article on civil disobedience): a passage of a document that holds all the question's
+    words elsewhere is likelier the answer than a lone passage sharing one of them.
+    """
+    total = sum(index.idf[t] for t in set(query.terms)) or 1.0
+    shares: dict[int, float] = {}
+    for tid in set(query.terms):
+        docs = {index.p_doc[pid] for pid in index.impacts(tid)}
+        for d in docs:
+            shares[d] = shares.get(d, 0.0) + index.idf[tid] / total
+    return shares
 
 
 def coverage(index: Index, query: Query) -> float:
@@ -178,15 +227,16 @@ def _is_question_turn(index: Index, pid: int) -> bool:
     return pid + 1 < index.n_passages and index.p_prompt[pid + 1] == pid
 
 
-def _sentence_terms(index: Index, p: StoredPassage, wanted: set[int]) -> list[set[int]]:
-    """For each sentence of `p`, the query terms it contains."""
-    out: list[set[int]] = [set() for _ in p.sentences]
+def _sentence_terms(index: Index, p: StoredPassage) -> list[list[int]]:
+    """For each sentence of `p`, its content terms in order."""
+    out: list[list[int]] = [[] for _ in p.sentences]
+    i = 0
     for token, tid in _passage_terms(index, p.text):
-        if tid in wanted:
-            for i, (a, b) in enumerate(p.sentences):
-                if a <= token.start < b:
-                    out[i].add(tid)
-                    break
+        while i < len(p.sentences) and token.start >= p.sentences[i][1]:
+            i += 1
+        if i == len(p.sentences):
+            break
+        out[i].append(tid)
     return out
 
 
@@ -200,33 +250,48 @@ def _passage_terms(index: Index, text: str):
 
 
 def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, weights: Weights) -> _Sentence:
-    """The sentence with most of the question's weight, reported speech of its person first.
+    """The sentence with most of the question's evidence, reported speech of its person first.
 
-    A sentence attributed to the person the question names counts as containing the name:
-    "“...,” he advised" answers "what did Nakashima advise?" as fully as a sentence naming him.
+    Evidence: the share of the question's weight the sentence holds; the question's word pairs
+    it repeats side by side; the kind of answer the question wants (a name for "who", a date for
+    "when", a number for "how many"); and attribution. A sentence attributed to the person the
+    question names counts as containing the name: "“...,” he advised" answers "what did
+    Nakashima advise?" as fully as a sentence naming him.
     """
-    best = _Sentence(0, -1.0)
+    best = _Sentence(0, 0.0)
     best_evidence = -1.0
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
-    for i, terms in enumerate(sentence_terms):
+    for i, sequence in enumerate(sentence_terms):
+        terms = set(sequence) & term_weight.keys()
         who = p.attributions[i] if i < len(p.attributions) else None
         reported = bool(people) and who in people
         if reported:
-            terms = terms | query.person_terms
+            terms |= query.person_terms
         share = sum(term_weight[t] for t in terms) / total_weight
-        bonus = 0.0
+        score = weights.sentence * share
+        evidence = share
+        if query.bigrams:
+            pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
+            score += weights.proximity * pairs
+            evidence += 0.5 * pairs
+        if query.answer_type and terms:
+            a, b = p.sentences[i]
+            if has_answer_type(p.text[a:b], query.answer_type, query.forms):
+                score += weights.answer_type * share
+                evidence += 0.5 * share
         if reported:
-            bonus += weights.attribution
+            bonus = weights.attribution
             if query.verbs and _has_verb(index, p.text[p.sentences[i][0] : p.sentences[i][1]], query.verbs):
                 bonus += weights.verb
-        # The answer is chosen on evidence even when its weights are off (PLAIN): the choice of
-        # sentence is not a ranking feature, only its contribution to the score is.
-        evidence = share + (1.0 if reported else 0.0) + bonus
+            score += bonus
+            evidence += 1.0 + bonus
+        # The answer is chosen on evidence even when the weights are off (PLAIN): which sentence
+        # answers is not a ranking feature, only its contribution to the score is.
         if evidence > best_evidence:
             best_evidence = evidence
-            best = _Sentence(i, weights.sentence * share + bonus)
-    return best if best_evidence >= 0 else _Sentence(0, 0.0)
+            best = _Sentence(i, score)
+    return best
 
 
 _NOUN_ENDINGS = ("al", "als", "ion", "ions", "ment", "ments", "ory", "er", "ers", "or", "ors", "ance", "ence")

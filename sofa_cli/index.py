@@ -177,6 +177,18 @@ class Index:
                 scores[pid] += base
         return scores
 
+    def impact(self, tid: int, pid: int) -> float:
+        """The term's impact on one passage (0.0 when absent), by binary search of its postings."""
+        a, b = self.post_off[tid], self.post_off[tid + 1]
+        i = bisect_left(self.post_pid, pid, a, b)
+        return self.post_w[i] if i < b and self.post_pid[i] == pid else 0.0
+
+    def occurs_between(self, tid: int, first_pid: int, end_pid: int) -> bool:
+        """Whether the term occurs in any passage first_pid <= pid < end_pid (e.g. one document's)."""
+        a, b = self.post_off[tid], self.post_off[tid + 1]
+        i = bisect_left(self.post_pid, first_pid, a, b)
+        return i < b and self.post_pid[i] < end_pid
+
     def impacts(self, tid: int) -> dict[int, float]:
         a, b = self.post_off[tid], self.post_off[tid + 1]
         return dict(zip(self.post_pid[a:b], self.post_w[a:b]))

@@ -151,8 +151,7 @@ def rank(
     candidates = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
     term_weight = {t: index.idf[t] for t in set(query.terms) | query.person_terms}
     title_terms: dict[str, set[int]] = {}
-    impacts: dict[int, dict[int, float]] = {}
-    doc_share = _document_shares(index, query, term_weight) if weights.document else {}
+    doc_shares: dict[str, float] = {}
     scored: list[tuple[float, int, StoredPassage, _Sentence]] = []
     for pid, base in candidates:
         p = index.passage(pid)
@@ -161,9 +160,11 @@ def rank(
         if len(scored) >= weights.rerank_depth and not filters.min_score:
             break
         if weights.title_terms:
-            base -= _title_excess(index, p, query, title_terms, impacts)
+            base -= _title_excess(index, p, query, title_terms)
         best = _best_sentence(index, p, _sentence_terms(index, p), term_weight, query, weights)
-        score = base + best.score + weights.document * doc_share.get(index.p_doc[pid], 0.0)
+        score = base + best.score
+        if weights.document:
+            score += weights.document * _document_share(index, query, p.doc, doc_shares)
         if weights.question_turn and _is_question_turn(index, pid):
             score *= 1 - weights.question_turn
         scored.append((score, pid, p, best))
@@ -178,7 +179,7 @@ def rank(
     return results
 
 
-def _title_excess(index: Index, p: StoredPassage, query: Query, cache: dict, impacts: dict) -> float:
+def _title_excess(index: Index, p: StoredPassage, query: Query, cache: dict) -> float:
     """BM25 a passage owes to repeating its document's title words beyond once.
 
     A question names the topic ("Super Bowl 50") to pick the document; within that document
@@ -191,26 +192,25 @@ def _title_excess(index: Index, p: StoredPassage, query: Query, cache: dict, imp
     excess = 0.0
     for tid in query.terms:
         if tid in terms:
-            if tid not in impacts:
-                impacts[tid] = index.impacts(tid)
-            excess += max(0.0, impacts[tid].get(p.pid, 0.0) - index.idf[tid])
+            excess += max(0.0, index.impact(tid, p.pid) - index.idf[tid])
     return excess
 
 
-def _document_shares(index: Index, query: Query, term_weight: dict[int, float]) -> dict[int, float]:
-    """For each document, the share of the question's weight found anywhere in it.
+def _document_share(index: Index, query: Query, doc, cache: dict[str, float]) -> float:
+    """The share of the question's weight found anywhere in the document.
 
     Questions lean on their document's context ("what goal do these protests have?" is asked
     of an article on civil disobedience): a passage of a document that holds all the question's
     words elsewhere is likelier the answer than a lone passage sharing one of them.
     """
-    total = sum(index.idf[t] for t in set(query.terms)) or 1.0
-    shares: dict[int, float] = {}
-    for tid in set(query.terms):
-        docs = {index.p_doc[pid] for pid in index.impacts(tid)}
-        for d in docs:
-            shares[d] = shares.get(d, 0.0) + index.idf[tid] / total
-    return shares
+    share = cache.get(doc.id)
+    if share is None:
+        terms = set(query.terms)
+        total = sum(index.idf[t] for t in terms) or 1.0
+        end = doc.first_passage + doc.passage_count
+        found = sum(index.idf[t] for t in terms if index.occurs_between(t, doc.first_passage, end))
+        share = cache[doc.id] = found / total
+    return share
 
 
 def coverage(index: Index, query: Query) -> float:

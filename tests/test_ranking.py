@@ -1,0 +1,112 @@
+"""Issue-3 features, each through the CLI: typos, attribution, interview context, no-answer, eval."""
+
+import json
+
+from conftest import ROOT
+
+
+def _top(sofa, question, *extra):
+    code, out, err = sofa("ask", question, "--json", *extra)
+    return code, json.loads(out), err
+
+
+def test_typo_in_name_is_corrected_and_said(sofa):
+    code, record, err = _top(sofa, "what did Hornug suggest?")
+    assert code == 0
+    assert record["corrections"] == [["hornug", "hornung"]]
+    assert "showing results for 'hornung'" in sofa("ask", "what did Hornug suggest?")[2]
+    assert record["results"][0]["citation"] == "kyodo-sofa ¶19"
+
+
+def test_short_unknown_words_are_not_forced_onto_corpus_words(sofa):
+    code, record, _ = _top(sofa, "how do I bake bread?")
+    assert code == 1
+    assert "corrections" not in record
+
+
+def test_pronoun_quote_is_attributed_to_the_last_named_speaker(sofa):
+    _, record, _ = _top(sofa, "what did Hornung clarify?")
+    top = record["results"][0]
+    assert top["citation"] == "kyodo-sofa ¶20"
+    assert top["answer_by"] == "Jeffrey Hornung"
+    assert top["answer"].endswith("he clarified.")
+
+
+def test_statements_of_the_named_person_rank_first(sofa):
+    _, record, _ = _top(sofa, "what did Hornung suggest?", "-k", "4")
+    assert {r["answer_by"] for r in record["results"]} == {"Jeffrey Hornung"}
+
+
+def test_speaker_of_interview_preferred_when_asked_for_their_words(sofa):
+    _, record, _ = _top(sofa, "what did Tanaka say about the helicopter crash?")
+    assert record["results"][0]["speaker"] == "Dr. Tanaka"
+    # the article's account of the same crash is still found, below her turn
+    assert "kyodo-sofa ¶10" in [r["citation"] for r in record["results"]]
+
+
+def test_question_about_a_person_is_not_read_as_asking_for_their_words(sofa):
+    _, record, _ = _top(sofa, "what challenges could Ishiba face from the U.S.?")
+    assert record["results"][0]["citation"] == "tanaka-interview ¶8"
+
+
+def test_answer_turn_is_found_through_its_interviewer_question(sofa):
+    # "tightrope" is only in the answer; "main focus" and "coming months" only in the question
+    _, record, _ = _top(sofa, "what will be the main focus in the coming months?")
+    top = record["results"][0]
+    assert top["citation"] == "tanaka-interview ¶10"
+    assert top["speaker"] == "Dr. Tanaka"
+
+
+def test_reporting_verb_matches_its_family(sofa):
+    # Nakashima "advised"; asked with a noun of the same family
+    _, record, _ = _top(sofa, "Nakashima's advice to Ishiba")
+    assert record["results"][0]["citation"] == "kyodo-sofa ¶23"
+
+
+def test_spelled_out_acronym_matches_the_acronym(sofa):
+    _, record, _ = _top(sofa, "when was the Status of Forces Agreement established?")
+    assert record["results"][0]["citation"] == "kyodo-sofa ¶7"
+
+
+def test_answer_sentence_is_highlighted_and_inside_text(sofa):
+    _, record, _ = _top(sofa, "how many U.S. troops are stationed in Japan?")
+    top = record["results"][0]
+    a, b = top["answer_span"]
+    assert (
+        top["text"][a:b]
+        == top["answer"]
+        == "Under the existing bilateral security treaty, over 50,000 U.S. troops are stationed in Japan."
+    )
+
+
+def test_eval_command_on_the_development_set(sofa):
+    code, out, _ = sofa("eval", str(ROOT / "bench" / "qa" / "bundled.jsonl"), "-k", "3", "--json")
+    assert code == 0
+    scores = json.loads(out)
+    assert scores["questions"] >= 40
+    assert scores["hit_at_1"] >= 0.92
+    assert scores["hit_at_k"] == 1.0
+
+
+def test_eval_text_output_and_misses(sofa, tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        json.dumps({"q": "what did Hornung suggest?", "gold": ["Singapore"]})
+        + "\n"
+        + json.dumps({"q": "who flies to Mars?", "gold": []})
+        + "\n"
+        + json.dumps({"q": "Guam", "gold": ["no such text"]})
+        + "\n"
+    )
+    code, out, _ = sofa("eval", str(qa), "-k", "2", "--misses")
+    assert code == 0
+    assert out.startswith("questions 3  hit@1 0.667  hit@2 0.667  MRR 0.667  answer@1 0.667")
+    assert "miss: 'Guam'" in out
+
+
+def test_eval_rejects_a_bad_qa_file(sofa, tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"question": "no q key"}\n')
+    code, _, err = sofa("eval", str(qa))
+    assert code == 2
+    assert "expected" in err

@@ -131,14 +131,7 @@ def _choose_format(fmt: Optional[str], as_json: bool) -> str:
 def emit(answer, fmt: str, console=None) -> None:
     from sofa_cli import render
 
-    if fmt == "json":
-        render.render_json(answer, sys.stdout)
-    elif fmt == "plain":
-        render.render_plain(answer, sys.stdout)
-    elif fmt == "markdown":
-        render.render_markdown(answer, sys.stdout)
-    else:
-        render.render_rich(answer, console or _console())
+    render.render_answer(answer, fmt, sys.stdout, console)
     if fmt != "json":
         for wrong, right in answer.corrections:
             warn(f"showing results for {right!r} (no match for {wrong!r})")
@@ -229,11 +222,18 @@ def index_cmd(
     index_dir: IndexDirOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Reparse every file.")] = False,
 ) -> None:
-    """Build or refresh the index of a corpus folder (ask does this on its own when needed)."""
+    """Build or refresh the index of a corpus folder (ask does this on its own when needed).
+
+    Prints the index file's path; what was done ("2 new, 1 updated, 340 unchanged, 0 removed")
+    goes to stderr.
+    """
     opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild)
     index = opened.index
-    if opened.report is None:
-        warn(f"index is up to date: {len(index.docs)} documents, {index.n_passages} passages")
+    if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
+        warn(
+            f"indexed {index.corpus}: 0 new, 0 updated, {len(index.files)} unchanged, 0 removed"
+            f" ({len(index.docs)} documents, {index.n_passages} passages; already up to date)"
+        )
     sys.stdout.write(f"{index.path}\n")
 
 
@@ -275,6 +275,147 @@ def eval_cmd(
                 sys.stdout.write(f"  miss: {m['q']!r} got {m.get('got')} (gold rank {m.get('rank')})\n")
 
 
+FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="rich, plain, markdown or json.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON (Lines) for programs; the same as --format json.")]
+
+
+@app.command()
+def sources(corpus: CorpusOpt = None, index_dir: IndexDirOpt = None, as_json: JsonOpt = False, fmt: FormatOpt = None) -> None:
+    """List the documents of the corpus: id, kind, passages, author, date, title, path."""
+    from sofa_cli import render
+    from sofa_cli.lookup import sources as list_sources
+
+    output = _choose_format(fmt, as_json)
+    index = load_index(corpus, index_dir)
+    render.render_sources(list_sources(index), output, sys.stdout, _console() if output == "rich" else None)
+
+
+@app.command()
+def show(
+    citation: Annotated[str, typer.Argument(help='A citation as ask prints it ("kyodo-sofa ¶19"), or DOC:N.')],
+    context: Annotated[int, typer.Option("--context", "-C", min=0, help="Passages shown either side.")] = 1,
+    corpus: CorpusOpt = None,
+    index_dir: IndexDirOpt = None,
+    as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Print a cited passage with the passages around it (read from the index, not the files)."""
+    from sofa_cli import render
+    from sofa_cli.lookup import CitationError
+    from sofa_cli.lookup import show as show_passage
+
+    output = _choose_format(fmt, as_json)
+    index = load_index(corpus, index_dir)
+    try:
+        shown = show_passage(index, citation, context)
+    except CitationError as err:
+        raise fail(render.safe(str(err)))
+    render.render_shown(shown, output, sys.stdout, _console() if output == "rich" else None)
+
+
+@app.command("shell")
+def shell_cmd(
+    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="Results per question.")] = 3,
+    corpus: CorpusOpt = None,
+    index_dir: IndexDirOpt = None,
+    as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this document id (repeatable).")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="article or interview.")] = None,
+    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")] = None,
+    min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")] = None,
+) -> None:
+    """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
+    run_shell(
+        corpus, index_dir, limit=limit, as_json=as_json, fmt=fmt, source=source, kind=kind, speaker=speaker, min_score=min_score
+    )
+
+
+def run_shell(
+    corpus: Optional[Path],
+    index_dir: Optional[str],
+    limit: int = 3,
+    as_json: bool = False,
+    fmt: Optional[str] = None,
+    source: Optional[list[str]] = None,
+    kind: Optional[str] = None,
+    speaker: Optional[str] = None,
+    min_score: Optional[float] = None,
+) -> None:
+    """Load the index once, then hand the terminal (or piped stdin) to the REPL."""
+    from sofa_cli.search import Filters
+    from sofa_cli.shell import Shell, ShellError, check_filters
+
+    output = _choose_format(fmt, as_json)
+    index = load_index(corpus, index_dir)
+    filters = Filters(sources=tuple(source or ()), kind=kind, speaker=speaker, min_score=min_score)
+    try:
+        check_filters(filters, index)
+    except ShellError as err:
+        raise fail(str(err))
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    human = output if output != "json" else _choose_format(None, False)
+    repl = Shell(
+        index=index,
+        out=sys.stdout,
+        err=sys.stderr,
+        limit=limit,
+        filters=filters,
+        fmt=human,
+        json=output == "json",
+        console=_console() if human == "rich" else None,
+    )
+    if not interactive:
+        raise typer.Exit(repl.run(_stdin_lines))
+    read_line, save_history = _terminal_input(repl)
+    try:
+        code = repl.run(read_line, interactive=True)
+    finally:
+        save_history()
+    raise typer.Exit(code)
+
+
+def _stdin_lines(prompt: str) -> str:
+    """One line of piped stdin, undecodable bytes replaced; EOFError at the end."""
+    raw = sys.stdin.buffer.readline()
+    if not raw:
+        raise EOFError
+    return raw.decode("utf-8", errors="replace")
+
+
+def _terminal_input(repl):
+    """input() with readline's editing, history across sessions and completion of commands."""
+    from sofa_cli.shell import HISTORY_LENGTH, history_path
+
+    try:
+        import readline
+    except ImportError:  # a Python without readline still gets a working prompt
+        return input, lambda: None
+    path = history_path(os.environ)
+    readline.set_history_length(HISTORY_LENGTH)
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    readline.set_completer_delims(" \t\n")
+    readline.parse_and_bind("tab: complete")
+
+    def complete(word: str, state: int):
+        options = repl.completions(readline.get_line_buffer().lstrip(), word)
+        return options[state] if state < len(options) else None
+
+    readline.set_completer(complete)
+
+    def save() -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)
+        except OSError as err:
+            warn(f"cannot save history to {path}: {err.strerror or err}")
+
+    return input, save
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"sofa {__version__}\n")
@@ -286,8 +427,16 @@ def main_callback(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
-    if ctx.invoked_subcommand is None:
-        sys.stdout.write(ctx.get_help() + "\n")
+    """Ask questions of a folder of news articles and interviews; get cited passages back.
+
+    Without a command: the interactive shell on a terminal, this help otherwise.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        corpus = os.environ.get("SOFA_CORPUS")
+        run_shell(Path(corpus) if corpus else None, None)
+    sys.stdout.write(ctx.get_help() + "\n")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict
 from typing import TextIO
 
+from sofa_cli.lookup import Shown, Source
 from sofa_cli.search import Answer, Result
 
 FORMATS = ("rich", "plain", "markdown", "json")
@@ -73,6 +74,18 @@ def json_line(record) -> str:
     return _UNSAFE_RE.sub(_json_escape, json.dumps(record, ensure_ascii=False)) + "\n"
 
 
+def render_answer(answer: Answer, fmt: str, out: TextIO, console=None) -> None:
+    """`answer` in one of FORMATS; rich needs a console (a rich Console the caller made)."""
+    if fmt == "json":
+        render_json(answer, out)
+    elif fmt == "markdown":
+        render_markdown(answer, out)
+    elif fmt == "rich" and console is not None:
+        render_rich(answer, console)
+    else:
+        render_plain(answer, out)
+
+
 def render_json(answer: Answer, out: TextIO) -> None:
     out.write(json_line(answer_record(answer)))
 
@@ -98,10 +111,18 @@ def render_plain(answer: Answer, out: TextIO) -> None:
         out.write("\n")
 
 
+def explain_text(r: Result) -> str:
+    """'hornung 5.59 + suggest 7.12 = BM25 12.71; + evidence 13.25 = score 25.96'."""
+    e = r.explain
+    if e is None:
+        return ""
+    terms = " + ".join(f"{t} {w:.2f}" for t, w in e.terms.items()) or "no terms"
+    return safe_line(f"{terms} = BM25 {e.bm25:.2f}; + sentence evidence {e.evidence:.2f} = score {r.score:.2f}")
+
+
 def _explain_plain(r: Result, out: TextIO) -> None:
     if r.explain:
-        parts = ", ".join(f"{t} {w:.2f}" for t, w in r.explain.items())
-        out.write(f"   explain: {safe_line(parts)}\n")
+        out.write(f"   explain: {explain_text(r)}\n")
 
 
 def render_markdown(answer: Answer, out: TextIO) -> None:
@@ -113,7 +134,8 @@ def render_markdown(answer: Answer, out: TextIO) -> None:
         if b > a:
             text = f"{text[:a]}**{text[a:b]}**{text[b:]}"
         out.write("> " + safe(text).replace("\n", "\n> ") + "\n\n")
-        _explain_plain(r, out)
+        if r.explain:
+            out.write(f"*explain:* {_md_escape(explain_text(r))}\n\n")
 
 
 def _md_escape(text: str) -> str:
@@ -145,5 +167,79 @@ def render_rich(answer: Answer, console) -> None:
             body.stylize("black on yellow", start, end)
         console.print(Padding(body, (0, 0, 0, 3)))
         if r.explain:
-            console.print(Text("   explain: " + safe(", ".join(f"{t} {w:.2f}" for t, w in r.explain.items())), style="dim"))
+            console.print(Text("   explain: " + explain_text(r), style="dim"))
         console.print()
+
+
+# -- sources and show ----------------------------------------------------------------------
+
+
+def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> None:
+    """The documents of an index: JSON Lines, a markdown table, aligned columns or a rich table."""
+    if fmt == "json":
+        for d in docs:
+            out.write(json.dumps(asdict(d), ensure_ascii=False) + "\n")
+        return
+    columns = ("DOC", "KIND", "PASSAGES", "AUTHOR", "DATE", "TITLE", "PATH")
+    rows = [(d.doc, d.kind, str(d.passages), d.author or "-", d.date or "-", d.title, d.path) for d in docs]
+    rows = [tuple(safe(c) for c in row) for row in rows]
+    if fmt == "markdown":
+        out.write("| " + " | ".join(c.title() for c in columns) + " |\n")
+        out.write("|" + "---|" * len(columns) + "\n")
+        for row in rows:
+            out.write("| " + " | ".join(_md_escape(c).replace("|", "\\|") for c in row) + " |\n")
+    elif fmt == "rich" and console is not None:
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for c in columns:
+            if c == "TITLE":
+                table.add_column("Title", min_width=24, ratio=1)
+            else:
+                table.add_column(c.title(), overflow="fold", justify="right" if c == "PASSAGES" else "left")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(columns)]
+        for row in [columns, *rows]:
+            cells = [c.ljust(w) if i < len(columns) - 1 else c for i, (c, w) in enumerate(zip(row, widths))]
+            out.write("  ".join(cells).rstrip() + "\n")
+
+
+def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
+    """A cited passage among its neighbours; the cited one is marked (>), bold, or quoted."""
+    if fmt == "json":
+        out.write(json.dumps(asdict(shown), ensure_ascii=False) + "\n")
+        return
+    if fmt == "markdown":
+        out.write(f"## {_md_escape(safe(shown.citation))} · {_md_escape(safe(shown.title))}\n\n")
+        for p in shown.passages:
+            who = f" · {_md_escape(safe(p.speaker))}" if p.speaker else ""
+            body = safe(p.text)
+            if p.cited:
+                out.write(f"**¶{p.passage}**{who}\n\n> " + body.replace("\n", "\n> ") + "\n\n")
+            else:
+                out.write(f"¶{p.passage}{who}\n\n{body}\n\n")
+        return
+    if fmt == "rich" and console is not None:
+        from rich.text import Text
+
+        head = Text()
+        head.append(safe(shown.citation), style="bold cyan")
+        head.append(" · ")
+        head.append(safe(shown.title), style="dim")
+        head.append(f" · {safe(shown.path)}", style="dim")
+        console.print(head)
+        for p in shown.passages:
+            line = Text()
+            line.append(f"{'>' if p.cited else ' '} ¶{p.passage} ", style="bold" if p.cited else "dim")
+            if p.speaker:
+                line.append(safe(p.speaker) + ": ", style="bold magenta")
+            line.append(safe(p.text), style="bold" if p.cited else "")
+            console.print(line)
+        return
+    out.write(f"{safe(shown.citation)} · {safe(shown.title)} · {safe(shown.path)}\n")
+    for p in shown.passages:
+        who = f"{safe(p.speaker)}: " if p.speaker else ""
+        out.write(f"{'>' if p.cited else ' '} ¶{p.passage}  {who}{safe(p.text)}\n")

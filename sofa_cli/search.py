@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sofa_cli.analysis import tokenize
+from sofa_cli.bm25 import constant as bm25_constant
 from sofa_cli.index import Index, StoredPassage
 from sofa_cli.question import Query, analyse_question, has_answer_type
 
@@ -81,6 +82,16 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """Why a passage scored what it did: `terms` (each query word's BM25 part, summing to
+    `bm25`) plus `evidence` (sentence and attribution bonuses), which add up to the score."""
+
+    terms: dict[str, float]
+    bm25: float
+    evidence: float
+
+
+@dataclass(frozen=True)
 class Result:
     """One answer to a question; the JSON output is this dataclass (see README: JSON output)."""
 
@@ -98,7 +109,7 @@ class Result:
     citation: str
     answer_span: list[int] = field(default_factory=list)
     answer_by: str | None = None
-    explain: dict[str, float] | None = None
+    explain: Explanation | None = None
 
 
 @dataclass(frozen=True)
@@ -306,12 +317,7 @@ def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassa
     wanted = set(query.terms)
     highlights = [[t.start, t.end] for t, tid in _passage_terms(index, p.text) if tid in wanted]
     a, b = p.sentences[best.index] if p.sentences else (0, len(p.text))
-    contributions = None
-    if explain:
-        contributions = {}
-        for tid in query.terms:
-            name = index.term(tid)
-            contributions[name] = contributions.get(name, 0.0) + index.impacts(tid).get(p.pid, 0.0)
+    contributions = _explain(index, query, p.pid, score) if explain else None
     return Result(
         rank=rank_,
         score=round(score, 6),
@@ -329,3 +335,15 @@ def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassa
         answer_by=p.attributions[best.index] if best.index < len(p.attributions) else None,
         explain=contributions,
     )
+
+
+def _explain(index: Index, query: Query, pid: int, score: float) -> Explanation:
+    """Each query term's part of the BM25 score (its impact here plus the model's per-term
+    constant, so the parts add up to the BM25 score), the rest being sentence evidence."""
+    terms: dict[str, float] = {}
+    for tid in query.terms:
+        name = index.term(tid)
+        part = index.impacts(tid).get(pid, 0.0) + bm25_constant(index.variant, index.idf[tid])
+        terms[name] = round(terms.get(name, 0.0) + part, 6)
+    total = sum(terms.values())
+    return Explanation(terms=terms, bm25=round(total, 6), evidence=round(score - total, 6))

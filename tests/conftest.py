@@ -15,8 +15,9 @@ BUNDLED = ROOT / "corpus"
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Every test writes indexes under its own temporary folder, never the user's cache."""
+    """Every test writes indexes (and shell history) under its own temporary folder, never the user's."""
     monkeypatch.setenv("SOFA_INDEX_DIR", str(tmp_path_factory.mktemp("index")))
+    monkeypatch.setenv("SOFA_HISTORY", str(tmp_path_factory.mktemp("history") / "history"))
     monkeypatch.delenv("SOFA_CORPUS", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
 

@@ -1,0 +1,114 @@
+"""Looking up without a question: the documents of an index, and a cited passage in its context.
+
+`sofa sources` and `sofa show` (and the shell's `:sources` / `:show`) read everything from
+the index, never from the corpus files: a citation names a document id and a passage
+number, and nothing in it is ever used as a file path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sofa_cli.index import Index
+from sofa_cli.search import citation as format_citation
+
+# "kyodo-sofa ¶19" as `ask` prints it, and the typeable "kyodo-sofa:19".
+_CITATION_RE = re.compile(r"^(?P<doc>.+?)(?:\s*¶\s*|:)(?P<number>\d+)$")
+
+
+class CitationError(ValueError):
+    """A citation that is malformed or names no passage in the index; the message says which."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document as `sofa sources` lists it; the JSON output is this dataclass."""
+
+    doc: str
+    title: str
+    kind: str
+    author: str | None
+    date: str | None
+    source: str | None
+    url: str | None
+    passages: int
+    path: str
+
+
+@dataclass(frozen=True)
+class ShownPassage:
+    passage: int
+    citation: str
+    speaker: str | None
+    text: str
+    cited: bool
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A cited passage and its neighbours, in reading order; the JSON output is this dataclass."""
+
+    citation: str
+    doc: str
+    title: str
+    kind: str
+    path: str
+    passages: list[ShownPassage]
+
+
+def sources(index: Index) -> list[Source]:
+    return [
+        Source(
+            doc=d.id,
+            title=d.title,
+            kind=d.kind,
+            author=d.author,
+            date=d.date,
+            source=d.source,
+            url=d.url,
+            passages=d.passage_count,
+            path=d.path,
+        )
+        for d in index.docs
+    ]
+
+
+def parse_citation(text: str) -> tuple[str, int]:
+    """(document id, passage number) of "kyodo-sofa ¶19" or "kyodo-sofa:19"."""
+    match = _CITATION_RE.match(text.strip())
+    if not match:
+        raise CitationError(f"not a citation: {text.strip()!r} (expected e.g. 'kyodo-sofa ¶19' or 'kyodo-sofa:19')")
+    return match.group("doc").strip(), int(match.group("number"))
+
+
+def show(index: Index, cited: str, context: int = 1) -> Shown:
+    """The passage `cited` names, with up to `context` passages of the same document either side."""
+    doc_id, number = parse_citation(cited)
+    doc = index.doc_by_id(doc_id)
+    if doc is None:
+        raise CitationError(f"unknown document {doc_id!r} (see `sofa sources`)")
+    if not 1 <= number <= doc.passage_count:
+        raise CitationError(f"{doc_id} has no passage {number} (it has passages 1-{doc.passage_count})")
+    first = max(1, number - max(context, 0))
+    last = min(doc.passage_count, number + max(context, 0))
+    shown = []
+    for n in range(first, last + 1):
+        p = index.passage(doc.first_passage + n - 1)
+        shown.append(
+            ShownPassage(
+                passage=p.number,
+                citation=format_citation(doc.id, p.number),
+                speaker=p.speaker,
+                text=p.text,
+                cited=p.number == number,
+            )
+        )
+    return Shown(
+        citation=format_citation(doc.id, number),
+        doc=doc.id,
+        title=doc.title,
+        kind=doc.kind,
+        path=doc.path,
+        passages=shown,
+    )

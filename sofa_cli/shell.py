@@ -1,0 +1,297 @@
+"""The interactive shell: one question per line, answered from an index loaded once.
+
+Lines starting with `:` are commands (`:help` lists them). The REPL reads lines through a
+function and writes to the streams it is given, so the same code runs under a terminal
+(cli.py wires in readline for editing and history), behind a pipe, and in tests. It
+imports neither typer nor rich: a rich console, when there is one, is passed through to
+the renderer untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TextIO
+
+from sofa_cli import render
+from sofa_cli.index import Index
+from sofa_cli.lookup import CitationError, show, sources
+from sofa_cli.search import Answer, Filters, ask
+
+# Lines of history kept across sessions: weeks of questions, a file of a few tens of KB.
+HISTORY_LENGTH = 1000
+# Passages shown either side of a cited one by `:show` (and `sofa show`): enough to see
+# the question an interview answer replies to, or the paragraph a quotation continues.
+SHOW_CONTEXT = 1
+PROMPT = "sofa> "
+KINDS = ("article", "interview")
+
+HELP = """\
+Type a question and press Enter. Commands:
+  :k N                 show N results per question (now {limit})
+  :sources             list the documents
+  :show CITATION [N]   a passage with N passages around it ("kyodo-sofa ¶19", "kyodo-sofa:19")
+  :show RANK [N]       the same for a result of the last question (":show 1")
+  :filter KEY=VALUE..  keep only matching results: source=DOC (repeatable), kind=article|interview,
+                       speaker=NAME, min-score=X; without arguments, show the filters
+  :clear               remove all filters
+  :json on|off         print JSON Lines instead of text (now {json})
+  :explain on|off      show how each score is made (now {explain})
+  :help                this list
+  :quit                leave (or Ctrl-D); Ctrl-C abandons the line being typed
+"""
+COMMANDS = (":help", ":k", ":sources", ":show", ":filter", ":clear", ":json", ":explain", ":quit")
+_ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help", ":limit": ":k"}
+
+
+class ShellError(ValueError):
+    """A command the shell cannot carry out; its message is shown and the shell goes on."""
+
+
+def history_path(environ: Mapping[str, str]) -> Path:
+    """Where questions are remembered: $SOFA_HISTORY, else the XDG data folder."""
+    if environ.get("SOFA_HISTORY"):
+        return Path(environ["SOFA_HISTORY"]).expanduser()
+    data = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(data) / "sofa" / "history"
+
+
+def parse_filters(args: str, index: Index, current: Filters = Filters()) -> Filters:
+    """`current` narrowed by `source=a kind=article speaker=Dr. Tanaka min-score=5`.
+
+    A word without `=` continues the previous value, so names need no quotes.
+    """
+    try:
+        words = shlex.split(args)
+    except ValueError as err:
+        raise ShellError(f"cannot read filters: {err}")
+    pairs: list[list[str]] = []
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep:
+            pairs.append([key.strip().lower(), value])
+        elif pairs:
+            pairs[-1][1] = f"{pairs[-1][1]} {word}".strip()
+        else:
+            raise ShellError(f"expected KEY=VALUE, got {word!r} (keys: source, kind, speaker, min-score)")
+    filters = current
+    for key, value in pairs:
+        if key == "source":
+            filters = replace(filters, sources=(*filters.sources, value))
+        elif key == "kind":
+            filters = replace(filters, kind=value)
+        elif key == "speaker":
+            filters = replace(filters, speaker=value or None)
+        elif key in ("min-score", "min_score"):
+            try:
+                filters = replace(filters, min_score=float(value))
+            except ValueError:
+                raise ShellError(f"min-score must be a number, got {value!r}")
+        else:
+            raise ShellError(f"unknown filter {key!r} (keys: source, kind, speaker, min-score)")
+    check_filters(filters, index)
+    return filters
+
+
+def check_filters(filters: Filters, index: Index) -> None:
+    """Raise ShellError for a source the index lacks or a kind that does not exist."""
+    for doc_id in filters.sources:
+        if index.doc_by_id(doc_id) is None:
+            raise ShellError(f"unknown source {doc_id!r} (see :sources or `sofa sources`)")
+    if filters.kind is not None and filters.kind not in KINDS:
+        raise ShellError(f"unknown kind {filters.kind!r} (choose article or interview)")
+
+
+def describe_filters(filters: Filters) -> str:
+    parts = [f"source={s}" for s in filters.sources]
+    if filters.kind:
+        parts.append(f"kind={filters.kind}")
+    if filters.speaker:
+        parts.append(f"speaker={filters.speaker}")
+    if filters.min_score is not None:
+        parts.append(f"min-score={filters.min_score:g}")
+    return " ".join(parts)
+
+
+def _results(n: int) -> str:
+    return f"{n} result" if n == 1 else f"{n} results"
+
+
+def _switch(value: str, current: bool, name: str) -> bool:
+    value = value.strip().lower()
+    if not value:
+        return not current
+    if value in ("on", "yes", "true", "1"):
+        return True
+    if value in ("off", "no", "false", "0"):
+        return False
+    raise ShellError(f"{name} takes on or off, got {value!r}")
+
+
+@dataclass
+class Shell:
+    """The REPL's state (index, settings, last answer) and its command interpreter.
+
+    `fmt` is the human format (rich, plain or markdown) used while `:json` is off;
+    `console` is what the rich renderer draws on.
+    """
+
+    index: Index
+    out: TextIO
+    err: TextIO
+    limit: int = 3
+    filters: Filters = field(default_factory=Filters)
+    fmt: str = "plain"
+    json: bool = False
+    explain: bool = False
+    console: object = None
+    last: Answer | None = None
+
+    # -- the loop ---------------------------------------------------------------------
+    def run(self, read_line: Callable[[str], str], interactive: bool = False) -> int:
+        """Read and answer lines until end of input or `:quit`; returns the exit code (0).
+
+        `read_line(prompt)` returns a line, raises EOFError at the end and KeyboardInterrupt
+        on Ctrl-C; interactively, Ctrl-C abandons the line or the answer being printed.
+        """
+        if interactive:
+            self.say(self.banner())
+        while True:
+            try:
+                line = read_line(self.prompt())
+            except EOFError:
+                if interactive:
+                    self.out.write("\n")
+                return 0
+            except KeyboardInterrupt:
+                if not interactive:
+                    raise
+                self.out.write("^C\n")
+                continue
+            try:
+                if not self.handle(line):
+                    return 0
+            except KeyboardInterrupt:
+                if not interactive:
+                    raise
+                self.say("(interrupted)")
+            self.out.flush()
+
+    def banner(self) -> str:
+        return (
+            f"sofa: {len(self.index.docs)} documents, {self.index.n_passages} passages from {self.index.corpus}\n"
+            "Type a question; :help lists the commands; Ctrl-D or :quit leaves."
+        )
+
+    def prompt(self) -> str:
+        described = describe_filters(self.filters)
+        return f"sofa [{described}]> " if described else PROMPT
+
+    def say(self, message: str) -> None:
+        """A message for the person at the prompt (not a result): to the error stream."""
+        self.err.write(render.safe(message) + "\n")
+        self.err.flush()
+
+    # -- one line ---------------------------------------------------------------------
+    def handle(self, line: str) -> bool:
+        """Answer or carry out one line; False when the shell should end."""
+        line = line.strip()
+        if not line:
+            return True
+        if not line.startswith(":"):
+            self.answer(line)
+            return True
+        name, _, args = line.partition(" ")
+        name = _ALIASES.get(name.lower(), name.lower())
+        if name == ":quit":
+            return False
+        try:
+            self.command(name, args.strip())
+        except (ShellError, CitationError) as err:
+            self.say(f"error: {err}")
+        return True
+
+    def answer(self, question: str) -> None:
+        answer = ask(self.index, question, limit=self.limit, filters=self.filters, explain=self.explain)
+        self.last = answer
+        render.render_answer(answer, self.output_format(), self.out, self.console)
+        if self.json:
+            return
+        for wrong, right in answer.corrections:
+            self.say(f"showing results for {right!r} (no match for {wrong!r})")
+        if not answer.results:
+            hint = f" with filters {describe_filters(self.filters)}" if describe_filters(self.filters) else ""
+            self.say(f"no answer found{hint}")
+
+    def output_format(self) -> str:
+        return "json" if self.json else self.fmt
+
+    def command(self, name: str, args: str) -> None:
+        if name == ":help":
+            self.out.write(
+                HELP.format(limit=self.limit, json="on" if self.json else "off", explain="on" if self.explain else "off")
+            )
+        elif name == ":k":
+            if not args:
+                self.say(f"showing {_results(self.limit)} per question")
+                return
+            if not args.isdigit() or int(args) < 1:
+                raise ShellError(f":k takes a whole number of results, at least 1, got {args!r}")
+            self.limit = int(args)
+            self.say(f"showing {_results(self.limit)} per question")
+        elif name == ":sources":
+            render.render_sources(sources(self.index), self.output_format(), self.out, self.console)
+        elif name == ":show":
+            cited, context = self._show_args(args)
+            render.render_shown(show(self.index, cited, context), self.output_format(), self.out, self.console)
+        elif name == ":filter":
+            if args:
+                self.filters = parse_filters(args, self.index, self.filters)
+            self.say(f"filters: {describe_filters(self.filters) or 'none'}")
+        elif name == ":clear":
+            self.filters = Filters()
+            self.say("filters: none")
+        elif name == ":json":
+            self.json = _switch(args, self.json, ":json")
+            self.say(f"json {'on' if self.json else 'off'}")
+        elif name == ":explain":
+            self.explain = _switch(args, self.explain, ":explain")
+            self.say(f"explain {'on' if self.explain else 'off'}")
+        else:
+            raise ShellError(f"unknown command {name} (type :help)")
+
+    def _show_args(self, args: str) -> tuple[str, int]:
+        """(citation, context) from `CITATION [N]` or `RANK [N]` (a result of the last answer)."""
+        if not args:
+            raise ShellError(":show takes a citation ('kyodo-sofa ¶19') or the rank of a result of the last question")
+        cited, context = args, SHOW_CONTEXT
+        match = re.fullmatch(r"(.+?)\s+(\d+)", args)
+        if match and not re.search(r"¶\s*$|:$", match.group(1)):
+            cited, context = match.group(1), int(match.group(2))
+        if cited.isdigit():
+            rank = int(cited)
+            results = self.last.results if self.last else []
+            if not 1 <= rank <= len(results):
+                raise ShellError(f"no result {rank} to show (the last question had {len(results)})")
+            cited = results[rank - 1].citation
+        return cited, context
+
+    # -- completion -------------------------------------------------------------------
+    def completions(self, line: str, word: str) -> list[str]:
+        """Candidates for `word`, the last word of `line`: commands, filter keys, document ids."""
+        if line == word and word.startswith(":"):
+            return [c for c in COMMANDS if c.startswith(word)]
+        if line.startswith(":filter"):
+            if word.startswith("source="):
+                prefix = word[len("source=") :]
+                return [f"source={d.id}" for d in self.index.docs if d.id.startswith(prefix)][:200]
+            if word.startswith("kind="):
+                return [f"kind={k}" for k in KINDS if f"kind={k}".startswith(word)]
+            return [k for k in ("source=", "kind=", "speaker=", "min-score=") if k.startswith(word)]
+        if line.startswith(":show"):
+            return [d.id for d in self.index.docs if d.id.startswith(word)][:200]
+        return []

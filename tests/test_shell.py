@@ -1,0 +1,305 @@
+"""The interactive shell: driven through piped stdin, through a pseudo-terminal, and as a core REPL."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from conftest import BUNDLED, run_process
+from terminal import Terminal
+
+from sofa_cli.index import open_index
+from sofa_cli.shell import Shell, history_path
+
+HORNUNG = "what did Hornung suggest?"
+
+
+# -- the core REPL, on string streams ---------------------------------------------------------
+
+
+@pytest.fixture
+def repl(shared_index_dir):
+    index = open_index(BUNDLED, shared_index_dir).index
+    return Shell(index=index, out=io.StringIO(), err=io.StringIO())
+
+
+def feed(shell: Shell, *lines: str) -> tuple[str, str]:
+    pending = list(lines)
+
+    def read_line(prompt: str) -> str:
+        if not pending:
+            raise EOFError
+        return pending.pop(0)
+
+    assert shell.run(read_line) == 0
+    return shell.out.getvalue(), shell.err.getvalue()
+
+
+def test_question_is_answered_like_ask(repl, sofa):
+    out, _ = feed(repl, HORNUNG)
+    _, ask_out, _ = sofa("ask", HORNUNG, "--format", "plain")
+    assert out == ask_out
+
+
+def test_k_sets_the_number_of_results(repl):
+    repl.json = True
+    out, err = feed(repl, ":k 1", "Ishiba", ":k 4", "Ishiba")
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert len(first["results"]) == 1
+    assert len(second["results"]) == 4
+    assert "showing 1 result per question" in err
+
+
+@pytest.mark.parametrize("bad", [":k 0", ":k many", ":k -2"])
+def test_k_rejects_what_is_not_a_count(repl, bad):
+    _, err = feed(repl, bad)
+    assert err.startswith("error: :k takes a whole number")
+    assert repl.limit == 3
+
+
+def test_filter_narrows_results_and_clear_removes_it(repl):
+    repl.json = True
+    out, err = feed(repl, ":filter kind=interview", "Ishiba", ":clear", "Ishiba")
+    narrowed, everything = (json.loads(line)["results"] for line in out.splitlines())
+    assert {r["kind"] for r in narrowed} == {"interview"}
+    assert "article" in {r["kind"] for r in everything}
+    assert "filters: kind=interview" in err
+
+
+def test_filter_speaker_name_needs_no_quotes(repl):
+    repl.json = True
+    out, err = feed(repl, ":filter speaker=Dr. Tanaka", "Ishiba")
+    assert "filters: speaker=Dr. Tanaka" in err
+    assert {r["speaker"] for r in json.loads(out)["results"]} == {"Dr. Tanaka"}
+
+
+def test_filters_combine_source_and_min_score(repl):
+    repl.json = True
+    out, _ = feed(repl, ":filter source=kyodo-sofa min-score=15", "Hornung")
+    results = json.loads(out)["results"]
+    assert results and all(r["doc"] == "kyodo-sofa" and r["score"] >= 15 for r in results)
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        (":filter source=nowhere", "unknown source 'nowhere'"),
+        (":filter kind=poem", "unknown kind 'poem'"),
+        (":filter min-score=high", "min-score must be a number"),
+        (":filter colour=red", "unknown filter 'colour'"),
+        (":filter Tanaka", "expected KEY=VALUE"),
+    ],
+)
+def test_bad_filter_is_one_line_and_keeps_the_filters(repl, line, message):
+    _, err = feed(repl, ":filter kind=article", line)
+    assert f"error: {message}" in err
+    assert repl.filters.kind == "article"
+
+
+def test_prompt_shows_active_filters(repl):
+    feed(repl, ":filter kind=interview speaker=Tanaka")
+    assert repl.prompt() == "sofa [kind=interview speaker=Tanaka]> "
+
+
+def test_json_switches_output_to_json_lines_and_back(repl):
+    out, _ = feed(repl, ":json on", HORNUNG, ":json off", HORNUNG)
+    first, rest = out.split("\n", 1)
+    assert json.loads(first)["results"][0]["citation"] == "kyodo-sofa ¶19"
+    assert rest.startswith("1. kyodo-sofa ¶19")
+
+
+def test_explain_adds_the_score_breakdown(repl):
+    out, _ = feed(repl, ":explain on", HORNUNG)
+    header, explained = out.splitlines()[0], [line for line in out.splitlines() if "explain:" in line][0]
+    score = header.rsplit("(score ", 1)[1].rstrip(")")
+    assert explained.startswith("   explain: hornung ")
+    assert explained.endswith(f"= score {score}")
+
+
+def test_sources_lists_the_documents(repl):
+    out, _ = feed(repl, ":sources")
+    assert "kyodo-sofa" in out and "tanaka-interview" in out
+
+
+def test_show_citation_with_context(repl):
+    out, _ = feed(repl, ":show kyodo-sofa ¶19 0")
+    assert [line[:5] for line in out.splitlines()] == ["kyodo", "> ¶19"]
+
+
+def test_show_rank_of_the_last_answer(repl):
+    feed(repl, HORNUNG)
+    repl.out = io.StringIO()
+    out, _ = feed(repl, ":show 1")
+    lines = out.splitlines()
+    assert lines[0].startswith("kyodo-sofa ¶19 · ")
+    assert [line[:5] for line in lines[1:]] == ["  ¶18", "> ¶19", "  ¶20"]
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        (":show nowhere ¶1", "unknown document 'nowhere'"),
+        (":show kyodo-sofa ¶99", "kyodo-sofa has no passage 99"),
+        (":show 1", "no result 1 to show"),
+        (":show", ":show takes a citation"),
+        (":show ¶¶", "not a citation"),
+    ],
+)
+def test_show_errors_are_one_line(repl, line, message):
+    _, err = feed(repl, line)
+    assert err.startswith(f"error: {message}")
+    assert err.count("\n") == 1
+
+
+def test_unknown_command_says_so(repl):
+    _, err = feed(repl, ":frobnicate")
+    assert "unknown command :frobnicate (type :help)" in err
+
+
+def test_help_lists_every_command(repl):
+    out, _ = feed(repl, ":help")
+    for command in (":k", ":sources", ":show", ":filter", ":clear", ":json", ":explain", ":quit"):
+        assert command in out
+
+
+def test_quit_stops_reading(repl):
+    out, _ = feed(repl, ":quit", HORNUNG)
+    assert out == ""
+
+
+def test_completion_of_commands_and_documents(repl):
+    assert repl.completions(":so", ":so") == [":sources"]
+    assert repl.completions(":filter source=ky", "source=ky") == ["source=kyodo-sofa"]
+    assert repl.completions(":filter ki", "ki") == ["kind="]
+    assert repl.completions(":show tan", "tan") == ["tanaka-interview"]
+    assert repl.completions("what did", "did") == []
+
+
+def test_history_file_location(tmp_path):
+    assert history_path({"SOFA_HISTORY": str(tmp_path / "h")}) == tmp_path / "h"
+    assert history_path({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "sofa" / "history"
+    assert history_path({"HOME": "/x"}).parts[-3:] == ("share", "sofa", "history")
+
+
+# -- a real process, questions on stdin -----------------------------------------------------
+
+
+@pytest.fixture
+def shared(shared_index_dir):
+    return {"SOFA_INDEX_DIR": shared_index_dir}
+
+
+def test_shell_reads_questions_and_commands_from_stdin(shared):
+    lines = f":json on\n{HORNUNG}\n:k 1\nTanaka helicopter crash\n:quit\nnever asked\n"
+    done = run_process("shell", input=lines.encode(), env=shared)
+    assert done.returncode == 0
+    records = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [r["question"] for r in records] == [HORNUNG, "Tanaka helicopter crash"]
+    assert records[0]["results"][0]["citation"] == "kyodo-sofa ¶19"
+    assert len(records[1]["results"]) == 1
+    assert b"sofa>" not in done.stdout  # no prompt when nobody is typing
+    assert b"Traceback" not in done.stderr
+
+
+def test_shell_stdin_end_of_input_leaves_cleanly(shared):
+    done = run_process("shell", "--format", "plain", input=f"{HORNUNG}\n".encode(), env=shared)
+    assert done.returncode == 0
+    assert done.stdout.decode().startswith("1. kyodo-sofa ¶19")
+    assert b"\x1b[" not in done.stdout
+
+
+def test_shell_options_set_the_starting_filters(shared):
+    done = run_process("shell", "--json", "--kind", "interview", input=b"Ishiba\n", env=shared)
+    assert {r["kind"] for r in json.loads(done.stdout)["results"]} == {"interview"}
+
+
+def test_shell_bad_starting_filter_is_an_error(shared):
+    done = run_process("shell", "--source", "nowhere", input=b"Ishiba\n", env=shared)
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == "sofa: error: unknown source 'nowhere' (see :sources or `sofa sources`)"
+
+
+def test_bare_sofa_without_a_terminal_prints_help():
+    done = run_process(input=b"what did Hornung suggest?\n")
+    assert done.returncode == 0
+    assert b"Usage:" in done.stdout and b"shell" in done.stdout
+    assert b"kyodo-sofa" not in done.stdout
+
+
+# -- a pseudo-terminal: readline, Ctrl-C, Ctrl-D, history -------------------------------------
+
+
+@pytest.fixture
+def terminal_env(tmp_path, shared_index_dir):
+    return {"SOFA_INDEX_DIR": shared_index_dir, "SOFA_HISTORY": str(tmp_path / "history"), "NO_COLOR": "1"}
+
+
+def test_bare_sofa_on_a_terminal_opens_the_shell(terminal_env):
+    term = Terminal(env=terminal_env)
+    try:
+        assert "2 documents, 36 passages" in term.expect("sofa> ")
+        term.send(HORNUNG + "\r")
+        answer = term.expect("sofa> ")
+        assert "kyodo-sofa ¶19" in answer and "Hornung" in answer
+        term.send("\x04")  # Ctrl-D
+        term.rest()
+        assert term.wait() == 0
+    finally:
+        term.close()
+
+
+def test_ctrl_c_abandons_the_line_and_the_shell_goes_on(terminal_env, tmp_path):
+    term = Terminal("shell", env=terminal_env)
+    try:
+        term.expect("sofa> ")
+        term.send("half a question about Eiffel")
+        term.expect("Eiffel")
+        term.send("\x03")  # Ctrl-C
+        term.expect("sofa> ")
+        term.send(":quit\r")
+        after = term.rest()
+        assert term.wait() == 0
+        assert "no answer" not in after and "Traceback" not in after
+    finally:
+        term.close()
+    assert "Eiffel" not in (tmp_path / "history").read_text()
+
+
+def test_history_is_kept_across_sessions(terminal_env, tmp_path):
+    first = Terminal("shell", env=terminal_env)
+    try:
+        first.expect("sofa> ")
+        first.send("what did Nakashima advise?\r")
+        first.expect("sofa> ")
+        first.send("\x04")
+        first.rest()
+        assert first.wait() == 0
+    finally:
+        first.close()
+    assert "what did Nakashima advise?" in (tmp_path / "history").read_text().splitlines()
+
+    second = Terminal("shell", env=terminal_env)
+    try:
+        second.expect("sofa> ")
+        second.send("\x1b[A\r")  # arrow up: the last question of the previous session
+        assert "kyodo-sofa ¶23" in second.expect("sofa> ")
+        second.send("\x04")
+        second.rest()
+        assert second.wait() == 0
+    finally:
+        second.close()
+
+
+def test_tab_completes_commands(terminal_env):
+    term = Terminal("shell", env=terminal_env)
+    try:
+        term.expect("sofa> ")
+        term.send(":sour\t\r")
+        listing = term.expect("sofa> ")
+        assert "tanaka-interview" in listing and "Keita Nakamura" in listing
+        term.send(":quit\r")
+        term.rest()
+        assert term.wait() == 0
+    finally:
+        term.close()

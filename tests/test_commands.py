@@ -1,0 +1,372 @@
+"""The everyday commands around ask: sources, show, index, filters, completion, your own corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import run_process
+from terminal import Terminal
+
+SUMMARY_RE = re.compile(r"(\d+) new, (\d+) updated, (\d+) unchanged, (\d+) removed")
+
+
+def records(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+# -- sofa sources -------------------------------------------------------------------------------
+
+
+def test_sources_json_lists_each_document_with_its_metadata(sofa):
+    code, out, _ = sofa("sources", "--json")
+    assert code == 0
+    docs = {d["doc"]: d for d in records(out)}
+    assert set(docs) == {"kyodo-sofa", "tanaka-interview"}
+    kyodo = docs["kyodo-sofa"]
+    assert kyodo["kind"] == "article" and kyodo["author"] == "Keita Nakamura" and kyodo["source"] == "Kyodo News"
+    assert kyodo["path"] == "kyodo-sofa.md" and kyodo["passages"] == 24
+    assert kyodo["title"].startswith("Trump's return may make Japan wary")
+    assert docs["tanaka-interview"]["kind"] == "interview"
+
+
+def test_sources_plain_is_a_table_with_a_header(sofa):
+    code, out, _ = sofa("sources")
+    lines = out.splitlines()
+    assert lines[0].split() == ["DOC", "KIND", "PASSAGES", "AUTHOR", "DATE", "TITLE", "PATH"]
+    assert lines[1].split()[:5] == ["kyodo-sofa", "article", "24", "Keita", "Nakamura"]
+    assert lines[1].endswith("kyodo-sofa.md")
+    assert len(lines) == 3
+
+
+def test_sources_markdown_is_a_table(sofa):
+    _, out, _ = sofa("sources", "--format", "markdown")
+    lines = out.splitlines()
+    assert lines[0].startswith("| Doc | Kind | Passages |")
+    assert lines[1].startswith("|---|")
+    assert lines[2].startswith("| kyodo-sofa | article | 24 | Keita Nakamura |")
+
+
+# -- sofa show ----------------------------------------------------------------------------------
+
+
+def test_show_accepts_the_citation_ask_prints(sofa):
+    _, out, _ = sofa("ask", "what did Hornung suggest?", "--json", "-k", "1")
+    cited = json.loads(out)["results"][0]["citation"]
+    code, out, _ = sofa("show", cited, "--json", "--context", "0")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["citation"] == cited == "kyodo-sofa ¶19"
+    assert [(p["passage"], p["cited"]) for p in shown["passages"]] == [(19, True)]
+    assert shown["passages"][0]["text"].startswith("Hornung suggested")
+
+
+def test_show_doc_colon_number_with_context(sofa):
+    code, out, _ = sofa("show", "kyodo-sofa:19", "--context", "2")
+    assert code == 0
+    lines = out.splitlines()
+    assert (
+        lines[0]
+        == "kyodo-sofa ¶19 · Trump's return may make Japan wary of seeking changes to the U.S. forces pact · kyodo-sofa.md"
+    )
+    assert [line[:5] for line in lines[1:]] == ["  ¶17", "  ¶18", "> ¶19", "  ¶20", "  ¶21"]
+
+
+def test_show_context_stops_at_the_document_edges(sofa):
+    _, out, _ = sofa("show", "tanaka-interview ¶1", "--json", "-C", "3")
+    shown = json.loads(out)
+    assert [p["passage"] for p in shown["passages"]] == [1, 2, 3, 4]
+    assert shown["passages"][1]["speaker"] == "Dr. Tanaka"
+
+
+def test_show_interview_turn_names_the_speaker(sofa):
+    _, out, _ = sofa("show", "tanaka-interview ¶4", "-C", "0")
+    assert out.splitlines()[1].startswith("> ¶4  Dr. Tanaka: The SOFA is indeed a pivotal issue.")
+
+
+def test_show_markdown_quotes_the_cited_passage(sofa):
+    _, out, _ = sofa("show", "kyodo-sofa ¶19", "-f", "markdown", "-C", "1")
+    assert out.startswith("## kyodo-sofa ¶19 · ")
+    assert "**¶19**\n\n> Hornung suggested" in out
+    assert "¶18\n\n" in out
+
+
+@pytest.mark.parametrize(
+    "citation,message",
+    [
+        ("nowhere ¶3", "unknown document 'nowhere' (see `sofa sources`)"),
+        ("kyodo-sofa ¶99", "kyodo-sofa has no passage 99 (it has passages 1-24)"),
+        ("kyodo-sofa ¶0", "kyodo-sofa has no passage 0 (it has passages 1-24)"),
+        ("kyodo-sofa", "not a citation: 'kyodo-sofa' (expected e.g. 'kyodo-sofa ¶19' or 'kyodo-sofa:19')"),
+        ("../../etc/passwd:1", "unknown document '../../etc/passwd' (see `sofa sources`)"),
+    ],
+)
+def test_show_bad_citation_is_a_one_line_error(citation, message, shared_index_dir):
+    done = run_process("show", citation, env={"SOFA_INDEX_DIR": shared_index_dir})
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert done.stderr.decode() == f"sofa: error: {message}\n"
+
+
+def test_show_never_reads_a_file_named_by_the_citation(tmp_path, corpus_copy):
+    secret = tmp_path / "secret.md"
+    secret.write_text("top secret text\n")
+    done = run_process("show", "../secret:1", "--corpus", str(corpus_copy))
+    assert done.returncode == 2
+    assert b"top secret" not in done.stdout + done.stderr
+
+
+# -- sofa index: summary and progress ------------------------------------------------------------
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def summary(stderr: str) -> tuple[int, ...]:
+    match = SUMMARY_RE.search(stderr)
+    assert match, stderr
+    return tuple(int(n) for n in match.groups())
+
+
+def test_index_says_what_it_did(tmp_path, sofa):
+    folder = tmp_path / "mine"
+    for name in ("a", "b", "c"):
+        write(folder / f"{name}.md", f"# {name}\n\nA paragraph about {name}.\n")
+    code, out, err = sofa("index", str(folder))
+    assert code == 0
+    assert out.strip().endswith("index.sofa")
+    assert summary(err) == (3, 0, 0, 0)
+    assert "3 documents" in err
+
+    write(folder / "a.md", "# a\n\nA changed and longer paragraph about a.\n")
+    write(folder / "d.md", "# d\n\nA new paragraph about d.\n")
+    (folder / "b.md").unlink()
+    _, _, err = sofa("index", str(folder))
+    assert summary(err) == (1, 1, 1, 1)
+
+    _, _, err = sofa("index", str(folder))
+    assert summary(err) == (0, 0, 3, 0)
+    assert "already up to date" in err
+
+
+def test_index_rebuild_reparses_everything(tmp_path, sofa):
+    folder = tmp_path / "mine"
+    write(folder / "a.md", "Alpha.\n")
+    write(folder / "b.md", "Beta.\n")
+    sofa("index", str(folder))
+    _, _, err = sofa("index", str(folder), "--rebuild")
+    assert summary(err) == (2, 0, 0, 0)
+
+
+def test_index_progress_is_hidden_when_stderr_is_not_a_terminal(corpus_copy):
+    done = run_process("index", str(corpus_copy))
+    assert done.returncode == 0
+    err = done.stderr.decode()
+    assert "\x1b" not in err and "\r" not in err and "indexing " not in err
+    assert err.startswith("sofa: indexed ")
+
+
+def test_index_progress_bar_is_drawn_when_stderr_is_a_terminal(corpus_copy, tmp_path):
+    term = Terminal("index", str(corpus_copy), env={"SOFA_INDEX_DIR": str(tmp_path / "idx")}, streams="stderr")
+    try:
+        shown = term.rest()
+        assert term.process.wait(60) == 0
+        assert "indexing" in shown and "\x1b[" in shown
+        assert term.process.stdout.read().decode().strip().endswith("index.sofa")
+    finally:
+        term.close()
+
+
+# -- your own corpus: every format, end to end --------------------------------------------------
+
+
+@pytest.fixture
+def own_corpus(tmp_path):
+    folder = tmp_path / "notes"
+    write(
+        folder / "harbour.md",
+        "---\ntitle: Harbour report\nauthor: Ana Lima\ndate: 2024-03-02\nkind: article\n---\n"
+        "The harbour master counted forty trawlers at dawn.\n\nFog closed the port by noon.\n",
+    )
+    write(folder / "plain.txt", "Glaciers retreated nine metres last summer.\nThe survey team used drones.\n")
+    write(
+        folder / "web" / "page.html",
+        "<html><head><title>Orchard news</title><style>p{color:red}</style>"
+        "<script>var apples='stolen';</script></head>"
+        "<body><h1>Orchards</h1><p>The cider orchards bloomed early this spring.</p>"
+        "<p>Frost damaged pears in April.</p></body></html>",
+    )
+    write(folder / "old.htm", "<title>Mill</title><p>The windmill ground barley for the village.</p>")
+    write(
+        folder / "feed.jsonl",
+        json.dumps({"title": "Bridge opens", "text": "The suspension bridge opened to cyclists.", "author": "R. Okafor"})
+        + "\n"
+        + json.dumps({"title": "Chess", "text": "A grandmaster won the rapid chess final.", "kind": "article"})
+        + "\n",
+    )
+    write(
+        folder / "bold-interview.md",
+        "**Host:** What did the beekeepers fear?\n\n**Mara Quist:** They feared the varroa mite above all.\n\n"
+        "**Host:** And now?\n\n**Mara Quist:** Now the hives are healthy.\n",
+    )
+    write(
+        folder / "caps-interview.txt",
+        "Transcript\n\nREPORTER: Why did the lighthouse close?\n\n"
+        "KEEPER: The lighthouse closed because the lens cracked in a storm.\n\nREPORTER: Thank you.\n",
+    )
+    write(
+        folder / "declared.md",
+        "---\ntitle: A declared interview\nkind: interview\n---\nQ and A about tides. The tide tables were wrong.\n",
+    )
+    return folder
+
+
+def ask_json(sofa, folder, question, *extra):
+    code, out, err = sofa("ask", question, "--corpus", str(folder), "--json", *extra)
+    return code, json.loads(out)["results"], err
+
+
+def test_own_corpus_sources_cover_every_format(own_corpus, sofa):
+    code, out, err = sofa("sources", "--corpus", str(own_corpus), "--json")
+    assert code == 0, err
+    docs = {d["doc"]: d for d in records(out)}
+    assert docs["harbour"]["title"] == "Harbour report"
+    assert (docs["harbour"]["author"], docs["harbour"]["date"]) == ("Ana Lima", "2024-03-02")
+    assert docs["plain"]["title"] == "plain" and docs["plain"]["passages"] == 2
+    assert docs["web/page"]["title"] == "Orchard news" and docs["web/page"]["path"] == "web/page.html"
+    assert docs["old"]["title"] == "Mill"
+    assert docs["feed#1"]["title"] == "Bridge opens" and docs["feed#1"]["author"] == "R. Okafor"
+    assert docs["feed#2"]["title"] == "Chess"
+    assert docs["bold-interview"]["kind"] == "interview"
+    assert docs["caps-interview"]["kind"] == "interview"
+    assert docs["declared"]["kind"] == "interview"
+    assert docs["harbour"]["kind"] == docs["web/page"]["kind"] == "article"
+
+
+@pytest.mark.parametrize(
+    "question,doc,passage",
+    [
+        ("how many trawlers did the harbour master count?", "harbour", 1),
+        ("what did the survey team use?", "plain", 2),
+        ("when did the cider orchards bloom?", "web/page", 2),  # ¶1 is the <h1>
+        ("what did the windmill grind?", "old", 1),
+        ("who can use the suspension bridge?", "feed#1", 1),
+        ("who won the chess final?", "feed#2", 1),
+    ],
+)
+def test_own_corpus_answers_from_each_format(own_corpus, sofa, question, doc, passage):
+    code, results, _ = ask_json(sofa, own_corpus, question)
+    assert code == 0
+    assert (results[0]["doc"], results[0]["passage"]) == (doc, passage)
+
+
+def test_html_scripts_and_styles_are_not_indexed(own_corpus, sofa):
+    code, results, _ = ask_json(sofa, own_corpus, "apples stolen color red")
+    assert code == 1 and results == []
+
+
+def test_bold_speaker_turns_become_interview_passages(own_corpus, sofa):
+    _, results, _ = ask_json(sofa, own_corpus, "what did Mara Quist say about the varroa mite?")
+    top = results[0]
+    assert (top["doc"], top["speaker"], top["kind"]) == ("bold-interview", "Mara Quist", "interview")
+    assert top["text"] == "They feared the varroa mite above all."
+
+
+def test_capitals_speaker_turns_become_interview_passages(own_corpus, sofa):
+    _, results, _ = ask_json(sofa, own_corpus, "why did the lighthouse close?", "--speaker", "KEEPER")
+    assert results[0]["speaker"] == "KEEPER"
+    assert results[0]["text"].startswith("The lighthouse closed because the lens cracked")
+
+
+def test_own_corpus_from_sofa_corpus_variable(own_corpus, sofa):
+    code, out, _ = sofa("ask", "trawlers", "--json", env={"SOFA_CORPUS": str(own_corpus)})
+    assert code == 0
+    assert json.loads(out)["results"][0]["doc"] == "harbour"
+
+
+# -- filters on ask -----------------------------------------------------------------------------
+
+
+def test_filter_source_keeps_only_that_document(sofa):
+    _, out, _ = sofa("ask", "Ishiba SOFA revision", "--json", "-k", "5", "--source", "tanaka-interview")
+    results = json.loads(out)["results"]
+    assert results and {r["doc"] for r in results} == {"tanaka-interview"}
+
+
+def test_filter_source_is_repeatable(sofa):
+    _, out, _ = sofa("ask", "Ishiba", "--json", "-k", "10", "-s", "tanaka-interview", "-s", "kyodo-sofa")
+    assert {r["doc"] for r in json.loads(out)["results"]} == {"tanaka-interview", "kyodo-sofa"}
+
+
+def test_filter_kind(sofa):
+    _, out, _ = sofa("ask", "Ishiba", "--json", "-k", "5", "--kind", "article")
+    assert {r["kind"] for r in json.loads(out)["results"]} == {"article"}
+
+
+def test_filter_speaker_matches_reported_speech_in_articles(sofa):
+    _, out, _ = sofa("ask", "revision proposal", "--json", "-k", "5", "--speaker", "Hornung")
+    results = json.loads(out)["results"]
+    assert results and all("Hornung" in r["text"] or r["citation"] == "kyodo-sofa ¶20" for r in results)
+    assert "kyodo-sofa ¶19" in {r["citation"] for r in results}
+
+
+def test_filter_min_score_drops_weak_results(sofa):
+    _, out, _ = sofa("ask", "what did Hornung suggest?", "--json", "-k", "10")
+    scores = [r["score"] for r in json.loads(out)["results"]]
+    threshold = (scores[0] + scores[1]) / 2
+    code, out, _ = sofa("ask", "what did Hornung suggest?", "--json", "-k", "10", "--min-score", str(threshold))
+    assert [r["score"] for r in json.loads(out)["results"]] == [scores[0]]
+    code, out, _ = sofa("ask", "what did Hornung suggest?", "--json", "--min-score", "1000")
+    assert code == 1 and json.loads(out)["results"] == []
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--source", "nowhere"], "unknown source 'nowhere' (see `sofa sources`)"),
+        (["--kind", "poem"], "unknown kind 'poem' (choose article or interview)"),
+    ],
+)
+def test_bad_filter_is_a_one_line_error(args, message, shared_index_dir):
+    done = run_process("ask", "Ishiba", *args, env={"SOFA_INDEX_DIR": shared_index_dir})
+    assert done.returncode == 2
+    assert done.stderr.decode() == f"sofa: error: {message}\n"
+
+
+# -- shell completion ---------------------------------------------------------------------------
+
+
+def sofa_script(*args, env):
+    """The installed `sofa` console script: completion is keyed by the program's name."""
+    script = Path(sys.executable).with_name("sofa")
+    if not script.exists():
+        pytest.skip("the sofa console script is not installed beside this Python")
+    return subprocess.run([str(script), *args], capture_output=True, env=dict(os.environ, **env), timeout=60)
+
+
+def test_completion_script_is_offered_for_bash():
+    done = sofa_script("--show-completion", "bash", env={})
+    assert done.returncode == 0
+    assert b"_SOFA_COMPLETE=complete_bash" in done.stdout
+
+
+def test_completion_completes_commands_and_options():
+    env = {"_SOFA_COMPLETE": "complete_bash", "COMP_WORDS": "sofa so", "COMP_CWORD": "1"}
+    assert sofa_script(env=env).stdout.decode().split() == ["sources"]
+    env = {"_SOFA_COMPLETE": "complete_bash", "COMP_WORDS": "sofa show --con", "COMP_CWORD": "2"}
+    assert sofa_script(env=env).stdout.decode().split() == ["--context"]
+
+
+def test_help_lists_every_command():
+    done = run_process("--help", env={"COLUMNS": "120"})
+    for command in ("ask", "index", "eval", "sources", "show", "shell"):
+        assert re.search(rf"^\s+{command}\s", done.stdout.decode(), re.M), command
+    assert "--install-completion" in done.stdout.decode()

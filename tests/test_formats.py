@@ -1,0 +1,135 @@
+"""`--format` rich / plain / markdown / json on ask, with and without --explain."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import run_process
+
+HORNUNG = "what did Hornung suggest?"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture
+def shared(shared_index_dir):
+    return {"SOFA_INDEX_DIR": shared_index_dir}
+
+
+def test_plain_is_the_default_when_stdout_is_not_a_terminal(sofa):
+    _, default, _ = sofa("ask", HORNUNG)
+    _, plain, _ = sofa("ask", HORNUNG, "--format", "plain")
+    assert default == plain
+
+
+def test_plain_lists_rank_citation_title_score_and_answer(sofa):
+    code, out, _ = sofa("ask", HORNUNG, "-f", "plain", "-k", "2")
+    assert code == 0
+    lines = out.splitlines()
+    assert re.fullmatch(r"1\. kyodo-sofa ¶19 · Trump's return .+ \(score \d+\.\d\d\)", lines[0])
+    assert lines[1].startswith("   > Hornung suggested that while")
+    assert [line for line in lines if re.match(r"\d\. ", line)][1].startswith("2. ")
+
+
+def test_plain_names_the_speaker_of_an_interview_turn(sofa):
+    _, out, _ = sofa("ask", "what did Tanaka say about the helicopter crash?", "-f", "plain", "-k", "1")
+    assert out.startswith("1. tanaka-interview ¶4 · Dr. Tanaka · Interview with Dr. Keiko Tanaka")
+
+
+def test_markdown_has_a_heading_per_question_and_result(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "-f", "markdown", "-k", "1")
+    assert out.startswith("## what did Hornung suggest?\n\n### 1. kyodo-sofa ¶19 · Trump's return")
+    assert "> **Hornung suggested that while" in out  # the answering sentence in bold
+
+
+def test_markdown_escapes_markup_in_the_question(sofa):
+    _, out, _ = sofa("ask", "Hornung *suggest* [link]", "-f", "markdown", "-k", "1")
+    assert out.startswith("## Hornung \\*suggest\\* \\[link\\]\n")
+
+
+def test_json_is_the_same_as_dash_dash_json(sofa):
+    _, a, _ = sofa("ask", HORNUNG, "--format", "json")
+    _, b, _ = sofa("ask", HORNUNG, "--json")
+    assert a == b
+    assert json.loads(a)["results"][0]["citation"] == "kyodo-sofa ¶19"
+
+
+def test_rich_without_a_terminal_has_no_escape_codes(shared):
+    done = run_process("ask", HORNUNG, "--format", "rich", env=shared)
+    out = done.stdout.decode()
+    assert done.returncode == 0
+    assert "\x1b" not in out
+    assert out.startswith("1. kyodo-sofa ¶19 · Trump's return")
+
+
+def test_rich_highlights_matched_words_when_colour_is_forced(shared):
+    done = run_process("ask", HORNUNG, "--format", "rich", "-k", "1", env=dict(shared, FORCE_COLOR="1", NO_COLOR=""))
+    out = done.stdout.decode()
+    assert "\x1b[30;43mHornung" in out or "\x1b[1;30;43mHornung" in out  # black on yellow
+    assert ANSI.sub("", out).startswith("1. kyodo-sofa ¶19 · ")
+
+
+def test_no_color_keeps_rich_free_of_colour(shared):
+    done = run_process("ask", HORNUNG, "--format", "rich", "-k", "1", env=dict(shared, FORCE_COLOR="1", NO_COLOR="1"))
+    colours = [code for code in ANSI.findall(done.stdout.decode()) if re.search(r"\[(3|4|9)\d", code)]
+    assert colours == []
+
+
+def test_plain_never_has_escape_codes_even_when_colour_is_forced(shared):
+    done = run_process("ask", HORNUNG, "--format", "plain", env=dict(shared, FORCE_COLOR="1", NO_COLOR=""))
+    assert b"\x1b" not in done.stdout
+
+
+def test_unknown_format_is_a_one_line_error(shared):
+    done = run_process("ask", HORNUNG, "--format", "yaml", env=shared)
+    assert done.returncode == 2
+    assert done.stderr.decode() == "sofa: error: unknown format 'yaml' (choose from rich, plain, markdown, json)\n"
+
+
+# -- --explain in every format -------------------------------------------------------------------
+
+EXPLAIN_RE = re.compile(
+    r"explain:\*? (?P<terms>.+) = BM25 (?P<bm25>[\d.]+); \+ sentence evidence (?P<ev>-?[\d.]+) = score (?P<score>[\d.]+)"
+)
+
+
+def test_explain_json_parts_add_up_to_the_score(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "--json", "--explain", "-k", "3")
+    for r in json.loads(out)["results"]:
+        e = r["explain"]
+        assert set(e["terms"]) == {"hornung", "suggest"}
+        assert sum(e["terms"].values()) == pytest.approx(e["bm25"], abs=1e-5)
+        assert e["bm25"] + e["evidence"] == pytest.approx(r["score"], abs=1e-5)
+
+
+def test_explain_is_left_out_of_json_unless_asked(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "--json")
+    assert all("explain" not in r for r in json.loads(out)["results"])
+
+
+def test_explain_counts_a_term_the_passage_lacks_by_the_models_constant(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "--json", "--explain", "-k", "3")
+    results = json.loads(out)["results"]
+    lacking = [r for r in results if "suggest" not in r["text"].lower()]
+    having = [r for r in results if "suggested" in r["text"]]
+    assert lacking and having
+    assert 0 < lacking[0]["explain"]["terms"]["suggest"] < having[0]["explain"]["terms"]["suggest"]
+
+
+@pytest.mark.parametrize("fmt", ["plain", "markdown", "rich"])
+def test_explain_line_in_human_formats_matches_the_json(sofa, fmt):
+    _, out, _ = sofa("ask", HORNUNG, "--explain", "-k", "1", "-f", fmt)
+    _, raw, _ = sofa("ask", HORNUNG, "--explain", "-k", "1", "--json")
+    result = json.loads(raw)["results"][0]
+    match = EXPLAIN_RE.search(" ".join(out.replace("\\", "").split()))  # rich wraps at 80 columns
+    assert match, out
+    assert match.group("score") == f"{result['score']:.2f}"
+    assert match.group("bm25") == f"{result['explain']['bm25']:.2f}"
+    assert match.group("terms") == " + ".join(f"{t} {w:.2f}" for t, w in result["explain"]["terms"].items())
+
+
+@pytest.mark.parametrize("fmt", ["plain", "markdown", "rich"])
+def test_no_explain_line_unless_asked(sofa, fmt):
+    _, out, _ = sofa("ask", HORNUNG, "-f", fmt)
+    assert "explain" not in out

@@ -192,7 +192,7 @@ def test_index_command_builds_and_reports(sofa, corpus_copy, tmp_path):
     path = out.strip()
     assert path.startswith(str(index_dir)) and os.path.exists(path)
     code, out, err = sofa("index", str(corpus_copy), "--index-dir", str(index_dir))
-    assert code == 0 and "new" not in err
+    assert code == 0 and "0 new, 0 updated, 2 unchanged, 0 removed" in err
     assert "up to date" in err
 
 

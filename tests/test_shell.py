@@ -207,29 +207,30 @@ def test_shell_reads_questions_and_commands_from_stdin(shared):
     assert b"Traceback" not in done.stderr
 
 
-def test_shell_stdin_end_of_input_leaves_cleanly(shared):
-    done = run_process("shell", "--format", "plain", input=f"{HORNUNG}\n".encode(), env=shared)
-    assert done.returncode == 0
-    assert done.stdout.decode().startswith("1. kyodo-sofa ¶19")
-    assert b"\x1b[" not in done.stdout
+def test_shell_stdin_end_of_input_leaves_cleanly(sofa):
+    code, out, _ = sofa("shell", "--format", "plain", input=f"{HORNUNG}\n")
+    assert code == 0
+    assert out.startswith("1. kyodo-sofa ¶19")
+    assert "\x1b[" not in out
 
 
-def test_shell_options_set_the_starting_filters(shared):
-    done = run_process("shell", "--json", "--kind", "interview", input=b"Ishiba\n", env=shared)
-    assert {r["kind"] for r in json.loads(done.stdout)["results"]} == {"interview"}
+def test_shell_options_set_the_starting_filters(sofa):
+    code, out, _ = sofa("shell", "--json", "--kind", "interview", input="Ishiba\n")
+    assert code == 0
+    assert {r["kind"] for r in json.loads(out)["results"]} == {"interview"}
 
 
-def test_shell_bad_starting_filter_is_an_error(shared):
-    done = run_process("shell", "--source", "nowhere", input=b"Ishiba\n", env=shared)
-    assert done.returncode == 2
-    assert done.stderr.decode().strip() == "sofa: error: unknown source 'nowhere' (see :sources or `sofa sources`)"
+def test_shell_bad_starting_filter_is_an_error(sofa):
+    code, _, err = sofa("shell", "--source", "nowhere", input="Ishiba\n")
+    assert code == 2
+    assert err == "sofa: error: unknown source 'nowhere' (see :sources or `sofa sources`)\n"
 
 
-def test_bare_sofa_without_a_terminal_prints_help():
-    done = run_process(input=b"what did Hornung suggest?\n")
-    assert done.returncode == 0
-    assert b"Usage:" in done.stdout and b"shell" in done.stdout
-    assert b"kyodo-sofa" not in done.stdout
+def test_bare_sofa_without_a_terminal_prints_help(sofa):
+    code, out, _ = sofa(input="what did Hornung suggest?\n")
+    assert code == 0
+    assert "Usage:" in out and "shell" in out
+    assert "kyodo-sofa" not in out
 
 
 # -- a pseudo-terminal: readline, Ctrl-C, Ctrl-D, history -------------------------------------

@@ -223,21 +223,24 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
                 out.write(f"¶{p.passage}{who}\n\n{body}\n\n")
         return
     if fmt == "rich" and console is not None:
+        from rich.table import Table
         from rich.text import Text
 
         head = Text()
         head.append(safe(shown.citation), style="bold cyan")
-        head.append(" · ")
-        head.append(safe(shown.title), style="dim")
-        head.append(f" · {safe(shown.path)}", style="dim")
+        head.append(f" · {safe(shown.title)} · {safe(shown.path)}", style="dim")
         console.print(head)
+        grid = Table.grid(padding=(0, 1))  # a hanging indent: wrapped lines stay right of the ¶ number
+        grid.add_column(no_wrap=True, justify="right")
+        grid.add_column()
         for p in shown.passages:
-            line = Text()
-            line.append(f"{'>' if p.cited else ' '} ¶{p.passage} ", style="bold" if p.cited else "dim")
+            style = "bold" if p.cited else ""
+            body = Text()
             if p.speaker:
-                line.append(safe(p.speaker) + ": ", style="bold magenta")
-            line.append(safe(p.text), style="bold" if p.cited else "")
-            console.print(line)
+                body.append(safe(p.speaker) + ": ", style="bold magenta")
+            body.append(safe(p.text), style=style)
+            grid.add_row(Text(f"{'>' if p.cited else ' '} ¶{p.passage}", style=style or "dim"), body)
+        console.print(grid)
         return
     out.write(f"{safe(shown.citation)} · {safe(shown.title)} · {safe(shown.path)}\n")
     for p in shown.passages:

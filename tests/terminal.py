@@ -24,7 +24,7 @@ class Terminal:
 
     def __init__(self, *args: str, env: dict[str, str], cwd=None, streams: str = "all") -> None:
         self.master, slave = pty.openpty()
-        full_env = dict(os.environ, TERM="xterm", COLUMNS="100", LINES="40", **env)
+        full_env = {**os.environ, "TERM": "xterm", "COLUMNS": "100", "LINES": "40", **env}
         if streams == "all":
             io = {"stdin": slave, "stdout": slave, "stderr": slave}
             extra = {"start_new_session": True, "preexec_fn": _controlling_tty}

@@ -370,3 +370,13 @@ def test_help_lists_every_command(sofa):
     for command in ("ask", "index", "eval", "sources", "show", "shell"):
         assert re.search(rf"^\s+{command}\s", out, re.M), command
     assert "--install-completion" in out
+
+
+def test_rich_sources_and_show_without_a_terminal_are_plain_text(sofa):
+    _, out, _ = sofa("sources", "-f", "rich", env={"COLUMNS": "200"})
+    assert "\x1b" not in out
+    assert out.splitlines()[0].split() == ["Doc", "Kind", "Passages", "Author", "Date", "Title", "Path"]
+    _, out, _ = sofa("show", "kyodo-sofa ¶19", "-f", "rich", env={"COLUMNS": "200"})
+    lines = out.splitlines()
+    assert lines[0].startswith("kyodo-sofa ¶19 · Trump's return")
+    assert [line[:5] for line in lines[1:] if line[:5].strip()] == ["  ¶18", "> ¶19", "  ¶20"]  # wrapped lines indent

@@ -187,7 +187,9 @@ def ask(
     kind: Annotated[Optional[str], typer.Option("--kind", help="article or interview.")] = None,
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")] = None,
     min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show each query word's BM25 contribution.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show how each score is made: BM25 per word + evidence.")
+    ] = False,
 ) -> None:
     """Answer QUESTION from the corpus: best passages first, with citations."""
     from sofa_cli.search import Filters
@@ -293,7 +295,9 @@ def sources(corpus: CorpusOpt = None, index_dir: IndexDirOpt = None, as_json: Js
 @app.command()
 def show(
     citation: Annotated[str, typer.Argument(help='A citation as ask prints it ("kyodo-sofa ¶19"), or DOC:N.')],
-    context: Annotated[int, typer.Option("--context", "-C", min=0, help="Passages shown either side.")] = 1,
+    context: Annotated[
+        Optional[int], typer.Option("--context", "-C", min=0, help="Passages shown either side (default 1).", show_default=False)
+    ] = None,
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
     as_json: JsonOpt = False,
@@ -307,7 +311,7 @@ def show(
     output = _choose_format(fmt, as_json)
     index = load_index(corpus, index_dir)
     try:
-        shown = show_passage(index, citation, context)
+        shown = show_passage(index, citation) if context is None else show_passage(index, citation, context)
     except CitationError as err:
         raise fail(render.safe(str(err)))
     render.render_shown(shown, output, sys.stdout, _console() if output == "rich" else None)
@@ -324,10 +328,20 @@ def shell_cmd(
     kind: Annotated[Optional[str], typer.Option("--kind", help="article or interview.")] = None,
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")] = None,
     min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how each score is made.")] = False,
 ) -> None:
     """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
     run_shell(
-        corpus, index_dir, limit=limit, as_json=as_json, fmt=fmt, source=source, kind=kind, speaker=speaker, min_score=min_score
+        corpus,
+        index_dir,
+        limit=limit,
+        as_json=as_json,
+        fmt=fmt,
+        source=source,
+        kind=kind,
+        speaker=speaker,
+        min_score=min_score,
+        explain=explain,
     )
 
 
@@ -341,6 +355,7 @@ def run_shell(
     kind: Optional[str] = None,
     speaker: Optional[str] = None,
     min_score: Optional[float] = None,
+    explain: bool = False,
 ) -> None:
     """Load the index once, then hand the terminal (or piped stdin) to the REPL."""
     from sofa_cli.search import Filters
@@ -363,6 +378,7 @@ def run_shell(
         filters=filters,
         fmt=human,
         json=output == "json",
+        explain=explain,
         console=_console() if human == "rich" else None,
     )
     if not interactive:

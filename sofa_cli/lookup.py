@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from sofa_cli.index import Index
 from sofa_cli.search import citation as format_citation
 
+# Passages shown either side of a cited one by default: enough to see the question an
+# interview answer replies to, or the paragraph a quotation continues.
+SHOW_CONTEXT = 1
+
 # "kyodo-sofa ¶19" as `ask` prints it, and the typeable "kyodo-sofa:19".
 _CITATION_RE = re.compile(r"^(?P<doc>.+?)(?:\s*¶\s*|:)(?P<number>\d+)$")
 
@@ -82,7 +86,7 @@ def parse_citation(text: str) -> tuple[str, int]:
     return match.group("doc").strip(), int(match.group("number"))
 
 
-def show(index: Index, cited: str, context: int = 1) -> Shown:
+def show(index: Index, cited: str, context: int = SHOW_CONTEXT) -> Shown:
     """The passage `cited` names, with up to `context` passages of the same document either side."""
     doc_id, number = parse_citation(cited)
     doc = index.doc_by_id(doc_id)

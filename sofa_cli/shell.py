@@ -19,14 +19,11 @@ from typing import TextIO
 
 from sofa_cli import render
 from sofa_cli.index import Index
-from sofa_cli.lookup import CitationError, show, sources
+from sofa_cli.lookup import SHOW_CONTEXT, CitationError, show, sources
 from sofa_cli.search import Answer, Filters, ask
 
 # Lines of history kept across sessions: weeks of questions, a file of a few tens of KB.
 HISTORY_LENGTH = 1000
-# Passages shown either side of a cited one by `:show` (and `sofa show`): enough to see
-# the question an interview answer replies to, or the paragraph a quotation continues.
-SHOW_CONTEXT = 1
 PROMPT = "sofa> "
 KINDS = ("article", "interview")
 

@@ -220,6 +220,12 @@ def test_shell_options_set_the_starting_filters(sofa):
     assert {r["kind"] for r in json.loads(out)["results"]} == {"interview"}
 
 
+def test_shell_explain_option_starts_with_explain_on(sofa):
+    _, out, _ = sofa("shell", "--explain", "-k", "1", "--json", input=f"{HORNUNG}\n")
+    explained = json.loads(out)["results"][0]["explain"]
+    assert explained["bm25"] + explained["evidence"] == pytest.approx(json.loads(out)["results"][0]["score"], abs=1e-5)
+
+
 def test_shell_bad_starting_filter_is_an_error(sofa):
     code, _, err = sofa("shell", "--source", "nowhere", input="Ishiba\n")
     assert code == 2

@@ -187,9 +187,7 @@ def ask(
     kind: Annotated[Optional[str], typer.Option("--kind", help="article or interview.")] = None,
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")] = None,
     min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")] = None,
-    explain: Annotated[
-        bool, typer.Option("--explain", help="Show how each score is made: BM25 per word + evidence.")
-    ] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how each score is made: BM25 per word + evidence.")] = False,
 ) -> None:
     """Answer QUESTION from the corpus: best passages first, with citations."""
     from sofa_cli.search import Filters

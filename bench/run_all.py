@@ -21,6 +21,7 @@ RESULTS = HERE / "results"
 BENCHMARKS: list[tuple[str, list[str]]] = [
     ("fuzz_loader.py", ["--seconds", "180"]),
     ("big_file.py", ["--mb", "200"]),
+    ("index_folder.py", ["--runs", "3"]),
 ]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sofa_cli import render
+from sofa_cli.documents import KINDS
 from sofa_cli.index import Index
 from sofa_cli.lookup import SHOW_CONTEXT, CitationError, show, sources
 from sofa_cli.search import Answer, Filters, ask
@@ -25,7 +26,6 @@ from sofa_cli.search import Answer, Filters, ask
 # Lines of history kept across sessions: weeks of questions, a file of a few tens of KB.
 HISTORY_LENGTH = 1000
 PROMPT = "sofa> "
-KINDS = ("article", "interview")
 
 HELP = """\
 Type a question and press Enter. Commands:

@@ -87,10 +87,10 @@ def one_round(work: Path, questions: list[str]) -> dict[str, tuple[float, str]]:
     seconds, err = sofa("index", str(corpus), index_dir=index_dir)
     out["2 added, 1 edited"] = (seconds, summary_line(err))
     seconds, _ = sofa("shell", "--json", "--corpus", str(corpus), index_dir=index_dir, stdin="\n".join(questions) + "\n")
-    out[f"shell: {len(questions)} questions, one process"] = (seconds, "")
+    out[f"shell: {len(questions)} questions, one process"] = (seconds, f"{seconds / len(questions):.2f} s per question")
     few = questions[:10]
     seconds = sum(sofa("ask", q, "--json", "--corpus", str(corpus), index_dir=index_dir)[0] for q in few)
-    out[f"ask: {len(few)} questions, one process each"] = (seconds, "")
+    out[f"ask: {len(few)} questions, one process each"] = (seconds, f"{seconds / len(few):.2f} s per question")
     return out
 
 
@@ -105,7 +105,7 @@ def main() -> None:
         "## `sofa index` on a folder of 423 files, and the shell\n",
         f"Command: `python bench/index_folder.py --runs {args.runs}` (whole processes; median of {args.runs} rounds).",
         "Corpus: TIME.ALL, one Markdown file per article (423 files, about 3,000 passages).\n",
-        "| step | wall s (median) | summary printed by `sofa index` |",
+        "| step | wall s (median) | `sofa index` summary line (first round) |",
         "|---|---|---|",
     ]
     for step in rounds[0]:

@@ -311,7 +311,7 @@ def show(
     try:
         shown = show_passage(index, citation) if context is None else show_passage(index, citation, context)
     except CitationError as err:
-        raise fail(render.safe(str(err)))
+        raise fail(str(err))
     render.render_shown(shown, output, sys.stdout, _console() if output == "rich" else None)
 
 
@@ -377,6 +377,7 @@ def run_shell(
         fmt=human,
         json=output == "json",
         explain=explain,
+        clean=lambda line: _clean_question(line, "the question"),
         console=_console() if human == "rich" else None,
     )
     if not interactive:

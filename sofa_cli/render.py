@@ -178,11 +178,11 @@ def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> N
     """The documents of an index: JSON Lines, a markdown table, aligned columns or a rich table."""
     if fmt == "json":
         for d in docs:
-            out.write(json.dumps(asdict(d), ensure_ascii=False) + "\n")
+            out.write(json_line(asdict(d)))
         return
     columns = ("DOC", "KIND", "PASSAGES", "AUTHOR", "DATE", "TITLE", "PATH")
     rows = [(d.doc, d.kind, str(d.passages), d.author or "-", d.date or "-", d.title, d.path) for d in docs]
-    rows = [tuple(safe(c) for c in row) for row in rows]
+    rows = [tuple(safe_line(c) for c in row) for row in rows]
     if fmt == "markdown":
         out.write("| " + " | ".join(c.title() for c in columns) + " |\n")
         out.write("|" + "---|" * len(columns) + "\n")
@@ -210,12 +210,12 @@ def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> N
 def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
     """A cited passage among its neighbours; the cited one is marked (>), bold, or quoted."""
     if fmt == "json":
-        out.write(json.dumps(asdict(shown), ensure_ascii=False) + "\n")
+        out.write(json_line(asdict(shown)))
         return
     if fmt == "markdown":
-        out.write(f"## {_md_escape(safe(shown.citation))} · {_md_escape(safe(shown.title))}\n\n")
+        out.write(f"## {_md_escape(safe_line(shown.citation))} · {_md_escape(safe_line(shown.title))}\n\n")
         for p in shown.passages:
-            who = f" · {_md_escape(safe(p.speaker))}" if p.speaker else ""
+            who = f" · {_md_escape(safe_line(p.speaker))}" if p.speaker else ""
             body = safe(p.text)
             if p.cited:
                 out.write(f"**¶{p.passage}**{who}\n\n> " + body.replace("\n", "\n> ") + "\n\n")
@@ -227,8 +227,8 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
         from rich.text import Text
 
         head = Text()
-        head.append(safe(shown.citation), style="bold cyan")
-        head.append(f" · {safe(shown.title)} · {safe(shown.path)}", style="dim")
+        head.append(safe_line(shown.citation), style="bold cyan")
+        head.append(f" · {safe_line(shown.title)} · {safe_line(shown.path)}", style="dim")
         console.print(head)
         grid = Table.grid(padding=(0, 1))  # a hanging indent: wrapped lines stay right of the ¶ number
         grid.add_column(no_wrap=True, justify="right")
@@ -237,12 +237,12 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
             style = "bold" if p.cited else ""
             body = Text()
             if p.speaker:
-                body.append(safe(p.speaker) + ": ", style="bold magenta")
+                body.append(safe_line(p.speaker) + ": ", style="bold magenta")
             body.append(safe(p.text), style=style)
             grid.add_row(Text(f"{'>' if p.cited else ' '} ¶{p.passage}", style=style or "dim"), body)
         console.print(grid)
         return
-    out.write(f"{safe(shown.citation)} · {safe(shown.title)} · {safe(shown.path)}\n")
+    out.write(f"{safe_line(shown.citation)} · {safe_line(shown.title)} · {safe_line(shown.path)}\n")
     for p in shown.passages:
-        who = f"{safe(p.speaker)}: " if p.speaker else ""
+        who = f"{safe_line(p.speaker)}: " if p.speaker else ""
         out.write(f"{'>' if p.cited else ' '} ¶{p.passage}  {who}{safe(p.text)}\n")

@@ -134,7 +134,8 @@ class Shell:
     """The REPL's state (index, settings, last answer) and its command interpreter.
 
     `fmt` is the human format (rich, plain or markdown) used while `:json` is off;
-    `console` is what the rich renderer draws on.
+    `console` is what the rich renderer draws on; `clean` prepares a typed question
+    (cli.py passes the same cleaning `ask` applies: escapes stripped, length capped).
     """
 
     index: Index
@@ -146,6 +147,7 @@ class Shell:
     json: bool = False
     explain: bool = False
     console: object = None
+    clean: Callable[[str], str] = render.strip_controls
     last: Answer | None = None
 
     # -- the loop ---------------------------------------------------------------------
@@ -190,7 +192,7 @@ class Shell:
 
     def say(self, message: str) -> None:
         """A message for the person at the prompt (not a result): to the error stream."""
-        self.err.write(render.safe(message) + "\n")
+        self.err.write(render.safe_line(message) + "\n")
         self.err.flush()
 
     # -- one line ---------------------------------------------------------------------
@@ -200,7 +202,9 @@ class Shell:
         if not line:
             return True
         if not line.startswith(":"):
-            self.answer(line)
+            question = self.clean(line).strip()
+            if question:
+                self.answer(question)
             return True
         name, _, args = line.partition(" ")
         name = _ALIASES.get(name.lower(), name.lower())

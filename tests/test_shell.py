@@ -315,3 +315,11 @@ def test_tab_completes_commands(terminal_env):
         assert term.wait() == 0
     finally:
         term.close()
+
+
+def test_shell_question_is_cleaned_like_ask(sofa):
+    """Escape sequences typed or pasted at the prompt are dropped, as `ask` drops them."""
+    code, out, _ = sofa("shell", "--json", input="\x1b[31mwhat did Hornung suggest?\x1b[0m\n")
+    record = json.loads(out)
+    assert record["question"] == "what did Hornung suggest?"
+    assert record["results"][0]["citation"] == "kyodo-sofa ¶19"

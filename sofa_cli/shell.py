@@ -158,7 +158,8 @@ class Shell:
         on Ctrl-C; interactively, Ctrl-C abandons the line or the answer being printed.
         """
         if interactive:
-            self.say(self.banner())
+            for line in self.banner().splitlines():
+                self.say(line)
         while True:
             try:
                 line = read_line(self.prompt())

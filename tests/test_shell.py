@@ -250,7 +250,9 @@ def terminal_env(tmp_path, shared_index_dir):
 def test_bare_sofa_on_a_terminal_opens_the_shell(terminal_env):
     term = Terminal(env=terminal_env)
     try:
-        assert "2 documents, 36 passages" in term.expect("sofa> ")
+        banner = term.expect("sofa> ").replace("\r\n", "\n")
+        assert "2 documents, 36 passages" in banner
+        assert "\nType a question; :help lists the commands" in banner
         term.send(HORNUNG + "\r")
         answer = term.expect("sofa> ")
         assert "kyodo-sofa ¶19" in answer and "Hornung" in answer

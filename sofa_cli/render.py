@@ -117,7 +117,7 @@ def explain_text(r: Result) -> str:
     if e is None:
         return ""
     terms = " + ".join(f"{t} {w:.2f}" for t, w in e.terms.items()) or "no terms"
-    return safe_line(f"{terms} = BM25 {e.bm25:.2f}; + sentence evidence {e.evidence:.2f} = score {r.score:.2f}")
+    return safe_line(f"{terms} = BM25 {e.bm25:.2f}; + evidence {e.evidence:.2f} = score {r.score:.2f}")
 
 
 def _explain_plain(r: Result, out: TextIO) -> None:

@@ -84,7 +84,8 @@ class Filters:
 @dataclass(frozen=True)
 class Explanation:
     """Why a passage scored what it did: `terms` (each query word's BM25 part, summing to
-    `bm25`) plus `evidence` (sentence and attribution bonuses), which add up to the score."""
+    `bm25`) plus `evidence` (all that ranking adds to BM25: best sentence, attribution and
+    the other features of `Weights`), which add up to the score."""
 
     terms: dict[str, float]
     bm25: float
@@ -339,7 +340,7 @@ def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassa
 
 def _explain(index: Index, query: Query, pid: int, score: float) -> Explanation:
     """Each query term's part of the BM25 score (its impact here plus the model's per-term
-    constant, so the parts add up to the BM25 score), the rest being sentence evidence."""
+    constant, so the parts add up to the BM25 score); the rest of the score is evidence."""
     terms: dict[str, float] = {}
     for tid in query.terms:
         name = index.term(tid)

@@ -82,7 +82,7 @@ def test_unknown_format_is_a_one_line_error(sofa):
 # -- --explain in every format -------------------------------------------------------------------
 
 EXPLAIN_RE = re.compile(
-    r"explain:\*? (?P<terms>.+) = BM25 (?P<bm25>[\d.]+); \+ sentence evidence (?P<ev>-?[\d.]+) = score (?P<score>[\d.]+)"
+    r"explain:\*? (?P<terms>.+) = BM25 (?P<bm25>[\d.]+); \+ evidence (?P<ev>-?[\d.]+) = score (?P<score>[\d.]+)"
 )
 
 

@@ -36,6 +36,7 @@ _BLOCKS = {
     "nav",
     "form",
 }
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 
 
@@ -52,6 +53,8 @@ class _Extractor(HTMLParser):
             self._in_title = True
         elif tag in _SKIP:
             self._skip += 1
+        elif tag in _HEADINGS:
+            self.parts.append("\n\n# ")  # a Markdown heading: a title, not a passage
         elif tag in _BLOCKS:
             self.parts.append("\n\n")
 

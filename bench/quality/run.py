@@ -1,0 +1,331 @@
+"""Answer quality: sofa against rank-bm25, with each ranking feature switched off in turn.
+
+    python bench/quality/run.py [--data ../shared/data] [--sets bundled,xquad,time,mixed] [-k 5]
+
+Sets: the bundled corpus with its development questions (bench/qa/bundled.jsonl, skipped
+when absent), XQuAD-en, TIME, and XQuAD's questions over XQuAD + TIME + Cranfield ("mixed");
+bench/quality/convert.py makes the last three from --data and explains their gold strings.
+
+Configurations, all over the very same passages (sofa's loader and segmenter):
+- rank-bm25: BM25Okapi with lower-case `\\w+` tokens, scored by rank_bm25 itself; its answer
+  sentence is the one holding most distinct query words (earliest on ties).
+- sofa plain: `search.PLAIN`, the BM25 ranking with sentence and attribution evidence off.
+- sofa full: the default `search.Weights()`.
+- full − X: each ranking constant of `Weights` zeroed (booleans set False) in turn, read from
+  the dataclass at run time so a new constant is ablated without editing this script.
+- BM25 variants: sofa full over indexes built with `variant=okapi|l` (plus is the default).
+
+Scores come from `sofa_cli.evaluate.evaluate`, the code behind `sofa eval`. Writes
+bench/results/quality.md (all sets) and bench/data/misses-<set>.jsonl (sofa full's rank-1
+misses and answer misses, for whoever tunes the ranking).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from convert import DEFAULT_DATA, DEFAULT_OUT, convert  # noqa: E402
+
+from sofa_cli import search  # noqa: E402
+from sofa_cli.documents import Skipped, discover, load_file  # noqa: E402
+from sofa_cli.evaluate import QAItem, Scores, evaluate, read_qa  # noqa: E402
+from sofa_cli.index import open_index  # noqa: E402
+from sofa_cli.segment import passages_of  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "quality.md"
+BUNDLED_QA = ROOT / "bench" / "qa" / "bundled.jsonl"
+SETS = ("bundled", "xquad", "time", "mixed")
+COMMAND = "make bench-quality   # = .venv/bin/python bench/quality/run.py"
+TARGETS = {  # issue 3
+    "xquad": {"hit@1": 0.96, "hit@5": 0.99, "answer@1": 0.80},
+    "bundled": {"hit@1": 0.92},
+}
+DESCRIPTIONS = {
+    "bundled": "the bundled corpus (corpus/) with bench/qa/bundled.jsonl",
+    "xquad": "XQuAD-en: 48 Wikipedia articles, one passage per context",
+    "time": "TIME: 423 news articles (1963) in ~100-word paragraphs, 82 judged queries; a hit is any "
+    "paragraph of a relevant article (answer@1 means little here)",
+    "mixed": "XQuAD questions over XQuAD + TIME + Cranfield (1,400 abstracts) as distractors",
+}
+
+
+# -- the rank-bm25 baseline ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """What `evaluate` reads of a result: passage text, answer sentence, citation."""
+
+    text: str
+    answer: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class _Answer:
+    results: list[_Hit]
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+class Baseline:
+    """rank_bm25.BM25Okapi over sofa's own passages, tokens = lower-case `\\w+`."""
+
+    def __init__(self, root: Path) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.passages = []
+        for path in discover(root):
+            for doc in load_file(path, root):
+                if isinstance(doc, Skipped):
+                    continue
+                for p in passages_of(doc):
+                    self.passages.append((f"{doc.id} ¶{p.number}", p.text, p.sentences))
+        self.model = BM25Okapi([words(text) for _, text, _ in self.passages])
+
+    def ask(self, question: str, k: int) -> _Answer:
+        query = words(question)
+        scores = self.model.get_scores(query)
+        order = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))[:k]
+        wanted = set(query)
+        hits = []
+        for i in order:
+            citation, text, sentences = self.passages[i]
+            spans = sentences or ((0, len(text)),)
+            a, b = max(spans, key=lambda ab: (len(wanted & set(words(text[ab[0] : ab[1]]))), -ab[0]))
+            hits.append(_Hit(text, text[a:b], citation))
+        return _Answer(hits)
+
+
+# -- configurations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    weights: search.Weights | None  # None: the rank-bm25 baseline
+    variant: str = "plus"
+
+
+def configurations() -> list[Config]:
+    full = search.Weights()
+    configs = [Config("rank-bm25 BM25Okapi", None), Config("sofa plain (PLAIN)", search.PLAIN), Config("sofa full", full)]
+    for f in dataclasses.fields(search.Weights):
+        value = getattr(full, f.name)
+        if isinstance(value, bool):
+            if value:
+                configs.append(Config(f"full − {f.name}", dataclasses.replace(full, **{f.name: False})))
+        elif isinstance(value, float) and value != 0.0:
+            configs.append(Config(f"full − {f.name}", dataclasses.replace(full, **{f.name: 0.0})))
+    configs.append(Config("full, BM25 okapi", full, "okapi"))
+    configs.append(Config("full, BM25L", full, "l"))
+    return configs
+
+
+# -- running -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    config: Config
+    scores: Scores
+    seconds: float
+    answers: dict[str, object]
+
+
+def run_set(root: Path, items: list[QAItem], index_root: Path, k: int, log: Callable[[str], None]) -> tuple[list[Row], dict]:
+    rows = []
+    info: dict = {"questions": len(items)}
+    indexes = {}
+    for config in configurations():
+        if config.weights is None:
+            started = time.perf_counter()
+            baseline = Baseline(root)
+            info["baseline build s"] = time.perf_counter() - started
+            info["passages"] = len(baseline.passages)
+            ask = baseline.ask
+        else:
+            if config.variant not in indexes:
+                started = time.perf_counter()
+                opened = open_index(root, str(index_root / config.variant), variant=config.variant)
+                info[f"index {config.variant} s"] = time.perf_counter() - started
+                info[f"index {config.variant} built"] = opened.report is not None
+                indexes[config.variant] = opened.index
+            index, weights = indexes[config.variant], config.weights
+
+            def ask(q, k, index=index, weights=weights):
+                return search.ask(index, q, limit=k, weights=weights)
+
+        answers: dict[str, object] = {}
+
+        def answer(q, ask=ask, answers=answers):
+            answers[q] = result = ask(q, k)
+            return result
+
+        started = time.perf_counter()
+        scores = evaluate(items, answer, k)
+        seconds = time.perf_counter() - started
+        rows.append(Row(config, scores, seconds, answers))
+        log(f"  {config.name}: hit@1 {scores.hit_at_1:.3f} hit@{k} {scores.hit_at_k:.3f} answer@1 {scores.answer_at_1:.3f} ({seconds:.1f}s)")
+    return rows, info
+
+
+def dump_misses(path: Path, items: list[QAItem], rows: list[Row]) -> int:
+    """sofa full's misses, with what the baseline and plain sofa did on the same question."""
+    by_name = {r.config.name: r for r in rows}
+    full, plain, base = by_name["sofa full"], by_name["sofa plain (PLAIN)"], by_name["rank-bm25 BM25Okapi"]
+
+    def rank_of(row: Row, item: QAItem):
+        results = row.answers[item.q].results
+        if not item.gold:
+            return None if results else 1
+        return next((i for i, r in enumerate(results, 1) if any(g in r.text for g in item.gold)), None)
+
+    lines = []
+    for item in items:
+        results = full.answers[item.q].results
+        rank = rank_of(full, item)
+        answered = bool(results) and any(g in results[0].answer for g in item.gold)
+        if rank == 1 and (answered or not item.gold):
+            continue
+        top = results[0] if results else None
+        lines.append(
+            {
+                "q": item.q,
+                "gold": list(item.gold),
+                "miss": "rank" if rank != 1 else "answer",
+                "rank": rank,
+                "rank_plain": rank_of(plain, item),
+                "rank_bm25": rank_of(base, item),
+                "got": top.citation if top else None,
+                "got_answer": top.answer if top else None,
+                "got_text": top.text[:300] if top else None,
+            }
+        )
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    return len(lines)
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def table(rows: list[Row], k: int) -> str:
+    out = [
+        f"| configuration | hit@1 | hit@{k} | MRR | answer@1 | time (s) | ms/question |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        s = r.scores
+        ms = 1000 * r.seconds / (s.questions or 1)
+        out.append(
+            f"| {r.config.name} | {s.hit_at_1:.3f} | {s.hit_at_k:.3f} | {s.mrr:.3f} | {s.answer_at_1:.3f} | {r.seconds:.2f} | {ms:.2f} |"
+        )
+    return "\n".join(out)
+
+
+def targets_line(name: str, rows: list[Row], k: int) -> str:
+    wanted = TARGETS.get(name)
+    if not wanted:
+        return ""
+    s = next(r.scores for r in rows if r.config.name == "sofa full")
+    have = {"hit@1": s.hit_at_1, f"hit@{k}": s.hit_at_k, "answer@1": s.answer_at_1}
+    parts = [f"{m} {have.get(m, float('nan')):.3f} {'✓' if have.get(m, 0) >= t else '✗'} (≥ {t})" for m, t in wanted.items()]
+    return "Issue 3 targets, sofa full: " + "; ".join(parts) + "\n"
+
+
+def describe_code() -> str:
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def report(sections: list[tuple[str, list[Row], dict]], k: int) -> str:
+    parts = [
+        "## Answer quality (issue 3)\n",
+        f"Command: `{COMMAND}` (sofa at `{describe_code()}`). Corpora and QA files are made by"
+        " bench/quality/convert.py from ../shared/data; its docstring says how gold strings are chosen"
+        " (XQuAD: the answer, widened inside its sentence until unique in the corpus, so hit = right"
+        " passage and answer@1 = the sentence holding the answer). Every configuration ranks the same"
+        " passages (sofa's segmenter). Times are the evaluation loop only (in process, index already open);"
+        " index build times are listed under each table. Misses of sofa full: bench/data/misses-<set>.jsonl.\n",
+    ]
+    for name, rows, info in sections:
+        parts.append(f"### {name}: {DESCRIPTIONS[name]}\n")
+        parts.append(f"{info['questions']} questions, {info['passages']} passages, k = {k}.\n")
+        parts.append(table(rows, k) + "\n")
+        builds = ", ".join(
+            f"{v}: {info[f'index {v} s']:.1f}s ({'built' if info[f'index {v} built'] else 'reused'})"
+            for v in ("plus", "okapi", "l")
+            if f"index {v} s" in info
+        )
+        parts.append(f"Index open/build: {builds}; rank-bm25 model: {info['baseline build s']:.1f}s.\n")
+        line = targets_line(name, rows, k)
+        if line:
+            parts.append(line)
+    return "\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with xquad/, time/, cranfield/")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="corpora, QA files, indexes and misses go here")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated subset of " + ",".join(SETS))
+    parser.add_argument("-k", type=int, default=5, help="hit@k depth")
+    args = parser.parse_args()
+    chosen = [s.strip() for s in args.sets.split(",") if s.strip()]
+    unknown = set(chosen) - set(SETS)
+    if unknown:
+        parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
+
+    def log(s: str) -> None:
+        print(s, file=sys.stderr, flush=True)
+
+    out = args.out.resolve()
+    if set(chosen) - {"bundled"}:
+        convert(args.data.resolve(), out, log=log)
+    sections = []
+    for name in SETS:
+        if name not in chosen:
+            continue
+        if name == "bundled":
+            root, qa = ROOT / "corpus", BUNDLED_QA
+            if not qa.exists():
+                log(f"quality: {qa.relative_to(ROOT)} missing; bundled set skipped")
+                continue
+        else:
+            root, qa = out / name / "corpus", out / name / "qa.jsonl"
+        log(f"quality: {name}")
+        items = read_qa(qa)
+        rows, info = run_set(root, items, out / "index", args.k, log)
+        n = dump_misses(out / f"misses-{name}.jsonl", items, rows)
+        log(f"  {n} misses of sofa full -> {out / f'misses-{name}.jsonl'}")
+        sections.append((name, rows, info))
+    text = report(sections, args.k)
+    if chosen == list(SETS) or set(chosen) == set(SETS):
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(text, encoding="utf-8")
+        log(f"quality: wrote {RESULTS.relative_to(ROOT)}")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

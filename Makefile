@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench bench-quality clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# Answer quality only (issue 3): bench/results/quality.md, then BENCHMARKS.md reassembled.
+bench-quality: $(STAMP)
+	$(BIN)/python bench/run_all.py quality
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

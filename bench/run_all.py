@@ -22,6 +22,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("fuzz_loader.py", ["--seconds", "180"]),
     ("big_file.py", ["--mb", "200"]),
     ("index_folder.py", ["--runs", "3"]),
+    ("quality/run.py", []),  # answer quality on bundled/XQuAD/TIME/mixed: results/quality.md
 ]
 
 
@@ -53,7 +54,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     only = set(sys.argv[1:])
     for script, args in BENCHMARKS:
-        if only and Path(script).stem not in only:
+        if only and not {Path(script).stem, Path(script).parent.name} & only:  # "quality" selects quality/run.py
             continue
         print(f"bench: {script} {' '.join(args)}", file=sys.stderr)
         subprocess.run([sys.executable, str(HERE / script), *args], check=True, cwd=ROOT)

@@ -155,7 +155,7 @@ def write_section(oneshot_small: dict, heavy: list[str], oneshot_large: dict | N
     lines = [
         "## Speed at every size (bench/perf.py)",
         "",
-        f"Command: `python bench/perf.py {' '.join(argv)}`".replace("  ", " ").replace(" `", "`"),
+        f"Command: `{' '.join(['python bench/perf.py', *argv])}`",
         f"Machine: {machine()}. Other jobs shared the machine; ratios are taken within one run.",
         "",
         "### One-shot `sofa ask` (whole process)",

@@ -43,6 +43,8 @@ NUMPY_LOADED_POSTINGS = 1_000
 PARALLEL_BYTES = 8 * 1024 * 1024
 # Postings are counted with numpy every this many tokens, so memory stays bounded.
 TOKEN_CHUNK = 8_000_000
+# Impacts are computed this many postings at a time (bounds the temporaries).
+IMPACT_BLOCK = 4_000_000
 # Typo correction scans the corpus forms in Python up to this many; beyond, numpy first
 # narrows them with per-form character counts (HIST_BINS buckets, in the index).
 FORM_SCAN = 5_000
@@ -675,7 +677,8 @@ class _Compiler:
         return d
 
     def _flush(self) -> None:
-        """Count this chunk's (term, passage) pairs: sorted keys term << 32 | pid, and tf."""
+        """Count this chunk's (term, passage) pairs: provisional term ids, passage ids and
+        tf, int32 each, ordered by term then passage (np.unique of term << 32 | pid)."""
         import numpy as np
 
         first, last = self.chunk_first_pid, len(self.p_doc)
@@ -684,11 +687,21 @@ class _Compiler:
             tids = np.frombuffer(self.tokens, dtype=np.int32).astype(np.int64)
             pids = np.repeat(np.arange(first, last, dtype=np.int64), lengths)
             keys, tf = np.unique((tids << 32) | pids, return_counts=True)
-            self.chunks.append((keys, tf.astype(np.int32)))
+            del tids, pids
+            term = (keys >> 32).astype(np.int32)
+            passage = (keys & 0xFFFFFFFF).astype(np.int32)
+            self.chunks.append((term, passage, tf.astype(np.int32)))
         self.tokens = array.array("i")
         self.chunk_first_pid = last
 
     def finish(self, root: Path, files: list) -> tuple[dict, dict]:
+        """Sort the vocabulary, lay the postings out term by term, compute every impact.
+
+        The chunks are scattered into the final arrays one at a time (a counting sort by
+        term: chunks come in passage order, so each term's passages stay sorted), and the
+        impacts are computed in blocks, so the peak memory is the postings, not several
+        temporary copies of them.
+        """
         import numpy as np
 
         self._flush()
@@ -697,27 +710,36 @@ class _Compiler:
         avgdl = float(doc_len.mean()) if n else 0.0
         # Sorted vocabulary: byte order, so look-ups are binary searches of the mapped blob.
         vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
-        rank = np.empty(len(vocab), dtype=np.int64)
-        rank[[self.vocab[t] for t in vocab]] = np.arange(len(vocab))
-        keys = np.concatenate([k for k, _ in self.chunks]) if self.chunks else np.empty(0, np.int64)
-        tf = np.concatenate([c for _, c in self.chunks]) if self.chunks else np.empty(0, np.int32)
-        self.chunks = []
-        pids = keys & 0xFFFFFFFF
-        keys >>= 32
-        keys = rank[keys]  # final term ids
-        order = np.argsort((keys << 32) | pids, kind="stable")
-        term_of = keys[order]
-        del keys
-        post_pid = pids[order].astype(np.int32)
-        del pids
-        tf = tf[order]
-        del order
-        df = np.bincount(term_of, minlength=len(vocab))
-        post_off = np.zeros(len(vocab) + 1, dtype=np.int64)
+        n_terms = len(vocab)
+        rank = np.empty(n_terms, dtype=np.int32)
+        rank[[self.vocab[t] for t in vocab]] = np.arange(n_terms, dtype=np.int32)
+        df = np.zeros(n_terms, dtype=np.int64)
+        for term, _, _ in self.chunks:
+            term[:] = rank[term]  # final term ids
+            df += np.bincount(term, minlength=n_terms)
+        post_off = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=post_off[1:])
+        post_pid = np.empty(int(post_off[-1]), dtype=np.int32)
+        post_tf = np.empty(int(post_off[-1]), dtype=np.int32)
+        fill = post_off[:-1].copy()
+        while self.chunks:
+            term, passage, tf = self.chunks.pop(0)
+            order = np.argsort(term, kind="stable")
+            term = term[order]
+            counts = np.bincount(term, minlength=n_terms)
+            starts = np.cumsum(counts) - counts
+            where = fill[term] + (np.arange(len(term)) - starts[term])
+            post_pid[where] = passage[order]
+            post_tf[where] = tf[order]
+            fill += counts
+            del term, passage, tf, order, where
         idf = bm25.idf_array(self.variant, df, n)
-        post_w = bm25.impacts(self.variant, idf[term_of], tf, doc_len[post_pid], avgdl)
-        del term_of, tf
+        term_of = np.repeat(np.arange(n_terms, dtype=np.int32), df)
+        post_w = np.empty(len(post_pid), dtype=np.float64)
+        for a in range(0, len(post_w), IMPACT_BLOCK):
+            b = a + IMPACT_BLOCK
+            post_w[a:b] = bm25.impacts(self.variant, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
+        del term_of, post_tf
         term_blob, term_off = _string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
         form_blob, form_off = _string_table(form_list)

@@ -11,7 +11,6 @@ query made of corpus words is analysed without importing nltk.
 from __future__ import annotations
 
 import array
-import hashlib
 import heapq
 import json
 import os
@@ -811,6 +810,8 @@ def cache_dir(index_dir: str | None = None) -> Path:
 
 
 def index_path(root: Path, index_dir: str | None = None) -> Path:
+    import hashlib  # here, not at the top: its OpenSSL set-up costs a one-shot answer ~5 ms
+
     key = hashlib.sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return cache_dir(index_dir) / f"{root.name or 'corpus'}-{key}" / INDEX_FILE
 

@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check sofa_cli tests bench
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
 
 # Answer quality only (issue 3): bench/results/quality.md, then BENCHMARKS.md reassembled.

@@ -23,6 +23,8 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("big_file.py", ["--mb", "200"]),
     ("index_folder.py", ["--runs", "3"]),
     ("quality/run.py", []),  # answer quality on bundled/XQuAD/TIME/mixed: results/quality.md
+    # One-shot latency, and 10k/100k/1M passages against bm25s and rank-bm25 (about an hour).
+    ("perf.py", []),
 ]
 
 

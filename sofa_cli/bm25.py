@@ -43,11 +43,13 @@ def idf_table(variant: str, doc_freq: Mapping[str, int], n_passages: int) -> dic
 
 
 def constant(variant: str, idf: float) -> float:
-    """What a passage without the term still scores for it."""
+    """What a passage without the term still scores for it.
+
+    BM25L as rank-bm25 implements it multiplies the whole term score by tf, so a passage
+    without the term scores 0 there (unlike the paper's BM25L); sofa keeps rank-bm25's.
+    """
     if variant == "plus":
         return idf * DELTA
-    if variant == "l":
-        return idf * (K1 + 1) * DELTA_L / (K1 + DELTA_L)
     return 0.0
 
 
@@ -58,9 +60,46 @@ def impact(variant: str, idf: float, tf: int, doc_len: int, avgdl: float) -> flo
         return idf * (tf * (K1 + 1)) / (K1 * norm + tf)
     if variant == "l":
         ctd = tf / norm
-        return idf * (K1 + 1) * (ctd + DELTA_L) / (K1 + ctd + DELTA_L) - constant("l", idf)
+        return idf * tf * (K1 + 1) * (ctd + DELTA_L) / (K1 + ctd + DELTA_L)
     return idf * (tf * (K1 + 1)) / (tf + K1 * norm)
 
 
 def average_length(doc_lengths: Sequence[int]) -> float:
     return (sum(doc_lengths) / len(doc_lengths)) if doc_lengths else 0.0
+
+
+# -- the same formulas over numpy arrays, for compiling a whole index at once -------------
+# Kept term for term beside the scalar ones above; tests/test_bm25.py checks both against
+# rank-bm25. numpy is imported by the caller (the index builder), never on a query path.
+
+
+def idf_array(variant: str, doc_freq, n_passages: int):
+    """`idf_table` over an array of document frequencies (one per term id)."""
+    import numpy as np
+
+    df = np.asarray(doc_freq, dtype=np.float64)
+    if variant == "plus":
+        return np.log((n_passages + 1) / df)
+    if variant == "l":
+        return np.log((n_passages + 1) / (df + 0.5))
+    if variant == "okapi":
+        raw = np.log(n_passages - df + 0.5) - np.log(df + 0.5)
+        floor = EPSILON * (float(raw.sum()) / len(raw)) if len(raw) else 0.0
+        return np.where(raw >= 0, raw, floor)
+    raise ValueError(f"unknown BM25 variant {variant!r}")
+
+
+def impacts(variant: str, idf, tf, doc_len, avgdl: float):
+    """`impact` over parallel arrays of postings (idf of the term, tf, passage length)."""
+    import numpy as np
+
+    tf = np.asarray(tf, dtype=np.float64)
+    norm = 1 - B + B * np.asarray(doc_len, dtype=np.float64) / avgdl
+    if variant == "plus":
+        return idf * (tf * (K1 + 1)) / (K1 * norm + tf)
+    if variant == "l":
+        ctd = tf / norm
+        return idf * tf * (K1 + 1) * (ctd + DELTA_L) / (K1 + ctd + DELTA_L)
+    if variant == "okapi":
+        return idf * (tf * (K1 + 1)) / (tf + K1 * norm)
+    raise ValueError(f"unknown BM25 variant {variant!r}")

@@ -11,23 +11,43 @@ query made of corpus words is analysed without importing nltk.
 from __future__ import annotations
 
 import array
-import hashlib
+import heapq
+import json
 import os
+import sys
 import time
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sofa_cli import bm25
-from sofa_cli.analysis import acronym_definitions, is_stopword, stem, tokenize
+from sofa_cli.analysis import acronym_definitions, form_of, is_stopword, raw_tokens, stem
 from sofa_cli.documents import CorpusError, Document, Skipped, discover, load_file
-from sofa_cli.segment import Passage
-from sofa_cli.store import IndexFile, IndexFileError, NewerFormatError, write_index
+from sofa_cli.store import IndexFile, IndexFileError, NewerFormatError, OlderFormatError, write_index
+
+if TYPE_CHECKING:
+    from sofa_cli.segment import Passage
 
 INDEX_FILE = "index.sofa"
 LOCK_FILE = "index.lock"
+# A query whose terms have more postings than this is scored with numpy; below it, pure
+# Python is faster than importing numpy (~55 ms), which a small corpus never needs. Once
+# numpy is imported (a long session, a large index), it pays from far fewer postings.
+NUMPY_POSTINGS = 50_000
+NUMPY_LOADED_POSTINGS = 1_000
+# Corpus text beyond this size is parsed (read, segmented, attributed) by worker processes,
+# one per core; below it, starting them costs more than it saves.
+PARALLEL_BYTES = 8 * 1024 * 1024
+# Postings are counted with numpy every this many tokens, so memory stays bounded.
+TOKEN_CHUNK = 8_000_000
+# Impacts are computed this many postings at a time (bounds the temporaries).
+IMPACT_BLOCK = 4_000_000
+# Typo correction scans the corpus forms in Python up to this many; beyond, numpy first
+# narrows them with per-form character counts (HIST_BINS buckets, in the index).
+FORM_SCAN = 5_000
+HIST_BINS = 32
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,42 @@ class BuildReport:
         )
 
 
+class _Docs(Sequence):
+    """The documents of an index, decoded one at a time from the mapped file.
+
+    At a million passages there are tens of thousands of documents: decoding them all
+    would cost more than a whole one-shot answer, which needs only the few it cites.
+    """
+
+    def __init__(self, blob: memoryview, offsets: memoryview, first: memoryview) -> None:
+        self._blob, self._off, self._first = blob, offsets, first
+        self._cache: dict[int, DocInfo] = {}
+        self._by_id: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._off) - 1
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        info = self._cache.get(i)
+        if info is None:
+            record = json.loads(bytes(self._blob[self._off[i] : self._off[i + 1]]))
+            first = self._first[i]
+            info = self._cache[i] = DocInfo(**record, first_passage=first, passage_count=self._first[i + 1] - first)
+        return info
+
+    def find(self, doc_id: str) -> DocInfo | None:
+        if self._by_id is None:
+            self._by_id = {d.id: n for n, d in enumerate(self)}
+        n = self._by_id.get(doc_id)
+        return None if n is None else self[n]
+
+
 class Index:
     """Read access to an index file; everything is looked up lazily from the mapped arrays."""
 
@@ -92,7 +148,7 @@ class Index:
             self.files = h["files"]
             self.names: list[str] = h["names"]
             self.acronyms: dict[str, list[str]] = h.get("acronyms", {})
-            self.docs = [DocInfo(**d) for d in h["docs"]]
+            self.docs = _Docs(self.file.raw("doc_blob"), s("doc_off"), s("doc_first"))
             self.text_blob = self.file.raw("text")
             self.text_off = s("text_off")
             self.p_doc, self.p_num, self.p_speaker = s("p_doc"), s("p_num"), s("p_speaker")
@@ -107,9 +163,11 @@ class Index:
             raise IndexFileError(f"index is missing {err}") from err
         self.n_passages = len(self.p_doc)
         self.n_terms = len(self.idf)
-        # Lookups memoised per process: a shell or eval session asks about the same words again.
+        # Vocabulary look-ups are binary searches in the mapped tables; a question and the
+        # passages it ranks repeat words, so each answer is kept.
         self._term_ids: dict[str, int | None] = {}
         self._stems: dict[str, str | None] = {}
+        self._arrays: dict[str, object] = {}
 
     # -- passages -------------------------------------------------------------------
     def passage(self, pid: int) -> StoredPassage:
@@ -130,7 +188,7 @@ class Index:
         return bytes(self.text_blob[self.text_off[pid] : self.text_off[pid + 1]]).decode("utf-8")
 
     def doc_by_id(self, doc_id: str) -> DocInfo | None:
-        return next((d for d in self.docs if d.id == doc_id), None)
+        return self.docs.find(doc_id)
 
     # -- vocabulary -----------------------------------------------------------------
     def term_id(self, term: str) -> int | None:
@@ -148,9 +206,43 @@ class Index:
         try:
             return self._stems[form]
         except KeyError:
-            i = _lookup(self.form_blob, self.form_off, form.encode("utf-8"))
-            found = self._stems[form] = None if i is None else self.term(self.form_term[i])
-            return found
+            pass
+        i = _lookup(self.form_blob, self.form_off, form.encode("utf-8"))
+        if i is None:
+            term = None
+        else:
+            tid = self.form_term[i]
+            term = self.term(tid)
+            self._term_ids[term] = tid
+        self._stems[form] = term
+        return term
+
+    def form_candidates(self, form: str, limit: int) -> Iterable[int]:
+        """Numbers of the corpus forms that may lie within `limit` edits of `form`.
+
+        A necessary condition only (callers measure the distance): the UTF-8 length differs
+        by at most 4 bytes an edit and, for large vocabularies, the bag of characters by at
+        most `limit` in each direction (one edit changes each side's surplus by at most
+        one), checked for every form at once against the `form_hist` section: scanning
+        100,000 forms with an edit distance in Python would take seconds.
+        """
+        n = len(self.form_off) - 1
+        size = len(form.encode("utf-8"))
+        if n <= FORM_SCAN or "form_hist" not in self.file.header["sections"]:
+            off = self.form_off
+            return (i for i in range(n) if abs((off[i + 1] - off[i]) - size) <= 4 * limit)
+        import numpy as np
+
+        hist = self._array("form_hist").reshape(n, HIST_BINS)
+        wanted = np.frombuffer(_char_hist(form), dtype=np.uint8).astype(np.int16)
+        chars = self._arrays.get("form_chars")
+        if chars is None:
+            chars = self._arrays["form_chars"] = hist.sum(1, dtype=np.int16)
+        # The character counts differ by at most `limit` (a cheap first cut), then the bags.
+        rows = np.flatnonzero(np.abs(chars - int(wanted.sum())) <= limit)
+        diff = hist[rows].astype(np.int16) - wanted
+        ok = (np.maximum(diff, 0).sum(1) <= limit) & (np.maximum(-diff, 0).sum(1) <= limit)
+        return rows[ok].tolist()
 
     def terms(self) -> Iterable[str]:
         return (self.term(t) for t in range(self.n_terms))
@@ -159,22 +251,30 @@ class Index:
         return self.post_off[tid + 1] - self.post_off[tid]
 
     # -- scoring --------------------------------------------------------------------
-    def bm25(self, term_ids: Iterable[int]) -> dict[int, float]:
+    def bm25(self, term_ids: Iterable[int], top: int | None = None) -> dict[int, float]:
         """BM25 scores (the model's exact values) of the passages matching any of `term_ids`.
 
-        Repeated ids count again, as rank-bm25 does with repeated query tokens.
+        Repeated ids count again, as rank-bm25 does with repeated query tokens. With `top`,
+        only the `top` best passages (ties broken by passage id), which is all a ranking
+        needs and, at a million passages, far cheaper than a dict of every match.
         """
         term_ids = list(term_ids)
+        base = sum(bm25.constant(self.variant, self.idf[t]) for t in term_ids)
+        postings = sum(self.doc_freq(t) for t in term_ids)
+        if postings > NUMPY_POSTINGS or (postings > NUMPY_LOADED_POSTINGS and "numpy" in sys.modules):
+            return self._bm25_numpy(term_ids, base, top)
         scores: dict[int, float] = {}
         get = scores.get
         for tid in term_ids:
             a, b = self.post_off[tid], self.post_off[tid + 1]
             for pid, w in zip(self.post_pid[a:b], self.post_w[a:b]):
                 scores[pid] = get(pid, 0.0) + w
-        base = sum(bm25.constant(self.variant, self.idf[t]) for t in term_ids)
         if base:
             for pid in scores:
                 scores[pid] += base
+        if top is not None and len(scores) > top:
+            best = heapq.nsmallest(top, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            scores = dict(best)
         return scores
 
     def impact(self, tid: int, pid: int) -> float:
@@ -189,23 +289,70 @@ class Index:
         i = bisect_left(self.post_pid, first_pid, a, b)
         return i < b and self.post_pid[i] < end_pid
 
+    def _array(self, name: str):
+        """A section as a numpy array over the mapping (no copy)."""
+        arr = self._arrays.get(name)
+        if arr is None:
+            import numpy as np
+
+            dtype = np.dtype(self.file.header["sections"][name][1]).newbyteorder("<")
+            arr = self._arrays[name] = np.frombuffer(self.file.raw(name), dtype=dtype)
+        return arr
+
+    def _bm25_numpy(self, term_ids: list[int], base: float, top: int | None) -> dict[int, float]:
+        """The same sums as the pure path, in the same order (so the same floats), vectorised.
+
+        np.bincount adds each passage's weights in input order, term by term, exactly as
+        the dict loop does; the per-term constant is added last, as there.
+        """
+        import numpy as np
+
+        post_pid, post_w = self._array("post_pid"), self._array("post_w")
+        spans = [(self.post_off[t], self.post_off[t + 1]) for t in term_ids]
+        pids = np.concatenate([post_pid[a:b] for a, b in spans])
+        weights = np.concatenate([post_w[a:b] for a, b in spans])
+        if len(pids) * 4 < self.n_passages:
+            matched, where = np.unique(pids, return_inverse=True)
+            scores = np.bincount(where.ravel(), weights=weights)
+        else:
+            dense = np.bincount(pids, weights=weights, minlength=self.n_passages)
+            matched = np.flatnonzero(np.bincount(pids, minlength=self.n_passages))
+            scores = dense[matched]
+        if base:
+            scores += base
+        if top is not None and len(scores) > top:
+            keep = _top_positions(np, scores, top)
+            matched, scores = matched[keep], scores[keep]
+        return dict(zip(matched.tolist(), scores.tolist()))
+
     def impacts(self, tid: int) -> dict[int, float]:
         a, b = self.post_off[tid], self.post_off[tid + 1]
         return dict(zip(self.post_pid[a:b], self.post_w[a:b]))
 
 
+def _top_positions(np, scores, top: int):
+    """Positions of the `top` highest scores; among equal scores the lowest positions
+    (passage ids are sorted), which is the order `sorted(key=(-score, pid))` gives."""
+    part = np.argpartition(-scores, top - 1)[:top]
+    threshold = scores[part].min()
+    above = np.flatnonzero(scores > threshold)
+    ties = np.flatnonzero(scores == threshold)[: top - len(above)]
+    return np.concatenate([above, ties])
+
+
+def _char_hist(form: str) -> bytes:
+    """Counts of a form's characters in HIST_BINS buckets (merging characters can only
+    hide differences, so the edit-distance bound stays a necessary condition)."""
+    counts = [0] * HIST_BINS
+    for ch in form:
+        counts[ord(ch) % HIST_BINS] += 1
+    return bytes(min(c, 255) for c in counts)
+
+
 def _lookup(blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
     """Binary search of `key` in a blob of byte-sorted strings."""
     n = len(offsets) - 1
-
-    class _Keys:
-        def __len__(self):
-            return n
-
-        def __getitem__(self, i):
-            return bytes(blob[offsets[i] : offsets[i + 1]])
-
-    i = bisect_left(_Keys(), key)
+    i = bisect_left(range(n), key, key=lambda j: bytes(blob[offsets[j] : offsets[j + 1]]))
     if i < n and bytes(blob[offsets[i] : offsets[i + 1]]) == key:
         return i
     return None
@@ -214,22 +361,104 @@ def _lookup(blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
 # -- building ---------------------------------------------------------------------------
 
 
-def _analysed_terms(text: str, forms: dict[str, str]) -> list[str]:
-    terms = []
-    for token in tokenize(text):
-        form = token.form
-        if is_stopword(form):
-            continue
-        term = forms.get(form)
-        if term is None:
-            term = forms[form] = stem(form)
-        terms.append(term)
-    return terms
-
-
 def _fingerprint(path: Path) -> tuple[int, int]:
     st = path.stat()
     return st.st_size, st.st_mtime_ns
+
+
+_parse_attribute: Callable | None = None
+
+
+class _Analyser:
+    """Index terms of passages, analysing each distinct raw token once.
+
+    A corpus repeats its words: at a million passages almost every token is a dict hit,
+    and only a new raw token is normalised and stemmed. `new_forms` collects the
+    (surface form, term) pairs not reported yet, for the index's table of forms.
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[str, str] = {}  # raw token -> term, "" for a stopword
+        self.new_forms: dict[str, str] = {}
+        self.acronyms: dict[str, list[str]] = {}
+
+    def _miss(self, raw: str) -> str:
+        form = form_of(raw)
+        term = "" if not form or is_stopword(form) else stem(form)
+        if term:
+            self.new_forms[form] = term
+        self.memo[raw] = term
+        return term
+
+    def terms(self, text: str) -> list[str]:
+        raws = raw_tokens(text)
+        terms = list(map(self.memo.get, raws))
+        if None in terms:
+            terms = [self._miss(r) if t is None else t for r, t in zip(raws, terms)]
+        return [t for t in terms if t]
+
+    def passage_terms(self, passages: list[Passage]) -> list[list[str]]:
+        """Each passage's terms: its text, the question it answers, the people it reports."""
+        out = []
+        for p in passages:
+            terms = self.terms(p.text)
+            if "(" in p.text:
+                self.acronyms.update(acronym_definitions(p.text))
+            if p.prompt:
+                terms += self.terms(p.prompt)
+            # The people a passage reports are matched as if named in it: "he clarified" is Hornung's.
+            people = sorted({who for who in (p.speaker, *p.attributions) if who})
+            if people:
+                terms += self.terms(" ".join(people))
+            out.append(terms)
+        return out
+
+    def take_new(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """The forms first seen and the acronyms defined since the last call."""
+        forms, self.new_forms = self.new_forms, {}
+        acronyms, self.acronyms = self.acronyms, {}
+        return forms, acronyms
+
+
+_analyser = _Analyser()  # per build and per worker process (a fork of the build's)
+
+
+def _parse_file(job: tuple[Path, Path]) -> tuple[list, tuple[dict, dict]]:
+    """Read, segment, attribute and analyse one corpus file; with the forms first seen.
+
+    Runs in a worker process for large corpora: everything per passage happens here, so
+    the main process only appends compact arrays.
+    """
+    from sofa_cli.segment import passages_of
+
+    path, root = job
+    out = []
+    for item in load_file(path, root):
+        if isinstance(item, Skipped):
+            out.append(item)
+        else:
+            passages = _parse_attribute(item, passages_of(item))
+            out.append((item, passages, _analyser.passage_terms(passages)))
+    return out, _analyser.take_new()
+
+
+def _parsed_files(jobs: list[tuple[Path, Path]], parallel: bool):
+    """`_parse_file` of each job, in order; across worker processes when `parallel`."""
+    if not parallel or (os.cpu_count() or 1) < 2:
+        yield from map(_parse_file, jobs)
+        return
+    import multiprocessing
+
+    from sofa_cli.segment import _punkt
+
+    _punkt()  # loaded once here, inherited by the forked workers
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        yield from map(_parse_file, jobs)
+        return
+    with context.Pool(os.cpu_count()) as pool:
+        yield from pool.imap(_parse_file, jobs, chunksize=1)
 
 
 def build(
@@ -239,65 +468,85 @@ def build(
     progress: Callable[[int, int], None] | None = None,
     attribute: Callable[[Document, list[Passage]], list[Passage]] | None = None,
 ) -> tuple[dict, dict, BuildReport]:
-    """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data."""
-    from sofa_cli.segment import passages_of
+    """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data.
 
+    Documents stream into the compiler as they are parsed, so memory holds the compact
+    index being built, not the parsed corpus. Large corpora are parsed by one worker
+    process per core (segmenting and attribution are pure Python, the bulk of the time).
+    """
+    global _parse_attribute, _analyser
     if attribute is None:
         from sofa_cli.attribution import attribute
+    _parse_attribute = attribute
+    _analyser = _Analyser()  # a fresh one: its forms must all be reported to this build
     started = time.perf_counter()
     report = BuildReport()
     paths = discover(root)
     old_files = {f["path"]: f for f in previous.files} if previous else {}
     if previous and previous.variant != variant:
         old_files = {}
-    docs: list[tuple[dict, list[Passage]]] = []
+    compiler = _Compiler(variant)
     files = []
     seen: set[str] = set()
-    for n, path in enumerate(paths):
-        if progress:
-            progress(n, len(paths))
+    plan: list[tuple[Path, str, tuple[int, int] | None, dict | None]] = []
+    to_parse: list[tuple[Path, Path]] = []
+    parse_bytes = 0
+    for path in paths:
         rel = path.relative_to(root).as_posix()
         try:
-            size, mtime = _fingerprint(path)
+            fingerprint = _fingerprint(path)
         except OSError as err:
             report.skipped.append(Skipped(rel, err.strerror or str(err)))
             continue
         old = old_files.get(rel)
+        if old and (old["size"], old["mtime_ns"]) == fingerprint:
+            plan.append((path, rel, fingerprint, old))
+        else:
+            plan.append((path, rel, fingerprint, None))
+            to_parse.append((path, root))
+            parse_bytes += fingerprint[0]
+    parsed = _parsed_files(to_parse, parallel=parse_bytes > PARALLEL_BYTES)
+    for n, (_path, rel, (size, mtime), old) in enumerate(plan):
+        if progress:
+            progress(n, len(plan))
         entry = {"path": rel, "size": size, "mtime_ns": mtime, "docs": [], "skipped": None}
-        if old and old["size"] == size and old["mtime_ns"] == mtime:
+        if old is not None:
             report.unchanged += 1
             for d in old["docs"]:
                 info = previous.docs[d]
                 record = _doc_record(info)
                 record["id"] = _unique_id(info.id, info.path, seen, report)
-                entry["docs"].append(len(docs))
-                docs.append((record, _reuse_passages(previous, info)))
+                passages = _reuse_passages(previous, info)
+                terms = _analyser.passage_terms(passages)
+                compiler.add_vocabulary(*_analyser.take_new())
+                entry["docs"].append(compiler.add(record, passages, terms))
             entry["skipped"] = old.get("skipped")
             if old.get("skipped"):
                 report.skipped.append(Skipped(rel, old["skipped"]))
             files.append(entry)
             continue
-        report.updated += 1 if old else 0
-        report.new += 0 if old else 1
-        for item in load_file(path, root):
+        report.updated += 1 if rel in old_files else 0
+        report.new += 0 if rel in old_files else 1
+        items, new = next(parsed)
+        compiler.add_vocabulary(*new)
+        for item in items:
             if isinstance(item, Skipped):
                 report.skipped.append(item)
                 if item.path == rel:
                     entry["skipped"] = item.reason
                 continue
-            passages = attribute(item, passages_of(item))
-            # After reading: a streamed file reports late decoding problems as it is read.
-            report.warnings.extend(f"{item.path}: {w}" for w in item.warnings)
-            record = _doc_record(item)
-            record["id"] = _unique_id(item.id, item.path, seen, report)
-            entry["docs"].append(len(docs))
-            docs.append((record, passages))
+            doc, passages, terms = item
+            # After parsing: a streamed file reports late decoding problems as it is read.
+            report.warnings.extend(f"{doc.path}: {w}" for w in doc.warnings)
+            record = _doc_record(doc)
+            record["id"] = _unique_id(doc.id, doc.path, seen, report)
+            entry["docs"].append(compiler.add(record, passages, terms))
         files.append(entry)
     report.removed = len(set(old_files) - {f["path"] for f in files})
     if progress:
-        progress(len(paths), len(paths))
-    header, sections = compile_index(root, docs, files, variant)
-    report.documents = len(docs)
+        progress(len(plan), len(plan))
+    header, sections = compiler.finish(root, files)
+    report.documents = len(sections["doc_first"]) - 1
     report.passages = len(sections["p_doc"])
     report.seconds = time.perf_counter() - started
     return header, sections, report
@@ -331,6 +580,8 @@ def _doc_record(doc) -> dict:
 
 
 def _reuse_passages(previous: Index, info: DocInfo) -> list[Passage]:
+    from sofa_cli.segment import Passage
+
     out = []
     for pid in range(info.first_passage, info.first_passage + info.passage_count):
         p = previous.passage(pid)
@@ -341,123 +592,207 @@ def _reuse_passages(previous: Index, info: DocInfo) -> list[Passage]:
 
 def compile_index(root: Path, docs: list[tuple[dict, list[Passage]]], files: list, variant: str):
     """Lay the parsed corpus out as header + arrays, with BM25 compiled into impacts."""
-    names: dict[str, int] = {}
+    compiler = _Compiler(variant)
+    analyser = _Analyser()
+    for record, passages in docs:
+        terms = analyser.passage_terms(passages)
+        compiler.add_vocabulary(*analyser.take_new())
+        compiler.add(record, passages, terms)
+    return compiler.finish(root, files)
 
-    def name_id(name: str | None) -> int:
+
+class _Compiler:
+    """Accumulates analysed documents into flat arrays, then compiles BM25 into impacts.
+
+    Per passage it keeps only its text (UTF-8) and the term ids of its tokens (4 bytes
+    each). Every TOKEN_CHUNK tokens numpy turns them into (term, passage, tf) postings;
+    `finish` sorts the vocabulary, merges the chunks and computes every impact in one
+    vectorised pass (bm25.impacts: the same formulas as bm25.impact).
+    """
+
+    def __init__(self, variant: str) -> None:
+        self.variant = variant
+        self.names: dict[str, int] = {}
+        self.text = bytearray()
+        self.text_off = array.array("q", [0])
+        self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (array.array("i") for _ in range(4))
+        self.p_sent = array.array("i", [0])
+        self.s_start, self.s_end, self.s_attr = (array.array("i") for _ in range(3))
+        self.p_len = array.array("i")
+        self.doc_blob = bytearray()
+        self.doc_off = array.array("q", [0])
+        self.doc_first = array.array("i", [0])
+        self.vocab: dict[str, int] = {}  # term -> provisional id (order of first sight)
+        self.forms: dict[str, str] = {}  # surface form -> term
+        self.acronyms: dict[str, list[str]] = {}  # acronym term -> its expansion's terms
+        self.tokens = array.array("i")
+        self.chunk_first_pid = 0
+        self.chunks: list[tuple] = []
+
+    def _name_id(self, name: str | None) -> int:
         if name is None:
             return -1
-        return names.setdefault(name, len(names))
+        return self.names.setdefault(name, len(self.names))
 
-    text_parts: list[bytes] = []
-    text_off = array.array("q", [0])
-    p_doc, p_num, p_speaker, p_prompt = (array.array("i") for _ in range(4))
-    p_sent = array.array("i", [0])
-    s_start, s_end, s_attr = (array.array("i") for _ in range(3))
-    forms: dict[str, str] = {}
-    acronyms: dict[str, list[str]] = {}
-    doc_terms: list[Counter] = []
-    doc_lengths: list[int] = []
-    doc_records = []
-    for d, (record, passages) in enumerate(docs):
-        first = len(p_doc)
+    def add_vocabulary(self, forms: dict[str, str], acronyms: dict[str, list[str]]) -> None:
+        self.forms.update(forms)
+        self.acronyms.update(acronyms)
+
+    def _term_ids(self, terms: list[str]) -> list[int]:
+        ids = list(map(self.vocab.get, terms))
+        if None in ids:
+            vocab = self.vocab
+            ids = [vocab.setdefault(t, len(vocab)) if i is None else i for t, i in zip(terms, ids)]
+        return ids
+
+    def add(self, record: dict, passages: list[Passage], terms: list[list[str]]) -> int:
+        """Append one document, its passages and their index terms; returns its number."""
+        d = len(self.doc_first) - 1
+        raw = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.doc_blob += raw
+        self.doc_off.append(len(self.doc_blob))
         prompt_pid: dict[str, int] = {}
-        for p in passages:
-            pid = len(p_doc)
-            raw = p.text.encode("utf-8")
-            text_parts.append(raw)
-            text_off.append(text_off[-1] + len(raw))
-            p_doc.append(d)
-            p_num.append(p.number)
-            p_speaker.append(name_id(p.speaker))
-            p_prompt.append(prompt_pid.get(p.prompt, -1) if p.prompt else -1)
+        for p, p_terms in zip(passages, terms):
+            pid = len(self.p_doc)
+            self.text += p.text.encode("utf-8")
+            self.text_off.append(len(self.text))
+            self.p_doc.append(d)
+            self.p_num.append(p.number)
+            self.p_speaker.append(self._name_id(p.speaker))
+            self.p_prompt.append(prompt_pid.get(p.prompt, -1) if p.prompt else -1)
             prompt_pid[p.text] = pid
-            for (a, b), who in zip(p.sentences, p.attributions or (None,) * len(p.sentences)):
-                s_start.append(a)
-                s_end.append(b)
-                s_attr.append(name_id(who))
-            p_sent.append(len(s_start))
-            terms = _analysed_terms(p.text, forms)
-            if "(" in p.text:
-                acronyms.update(acronym_definitions(p.text))
-            if p.prompt:
-                terms += _analysed_terms(p.prompt, forms)
-            # The people a passage reports are matched as if named in it: "he clarified" is Hornung's.
-            people = sorted({who for who in (p.speaker, *p.attributions) if who})
-            if people:
-                terms += _analysed_terms(" ".join(people), forms)
-            doc_terms.append(Counter(terms))
-            doc_lengths.append(len(terms))
-        doc_records.append(dict(record, first_passage=first, passage_count=len(p_doc) - first))
+            attributions = p.attributions or (None,) * len(p.sentences)
+            for (a, b), who in zip(p.sentences, attributions):
+                self.s_start.append(a)
+                self.s_end.append(b)
+                self.s_attr.append(self._name_id(who))
+            self.p_sent.append(len(self.s_start))
+            ids = self._term_ids(p_terms)
+            self.tokens.extend(ids)
+            self.p_len.append(len(ids))
+        self.doc_first.append(len(self.p_doc))
+        if len(self.tokens) >= TOKEN_CHUNK:
+            self._flush()
+        return d
 
-    n = len(doc_terms)
-    avgdl = bm25.average_length(doc_lengths)
-    postings: dict[str, list[tuple[int, int]]] = {}
-    for pid, counts in enumerate(doc_terms):
-        for term, tf in counts.items():
-            postings.setdefault(term, []).append((pid, tf))
-    idf = bm25.idf_table(variant, {t: len(p) for t, p in postings.items()}, n)
-    vocab = sorted(postings, key=lambda t: t.encode("utf-8"))
-    term_index = {t: i for i, t in enumerate(vocab)}
-    term_blob, term_off = _string_table(vocab)
-    idf_arr = array.array("d")
-    post_off = array.array("q", [0])
-    post_pid = array.array("i")
-    post_w = array.array("d")
-    for term in vocab:
-        t_idf = idf[term]
-        idf_arr.append(t_idf)
-        for pid, tf in postings[term]:
-            post_pid.append(pid)
-            post_w.append(bm25.impact(variant, t_idf, tf, doc_lengths[pid], avgdl))
-        post_off.append(len(post_pid))
-    form_list = sorted(forms, key=lambda f: f.encode("utf-8"))
-    form_list = [f for f in form_list if forms[f] in term_index]
-    form_blob, form_off = _string_table(form_list)
-    form_term = array.array("i", (term_index[forms[f]] for f in form_list))
-    header = {
-        "corpus": str(root),
-        "variant": variant,
-        "avgdl": avgdl,
-        "built": time.time(),
-        "files": files,
-        "names": list(names),
-        "acronyms": {a: e for a, e in acronyms.items() if a in term_index},
-        "docs": doc_records,
-        "k1": bm25.K1,
-        "b": bm25.B,
-        "delta": bm25.DELTA,
-    }
-    sections = {
-        "text": b"".join(text_parts),
-        "text_off": text_off,
-        "p_doc": p_doc,
-        "p_num": p_num,
-        "p_speaker": p_speaker,
-        "p_prompt": p_prompt,
-        "p_sent": p_sent,
-        "s_start": s_start,
-        "s_end": s_end,
-        "s_attr": s_attr,
-        "term_blob": term_blob,
-        "term_off": term_off,
-        "form_blob": form_blob,
-        "form_off": form_off,
-        "form_term": form_term,
-        "idf": idf_arr,
-        "post_off": post_off,
-        "post_pid": post_pid,
-        "post_w": post_w,
-    }
-    return header, sections
+    def _flush(self) -> None:
+        """Count this chunk's (term, passage) pairs: provisional term ids, passage ids and
+        tf, int32 each, ordered by term then passage (np.unique of term << 32 | pid)."""
+        import numpy as np
+
+        first, last = self.chunk_first_pid, len(self.p_doc)
+        if last > first:
+            lengths = np.frombuffer(self.p_len, dtype=np.int32)[first:last]
+            tids = np.frombuffer(self.tokens, dtype=np.int32).astype(np.int64)
+            pids = np.repeat(np.arange(first, last, dtype=np.int64), lengths)
+            keys, tf = np.unique((tids << 32) | pids, return_counts=True)
+            del tids, pids
+            term = (keys >> 32).astype(np.int32)
+            passage = (keys & 0xFFFFFFFF).astype(np.int32)
+            self.chunks.append((term, passage, tf.astype(np.int32)))
+        self.tokens = array.array("i")
+        self.chunk_first_pid = last
+
+    def finish(self, root: Path, files: list) -> tuple[dict, dict]:
+        """Sort the vocabulary, lay the postings out term by term, compute every impact.
+
+        The chunks are scattered into the final arrays one at a time (a counting sort by
+        term: chunks come in passage order, so each term's passages stay sorted), and the
+        impacts are computed in blocks, so the peak memory is the postings, not several
+        temporary copies of them.
+        """
+        import numpy as np
+
+        self._flush()
+        n = len(self.p_doc)
+        doc_len = np.frombuffer(self.p_len, dtype=np.int32).astype(np.float64)
+        avgdl = float(doc_len.mean()) if n else 0.0
+        # Sorted vocabulary: byte order, so look-ups are binary searches of the mapped blob.
+        vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
+        n_terms = len(vocab)
+        rank = np.empty(n_terms, dtype=np.int32)
+        rank[[self.vocab[t] for t in vocab]] = np.arange(n_terms, dtype=np.int32)
+        df = np.zeros(n_terms, dtype=np.int64)
+        for term, _, _ in self.chunks:
+            term[:] = rank[term]  # final term ids
+            df += np.bincount(term, minlength=n_terms)
+        post_off = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(df, out=post_off[1:])
+        post_pid = np.empty(int(post_off[-1]), dtype=np.int32)
+        post_tf = np.empty(int(post_off[-1]), dtype=np.int32)
+        fill = post_off[:-1].copy()
+        while self.chunks:
+            term, passage, tf = self.chunks.pop(0)
+            order = np.argsort(term, kind="stable")
+            term = term[order]
+            counts = np.bincount(term, minlength=n_terms)
+            starts = np.cumsum(counts) - counts
+            where = fill[term] + (np.arange(len(term)) - starts[term])
+            post_pid[where] = passage[order]
+            post_tf[where] = tf[order]
+            fill += counts
+            del term, passage, tf, order, where
+        idf = bm25.idf_array(self.variant, df, n)
+        term_of = np.repeat(np.arange(n_terms, dtype=np.int32), df)
+        post_w = np.empty(len(post_pid), dtype=np.float64)
+        for a in range(0, len(post_w), IMPACT_BLOCK):
+            b = a + IMPACT_BLOCK
+            post_w[a:b] = bm25.impacts(self.variant, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
+        del term_of, post_tf
+        term_blob, term_off = _string_table(vocab)
+        form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
+        form_blob, form_off = _string_table(form_list)
+        form_term = rank[[self.vocab[self.forms[f]] for f in form_list]].astype(np.int32)
+        form_hist = b"".join(map(_char_hist, form_list))
+        header = {
+            "corpus": str(root),
+            "variant": self.variant,
+            "avgdl": avgdl,
+            "built": time.time(),
+            "files": files,
+            "names": list(self.names),
+            "acronyms": {a: e for a, e in self.acronyms.items() if a in self.vocab},
+            "k1": bm25.K1,
+            "b": bm25.B,
+            "delta": bm25.DELTA,
+        }
+        sections = {
+            "text": self.text,
+            "text_off": self.text_off,
+            "p_doc": self.p_doc,
+            "p_num": self.p_num,
+            "p_speaker": self.p_speaker,
+            "p_prompt": self.p_prompt,
+            "p_sent": self.p_sent,
+            "s_start": self.s_start,
+            "s_end": self.s_end,
+            "s_attr": self.s_attr,
+            "doc_blob": self.doc_blob,
+            "doc_off": self.doc_off,
+            "doc_first": self.doc_first,
+            "term_blob": term_blob,
+            "term_off": term_off,
+            "form_blob": form_blob,
+            "form_off": form_off,
+            "form_term": form_term,
+            "form_hist": form_hist,
+            "idf": idf,
+            "post_off": post_off,
+            "post_pid": post_pid,
+            "post_w": post_w,
+        }
+        return header, sections
 
 
 def _string_table(strings: list[str]) -> tuple[bytes, array.array]:
     offsets = array.array("q", [0])
     parts = []
+    total = 0
     for s in strings:
         raw = s.encode("utf-8")
         parts.append(raw)
-        offsets.append(offsets[-1] + len(raw))
+        total += len(raw)
+        offsets.append(total)
     return b"".join(parts), offsets
 
 
@@ -475,6 +810,8 @@ def cache_dir(index_dir: str | None = None) -> Path:
 
 
 def index_path(root: Path, index_dir: str | None = None) -> Path:
+    import hashlib  # here, not at the top: its OpenSSL set-up costs a one-shot answer ~5 ms
+
     key = hashlib.sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return cache_dir(index_dir) / f"{root.name or 'corpus'}-{key}" / INDEX_FILE
 
@@ -527,6 +864,8 @@ def open_index(
     if path.exists():
         try:
             previous = Index(path)
+        except OlderFormatError:
+            pass
         except NewerFormatError as err:
             keep_file = False
             warnings.append(f"{err} at {path}; leaving it for that sofa and indexing in memory (or use --index-dir)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sofa_cli.analysis import is_stopword, normalise_form, stem, tokenize
 from sofa_cli.index import Index
@@ -105,12 +106,11 @@ def closest_form(index: Index, form: str, name_like: bool = False) -> str | None
     limit = 2 if name_like and len(form) >= 8 else 1
     best: tuple[int, int, str] | None = None
     blob, offsets = index.form_blob, index.form_off
-    lo, hi = _prefix_range(blob, offsets, form[0].encode("utf-8"))
-    for i in range(lo, hi):
+    for i in index.form_candidates(form, limit):
         a, b = offsets[i], offsets[i + 1]
-        if abs((b - a) - len(form)) > limit:
-            continue
         candidate = bytes(blob[a:b]).decode("utf-8")
+        if candidate[:1] != form[0]:
+            continue
         d = edit_distance(form, candidate, limit)
         if d <= limit:
             df = index.doc_freq(index.form_term[i])
@@ -120,32 +120,25 @@ def closest_form(index: Index, form: str, name_like: bool = False) -> str | None
     return best[2] if best else None
 
 
-def _prefix_range(blob, offsets, prefix: bytes) -> tuple[int, int]:
-    """The [lo, hi) range of byte-sorted strings in `blob` that start with `prefix`."""
-
-    def lower_bound(key: bytes) -> int:
-        lo, hi = 0, len(offsets) - 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if bytes(blob[offsets[mid] : offsets[mid + 1]]) < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
-    after = prefix[:-1] + bytes([prefix[-1] + 1]) if prefix[-1] < 255 else prefix + b"\xff"
-    return lower_bound(prefix), lower_bound(after)
-
-
 def person_names(index: Index, forms: set[str]) -> dict[str, set[str]]:
     """People of the index (speakers, reported persons) named in the question, with the name parts used."""
-    found: dict[str, set[str]] = {}
-    for name in index.names:
-        parts = {normalise_form(p) for p in name.split()} - TITLES
-        used = parts & forms
-        if used:
-            found[name] = used
-    return found
+    hits: dict[int, set[str]] = {}
+    by_part = _names_by_part(index)
+    for form in forms:
+        for n in by_part.get(form, ()):
+            hits.setdefault(n, set()).add(form)
+    return {index.names[n]: hits[n] for n in sorted(hits)}
+
+
+@lru_cache(maxsize=8)
+def _names_by_part(index: Index) -> dict[str, list[int]]:
+    """Name part -> numbers of the index's people: looked up per question word, not
+    rebuilt per question (a large corpus names thousands of people)."""
+    by_part: dict[str, list[int]] = {}
+    for n, name in enumerate(index.names):
+        for part in {normalise_form(p) for p in name.split()} - TITLES:
+            by_part.setdefault(part, []).append(n)
+    return by_part
 
 
 AUTHORSHIP_RE = re.compile(r"\b(?:who\s+wrote|written\s+by|author|authors|writer|byline|reporter)\b", re.IGNORECASE)

@@ -159,7 +159,10 @@ def rank(
 ) -> list[Result]:
     if not query.terms or limit <= 0 or coverage(index, query) < weights.min_coverage:
         return []
-    bm25 = index.bm25(query.terms)
+    # Without filters only the first rerank_depth candidates are re-scored: ask for just
+    # those (at a million passages, a dict of every match costs more than the answer).
+    top = weights.rerank_depth if filters == Filters() else None
+    bm25 = index.bm25(query.terms, top=top)
     candidates = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
     term_weight = {t: index.idf[t] for t in set(query.terms) | query.person_terms}
     title_terms: dict[str, set[int]] = {}

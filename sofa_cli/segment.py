@@ -40,11 +40,12 @@ class Passage:
 
 @lru_cache(maxsize=1)
 def _punkt():
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    from sofa_cli.analysis import nltk_module
 
-    params = PunktParameters()
+    punkt = nltk_module("nltk.tokenize.punkt")  # not `import nltk`: seconds and ~100 MB
+    params = punkt.PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
+    return punkt.PunktSentenceTokenizer(params)
 
 
 def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:

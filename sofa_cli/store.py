@@ -16,12 +16,12 @@ import json
 import mmap
 import os
 import sys
-import tempfile
 import zlib
 from pathlib import Path
 
 MAGIC = b"SOFAIDX\x00"
-FORMAT_VERSION = 1
+# 2: documents moved from the JSON header to sections (decoded on demand), numpy-built postings.
+FORMAT_VERSION = 2
 # Sections are checksummed on every load up to this size; beyond it, only their lengths
 # (reading a whole large file would cost more than the answer).
 VERIFY_LIMIT = 64 * 1024 * 1024
@@ -35,32 +35,62 @@ class NewerFormatError(IndexFileError):
     pass
 
 
-def write_index(path: Path, header: dict, sections: dict[str, array.array | bytes]) -> None:
-    """Atomically write `header` and `sections` to `path`."""
-    if sys.byteorder != "little":
-        sections = {k: _little(v) for k, v in sections.items()}
+class OlderFormatError(IndexFileError):
+    """Written by an older sofa: rebuilt without a warning, nothing is wrong with it."""
+
+
+# numpy dtypes (by name) as the array typecodes the header records.
+_NUMPY_CODES = {"int32": "i", "int64": "q", "float64": "d", "float32": "f", "uint8": "B", "int8": "b"}
+
+
+def _typed_bytes(data) -> tuple[str, int, memoryview]:
+    """(typecode, item count, little-endian bytes) of an array.array, numpy array or bytes."""
+    if isinstance(data, array.array):
+        if sys.byteorder != "little" and data.itemsize > 1:
+            data = array.array(data.typecode, data)
+            data.byteswap()
+        return data.typecode, len(data), memoryview(data).cast("B")
+    dtype = getattr(data, "dtype", None)
+    if dtype is not None:
+        code = _NUMPY_CODES[dtype.name]
+        data = data.astype(dtype.newbyteorder("<"), copy=False)
+        if not data.flags.c_contiguous:
+            data = data.copy()
+        return code, len(data), memoryview(data).cast("B")
+    raw = memoryview(data).cast("B")
+    return "B", len(raw), raw
+
+
+def write_index(path: Path, header: dict, sections: dict) -> None:
+    """Atomically write `header` and `sections` (array.array, numpy arrays or bytes) to `path`.
+
+    Sections are streamed to the file as they are, never joined into one buffer: at a
+    million passages that would double the memory a build needs.
+    """
     table = {}
     offset = 0
-    blobs = []
+    views = []
     for name, data in sections.items():
-        raw = data.tobytes() if isinstance(data, array.array) else bytes(data)
-        code = data.typecode if isinstance(data, array.array) else "B"
-        table[name] = [offset, code, len(data), zlib.crc32(raw)]
+        code, count, raw = _typed_bytes(data)
+        table[name] = [offset, code, count, zlib.crc32(raw)]
         pad = (-len(raw)) % 8
-        blobs.append(raw + b"\0" * pad)
+        views.append((raw, pad))
         offset += len(raw) + pad
     header = dict(header, format_version=FORMAT_VERSION, sections=table)
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     head += b" " * ((-len(head)) % 8)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only when writing: it imports random, shutil, ...
+
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(MAGIC)
             out.write(len(head).to_bytes(8, "little"))
             out.write(head)
-            for blob in blobs:
-                out.write(blob)
+            for raw, pad in views:
+                out.write(raw)
+                out.write(b"\0" * pad)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -78,13 +108,6 @@ def write_index(path: Path, header: dict, sections: dict[str, array.array | byte
             os.close(dir_fd)
     except OSError:
         pass
-
-
-def _little(data):
-    if isinstance(data, array.array) and data.itemsize > 1:
-        data = array.array(data.typecode, data)
-        data.byteswap()
-    return data
 
 
 class IndexFile:
@@ -114,6 +137,8 @@ class IndexFile:
         version = self.header.get("format_version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise NewerFormatError(f"index format {version} is newer than this sofa understands")
+        if version < FORMAT_VERSION:
+            raise OlderFormatError(f"index format {version} is older than this sofa's")
         self._base = 16 + head_len
         self._view = view
         self._sections: dict[str, memoryview] = {}

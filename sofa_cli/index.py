@@ -16,15 +16,17 @@ import json
 import os
 import sys
 import time
+import zlib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sofa_cli import bm25
+from sofa_cli import __version__, bm25
 from sofa_cli.analysis import acronym_definitions, form_of, is_stopword, raw_tokens, stem
 from sofa_cli.documents import CorpusError, Document, Skipped, discover, load_file
+from sofa_cli.stopwords import STOPWORDS
 from sofa_cli.store import IndexFile, IndexFileError, NewerFormatError, OlderFormatError, write_index
 
 if TYPE_CHECKING:
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
 
 INDEX_FILE = "index.sofa"
 LOCK_FILE = "index.lock"
+# Bump when analysis, segmentation or attribution change what an index holds: an index
+# built by another version is then rebuilt even if no corpus file changed.
+ANALYSIS_VERSION = 3
+ANALYSIS_ID = f"{__version__}/{ANALYSIS_VERSION}/{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"
 # A query whose terms have more postings than this is scored with numpy; below it, pure
 # Python is faster than importing numpy (~55 ms), which a small corpus never needs. Once
 # numpy is imported (a long session, a large index), it pays from far fewer postings.
@@ -483,7 +489,7 @@ def build(
     report = BuildReport()
     paths = discover(root)
     old_files = {f["path"]: f for f in previous.files} if previous else {}
-    if previous and previous.variant != variant:
+    if previous and (previous.variant != variant or previous.file.header.get("analysis") != ANALYSIS_ID):
         old_files = {}
     compiler = _Compiler(variant)
     files = []
@@ -747,6 +753,7 @@ class _Compiler:
         header = {
             "corpus": str(root),
             "variant": self.variant,
+            "analysis": ANALYSIS_ID,
             "avgdl": avgdl,
             "built": time.time(),
             "files": files,
@@ -818,6 +825,8 @@ def index_path(root: Path, index_dir: str | None = None) -> Path:
 
 def is_fresh(index: Index, root: Path) -> bool:
     """True when no corpus file was added, changed or removed since `index` was built."""
+    if index.file.header.get("analysis") != ANALYSIS_ID:
+        return False  # built by a sofa that analysed or segmented text differently
     known = {f["path"]: (f["size"], f["mtime_ns"]) for f in index.files}
     paths = discover(root)
     if len(paths) != len(known):

@@ -15,6 +15,7 @@ The constants live in `Weights`, each with the reason for its value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sofa_cli.analysis import tokenize
@@ -49,6 +50,9 @@ class Weights:
     answer_type: float = 2.0
     # Points for a passage whose document holds all the question's words (see _document_shares).
     document: float = 3.0
+    # Share of a sentence's evidence passed to the next one when it goes on from it ("This ...",
+    # "He ..."); it picks the answer sentence only, never the rank.
+    continuation: float = 0.5
     # Title words count once per passage (see _title_excess).
     title_terms: bool = True
     # Query analysis switches, for measuring each feature (bench/quality).
@@ -277,36 +281,42 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     best_evidence = -1.0
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
+    previous_share = 0.0
     for i, sequence in enumerate(sentence_terms):
+        a, b = p.sentences[i]
+        sentence = p.text[a:b]
         terms = set(sequence) & term_weight.keys()
         who = p.attributions[i] if i < len(p.attributions) else None
         reported = bool(people) and who in people
         if reported:
             terms |= query.person_terms
         share = sum(term_weight[t] for t in terms) / total_weight
+        # A sentence that goes on from the one before ("This imbalance stems from ...") answers
+        # what that one raised: the question is often echoed by one sentence, answered by the next.
+        carried = weights.continuation * previous_share if _CONTINUES_RE.match(sentence) else 0.0
+        previous_share = share
         score = weights.sentence * share
-        evidence = share
+        evidence = share + carried
         if query.bigrams:
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
             score += weights.proximity * pairs
             evidence += 0.5 * pairs
-        if query.answer_type and terms:
-            a, b = p.sentences[i]
-            if has_answer_type(p.text[a:b], query.answer_type, query.forms):
-                score += weights.answer_type * share
-                evidence += 0.5 * share
+        if query.answer_type and (terms or carried) and has_answer_type(sentence, query.answer_type, query.forms):
+            score += weights.answer_type * share
+            evidence += 0.5 * max(share, carried)
         if reported:
-            bonus = weights.attribution
-            if query.verbs and _has_verb(index, p.text[p.sentences[i][0] : p.sentences[i][1]], query.verbs):
-                bonus += weights.verb
-            score += bonus
-            evidence += 1.0 + bonus
+            verb = bool(query.verbs) and _has_verb(index, sentence, query.verbs)
+            score += weights.attribution + (weights.verb if verb else 0.0)
+            evidence += 1.0
         # The answer is chosen on evidence even when the weights are off (PLAIN): which sentence
         # answers is not a ranking feature, only its contribution to the score is.
         if evidence > best_evidence:
             best_evidence = evidence
             best = _Sentence(i, score)
     return best
+
+
+_CONTINUES_RE = re.compile(r"[“\"(]?(?:This|These|That|Those|It|Its|He|She|His|Her|They|Their|Such|The result)\b")
 
 
 _NOUN_ENDINGS = ("al", "als", "ion", "ions", "ment", "ments", "ory", "er", "ers", "or", "ors", "ance", "ence")

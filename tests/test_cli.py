@@ -223,3 +223,13 @@ def test_unknown_format_is_usage_error(sofa):
 def test_bundled_corpus_has_two_documents():
     files = sorted(p.name for p in (ROOT / "corpus").iterdir())
     assert files == ["kyodo-sofa.md", "tanaka-interview.md"]
+
+
+def test_index_from_another_analysis_version_is_rebuilt(sofa, corpus_copy, monkeypatch):
+    args = ("ask", "Guam", "--json", "--corpus", str(corpus_copy))
+    _, _, err = sofa(*args)
+    assert "2 new" in err
+    monkeypatch.setattr("sofa_cli.index.ANALYSIS_ID", "another sofa")
+    _, out, err = sofa(*args)
+    assert "indexed" in err  # no corpus file changed, yet the index is rebuilt
+    assert json.loads(out)["results"]

@@ -22,6 +22,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("fuzz_loader.py", ["--seconds", "180"]),
     ("big_file.py", ["--mb", "200"]),
     ("index_folder.py", ["--runs", "3"]),
+    ("oneshot.py", ["--runs", "21"]),
     ("quality/run.py", []),  # answer quality on bundled/XQuAD/TIME/mixed: results/quality.md
     # One-shot latency, and 10k/100k/1M passages against bm25s and rank-bm25 (about an hour).
     ("perf.py", []),

@@ -160,10 +160,10 @@ def memoised():
             continue
         memo = _MEMO.setdefault(name, {})  # kept across configurations; the key holds the index itself
 
-        def cached_pure(index, key, _original=original, _memo=memo):
-            slot = (index, key)
+        def cached_pure(index, key, _original=original, _memo=memo, **options):
+            slot = (index, key, tuple(sorted(options.items())))
             if slot not in _memo:
-                value = _original(index, key)
+                value = _original(index, key, **options)
                 _memo[slot] = value if isinstance(value, str | None) else tuple(value)
             return _memo[slot]
 

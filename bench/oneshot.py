@@ -14,23 +14,14 @@ import argparse
 import compileall
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PY = sys.executable
-SOFA = [PY, "-m", "sofa_cli"]
-QUESTION = "what did Hornung suggest?"
-
-
-def wall(cmd: list[str], env: dict) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
-    return time.perf_counter() - started
+sys.path.insert(0, str(HERE))
+from perf import PY, QUESTION, SOFA, wall  # noqa: E402  (bench/ is a folder of scripts)
 
 
 def measure(env: dict, runs: int) -> tuple[float, float]:

@@ -250,9 +250,6 @@ class Index:
         ok = (np.maximum(diff, 0).sum(1) <= limit) & (np.maximum(-diff, 0).sum(1) <= limit)
         return rows[ok].tolist()
 
-    def terms(self) -> Iterable[str]:
-        return (self.term(t) for t in range(self.n_terms))
-
     def doc_freq(self, tid: int) -> int:
         return self.post_off[tid + 1] - self.post_off[tid]
 

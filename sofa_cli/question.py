@@ -43,7 +43,6 @@ VERB_FAMILIES: tuple[frozenset[str], ...] = tuple(
         "acknowledg admit conced",
     )
 )
-SAY_FAMILY = VERB_FAMILIES[1]
 # Nouns after a name that ask for that person's words: "Tanaka's view", "Nakashima advice".
 OPINION_NOUNS = frozenset(
     """
@@ -64,7 +63,6 @@ class Query:
     verbs: frozenset[str] = frozenset()
     person_terms: frozenset[int] = frozenset()
     corrections: tuple[tuple[str, str], ...] = ()
-    corrected: frozenset[int] = frozenset()
     unknown: tuple[str, ...] = field(default=())
     bigrams: frozenset[tuple[int, int]] = frozenset()
     answer_type: str | None = None
@@ -233,7 +231,6 @@ def acronyms_named(index: Index, stems: list[str]) -> list[str]:
 def analyse_question(index: Index, question: str, typos: bool = True, scaffolding: bool = True) -> Query:
     terms: list[int] = []
     corrections: list[tuple[str, str]] = []
-    corrected: set[int] = set()
     unknown: list[str] = []
     verbs: set[str] = set()
     forms: dict[str, int] = {}
@@ -261,8 +258,6 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
                 form, term = fixed, index.stem_of(fixed) or fixed
                 sequence[-1] = form
                 tid = index.term_id(term)
-                if tid is not None:
-                    corrected.add(tid)
         if tid is None:
             unknown.append(form)
             continue
@@ -295,7 +290,6 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         person_terms=frozenset(person_terms),
         verbs=frozenset(verbs),
         corrections=tuple(corrections),
-        corrected=frozenset(corrected),
         unknown=tuple(unknown),
         bigrams=bigrams,
         answer_type=answer_type(question),

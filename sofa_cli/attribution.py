@@ -132,10 +132,7 @@ def _names_someone(sentence: str, people: _People) -> bool:
 
 def _opens_quote(sentence: str, inside: bool) -> bool:
     """Whether a quotation is still open at the end of `sentence`."""
-    depth = 1 if inside else 0
-    for ch in sentence:
-        if ch == "“":
-            depth = 1
-        elif ch == "”":
-            depth = 0
-    return depth > 0
+    opening, closing = sentence.rfind("“"), sentence.rfind("”")
+    if opening == closing:  # neither mark: as it was
+        return inside
+    return opening > closing

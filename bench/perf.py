@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -48,27 +47,20 @@ SOFA = [PY, "-m", "sofa_cli"]
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
+    """run_all's machine line, plus the RAM and the load when the run starts."""
+    from run_all import machine as base
+
+    extra = ""
     try:
         kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+        extra += f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    load = ""
     try:
-        load = f", load average {os.getloadavg()[0]:.1f} at start"
+        extra += f", load average {os.getloadavg()[0]:.1f} at start"
     except OSError:
         pass
-    cores = len(os.sched_getaffinity(0))
-    return f"{platform.system()} {platform.machine()}, {cpu}, {cores} cores{mem}, Python {platform.python_version()}{load}"
+    return base() + extra
 
 
 def wall(cmd: list[str], env: dict) -> float:

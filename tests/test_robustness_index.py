@@ -81,28 +81,28 @@ def test_foreign_or_garbled_index_is_rebuilt(corpus, built, content):
     assert "rebuilding" in err
 
 
-def test_header_that_lies_about_sections_is_rebuilt(corpus, built):
+def _rewrite_header(built, change) -> bytes:
+    """Apply `change` to the index file's JSON header in place; returns the new file bytes."""
     data = built.read_bytes()
     head_len = int.from_bytes(data[8:16], "little")
     header = json.loads(data[16 : 16 + head_len])
-    header["sections"]["idf"][1] = "Z"  # an impossible type code
+    change(header)
     head = json.dumps(header).encode()
     head += b" " * ((-len(head)) % 8)
-    built.write_bytes(MAGIC + len(head).to_bytes(8, "little") + head + data[16 + head_len :])
+    new = MAGIC + len(head).to_bytes(8, "little") + head + data[16 + head_len :]
+    built.write_bytes(new)
+    return new
+
+
+def test_header_that_lies_about_sections_is_rebuilt(corpus, built):
+    _rewrite_header(built, lambda header: header["sections"]["idf"].__setitem__(1, "Z"))  # an impossible type code
     code, results, err = answers(corpus)
     assert code == 0 and results[0]["doc"] == "a"
     assert "index header is corrupted" in err
 
 
 def test_index_of_a_newer_format_is_left_alone(corpus, built):
-    data = built.read_bytes()
-    head_len = int.from_bytes(data[8:16], "little")
-    header = json.loads(data[16 : 16 + head_len])
-    header["format_version"] = 99
-    head = json.dumps(header).encode()
-    head += b" " * ((-len(head)) % 8)
-    newer = MAGIC + len(head).to_bytes(8, "little") + head + data[16 + head_len :]
-    built.write_bytes(newer)
+    newer = _rewrite_header(built, lambda header: header.__setitem__("format_version", 99))
     code, results, err = answers(corpus)
     assert code == 0 and results[0]["doc"] == "a"
     assert "index format 99 is newer than this sofa understands" in err

@@ -163,6 +163,11 @@ class Index:
             self.term_blob, self.term_off = self.file.raw("term_blob"), s("term_off")
             self.form_blob, self.form_off = self.file.raw("form_blob"), s("form_off")
             self.form_term = s("form_term")
+            sections = self.file.header["sections"]
+            # Hash tables of the two vocabularies (absent from indexes built before them:
+            # then the sorted tables are binary-searched, with the same answers).
+            self.term_hash = s("term_hash") if "term_hash" in sections else None
+            self.form_hash = s("form_hash") if "form_hash" in sections else None
             self.idf, self.post_off = s("idf"), s("post_off")
             self.post_pid, self.post_w = s("post_pid"), s("post_w")
         except (KeyError, TypeError) as err:
@@ -173,6 +178,7 @@ class Index:
         # passages it ranks repeat words, so each answer is kept.
         self._term_ids: dict[str, int | None] = {}
         self._stems: dict[str, str | None] = {}
+        self._form_tids: dict[str, int | None] = {}
         self._arrays: dict[str, object] = {}
 
     # -- passages -------------------------------------------------------------------
@@ -201,7 +207,7 @@ class Index:
         try:
             return self._term_ids[term]
         except KeyError:
-            tid = self._term_ids[term] = _lookup(self.term_blob, self.term_off, term.encode("utf-8"))
+            tid = self._term_ids[term] = _find(self.term_hash, self.term_blob, self.term_off, term.encode("utf-8"))
             return tid
 
     def term(self, tid: int) -> str:
@@ -213,7 +219,7 @@ class Index:
             return self._stems[form]
         except KeyError:
             pass
-        i = _lookup(self.form_blob, self.form_off, form.encode("utf-8"))
+        i = _find(self.form_hash, self.form_blob, self.form_off, form.encode("utf-8"))
         if i is None:
             term = None
         else:
@@ -222,6 +228,16 @@ class Index:
             self._term_ids[term] = tid
         self._stems[form] = term
         return term
+
+    def term_of_form(self, form: str) -> int | None:
+        """The term id of a corpus word form (None for a form the corpus lacks): reranking's
+        look-up, once per distinct word of the candidates, with no term string decoded."""
+        try:
+            return self._form_tids[form]
+        except KeyError:
+            i = _find(self.form_hash, self.form_blob, self.form_off, form.encode("utf-8"))
+            tid = self._form_tids[form] = None if i is None else self.form_term[i]
+            return tid
 
     def form_candidates(self, form: str, limit: int) -> Iterable[int]:
         """Numbers of the corpus forms that may lie within `limit` edits of `form`.
@@ -350,6 +366,37 @@ def _char_hist(form: str) -> bytes:
     for ch in form:
         counts[ord(ch) % HIST_BINS] += 1
     return bytes(min(c, 255) for c in counts)
+
+
+def _hash_table(strings: list[str]):
+    """Open addressing over `strings` (slot -> position, -1 empty), keyed by CRC-32.
+
+    A look-up is one checksum and usually one comparison, against some twenty slices of
+    the mapped blob for a binary search: reranking looks up every word of a hundred
+    passages, so that was a fifth of a one-shot answer at 100,000 passages.
+    """
+    size = 1 << max(3, (2 * len(strings)).bit_length())
+    mask = size - 1
+    table = array.array("i", [-1]) * size
+    slots = [zlib.crc32(s.encode("utf-8")) & mask for s in strings]
+    for position, slot in enumerate(slots):
+        while table[slot] >= 0:
+            slot = (slot + 1) & mask
+        table[slot] = position
+    return table
+
+
+def _find(table: memoryview | None, blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
+    """Position of `key` in a string table: through its hash table when the index has one."""
+    if table is None:
+        return _lookup(blob, offsets, key)
+    mask = len(table) - 1
+    slot = zlib.crc32(key) & mask
+    while (i := table[slot]) >= 0:
+        if blob[offsets[i] : offsets[i + 1]] == key:
+            return i
+        slot = (slot + 1) & mask
+    return None
 
 
 def _lookup(blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
@@ -780,6 +827,8 @@ class _Compiler:
             "form_off": form_off,
             "form_term": form_term,
             "form_hist": form_hist,
+            "term_hash": _hash_table(vocab),
+            "form_hash": _hash_table(form_list),
             "idf": idf,
             "post_off": post_off,
             "post_pid": post_pid,

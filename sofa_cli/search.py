@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sofa_cli.analysis import tokenize
+from sofa_cli.analysis import form_of, raw_tokens, tokenize
 from sofa_cli.bm25 import constant as bm25_constant
 from sofa_cli.index import Index, StoredPassage
 from sofa_cli.question import Query, analyse_question, has_answer_type
@@ -247,25 +247,24 @@ def _is_question_turn(index: Index, pid: int) -> bool:
 
 
 def _sentence_terms(index: Index, p: StoredPassage) -> list[list[int]]:
-    """For each sentence of `p`, its content terms in order."""
-    out: list[list[int]] = [[] for _ in p.sentences]
-    i = 0
-    for token, tid in _passage_terms(index, p.text):
-        while i < len(p.sentences) and token.start >= p.sentences[i][1]:
-            i += 1
-        if i == len(p.sentences):
-            break
-        out[i].append(tid)
+    """For each sentence of `p`, its content terms in order.
+
+    Tokenised sentence by sentence (a token never crosses a sentence span), without spans:
+    this runs over every word of a hundred candidates per question.
+    """
+    term_of_form = index.term_of_form
+    out = []
+    for a, b in p.sentences:
+        terms = [term_of_form(form_of(raw)) for raw in raw_tokens(p.text[a:b])]
+        out.append([t for t in terms if t is not None])
     return out
 
 
 def _passage_terms(index: Index, text: str):
     for token in tokenize(text):
-        stem_ = index.stem_of(token.form)
-        if stem_ is not None:
-            tid = index.term_id(stem_)
-            if tid is not None:
-                yield token, tid
+        tid = index.term_of_form(token.form)
+        if tid is not None:
+            yield token, tid
 
 
 def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, weights: Weights) -> _Sentence:

@@ -174,7 +174,7 @@ class Index:
             raise IndexFileError(f"index is missing {err}") from err
         self.n_passages = len(self.p_doc)
         self.n_terms = len(self.idf)
-        # Vocabulary look-ups are binary searches in the mapped tables; a question and the
+        # Vocabulary look-ups go through hash tables in the mapped file; a question and the
         # passages it ranks repeat words, so each answer is kept.
         self._term_ids: dict[str, int | None] = {}
         self._stems: dict[str, str | None] = {}
@@ -757,7 +757,7 @@ class _Compiler:
         n = len(self.p_doc)
         doc_len = np.frombuffer(self.p_len, dtype=np.int32).astype(np.float64)
         avgdl = float(doc_len.mean()) if n else 0.0
-        # Sorted vocabulary: byte order, so look-ups are binary searches of the mapped blob.
+        # Sorted vocabulary: byte order (binary-searchable; the hash tables below are the fast path).
         vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
         n_terms = len(vocab)
         rank = np.empty(n_terms, dtype=np.int32)

@@ -14,9 +14,11 @@ or line, however long, becomes a passage longer than `MAX_PASSAGE_CHARS`.
 from __future__ import annotations
 
 import codecs
+import errno
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,11 +91,31 @@ class CorpusError(Exception):
 
 def discover(root: Path) -> list[Path]:
     """All corpus files under `root`, sorted, hidden entries skipped, symlinked dirs not followed."""
+    return sorted(Path(path) for path, _ in _corpus_files(root))
+
+
+def fingerprints(root: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of each corpus file `discover` finds, by its path relative to `root`.
+
+    One stat a file and no Path objects: every one-shot `sofa ask` checks its index is fresh
+    with this, and a corpus of tens of thousands of files would spend longer on pathlib.
+    """
+    skip = len(os.path.join(str(root), ""))
+    out = {}
+    for path, st in _corpus_files(root):
+        rel = path[skip:]
+        out[rel if os.sep == "/" else rel.replace(os.sep, "/")] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+_NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+
+def _corpus_files(root: Path) -> Iterator[tuple[str, os.stat_result]]:
     if not root.exists():
         raise CorpusError(f"corpus folder not found: {root}")
     if not root.is_dir():
         raise CorpusError(f"corpus is not a folder: {root}")
-    found: list[Path] = []
 
     def on_error(err: OSError) -> None:
         if Path(err.filename or "") == root:
@@ -104,10 +126,15 @@ def discover(root: Path) -> list[Path]:
         for name in filenames:
             if name.startswith(".") or not name.lower().endswith(CORPUS_SUFFIXES):
                 continue
-            path = Path(dirpath, name)
-            if path.is_file():
-                found.append(path)
-    return sorted(found)
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.stat(path)
+            except OSError as err:
+                if err.errno in _NOT_A_FILE:  # vanished, a dangling symlink: as Path.is_file()
+                    continue
+                raise
+            if stat.S_ISREG(st.st_mode):
+                yield path, st
 
 
 UTF16_WARNING = "decoded as UTF-16 (byte order mark)"

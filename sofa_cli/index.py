@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from sofa_cli import __version__, bm25
 from sofa_cli.analysis import acronym_definitions, form_of, is_stopword, raw_tokens, stem
-from sofa_cli.documents import CorpusError, Document, Skipped, discover, load_file
+from sofa_cli.documents import CorpusError, Document, Skipped, discover, fingerprints, load_file
 from sofa_cli.stopwords import STOPWORDS
 from sofa_cli.store import IndexFile, IndexFileError, NewerFormatError, OlderFormatError, write_index
 
@@ -874,17 +874,10 @@ def is_fresh(index: Index, root: Path) -> bool:
     if index.file.header.get("analysis") != ANALYSIS_ID:
         return False  # built by a sofa that analysed or segmented text differently
     known = {f["path"]: (f["size"], f["mtime_ns"]) for f in index.files}
-    paths = discover(root)
-    if len(paths) != len(known):
+    try:
+        return fingerprints(root) == known
+    except OSError:
         return False
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        try:
-            if known.get(rel) != _fingerprint(path):
-                return False
-        except OSError:
-            return False
-    return True
 
 
 @dataclass

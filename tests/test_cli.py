@@ -233,3 +233,17 @@ def test_index_from_another_analysis_version_is_rebuilt(sofa, corpus_copy, monke
     _, out, err = sofa(*args)
     assert "indexed" in err  # no corpus file changed, yet the index is rebuilt
     assert json.loads(out)["results"]
+
+
+def test_index_of_nested_folders_is_reused_until_a_nested_file_changes(sofa, tmp_path):
+    root = tmp_path / "nested"
+    (root / "2024" / "march").mkdir(parents=True)
+    (root / "2024" / "march" / "a.md").write_text("Hornung suggested a picnic.\n")
+    (root / "top.md").write_text("Tanaka warned about the crash.\n")
+    (root / ".hidden").mkdir()
+    (root / ".hidden" / "b.md").write_text("Never indexed.\n")
+    args = ("ask", "picnic", "--json", "--corpus", str(root))
+    assert "2 new" in sofa(*args)[2]
+    assert "indexed" not in sofa(*args)[2]
+    (root / "2024" / "march" / "a.md").write_text("Hornung suggested a barbecue.\n")
+    assert "1 updated" in sofa("ask", "barbecue", "--corpus", str(root))[2]

@@ -7,6 +7,7 @@ list keeps "The U.S. has similar agreements" and "Dr. Tanaka said" in one senten
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,8 +53,19 @@ def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Sentence spans of `text`; together with whitespace they cover it entirely."""
     if not text.strip():
         return ()
-    spans = []
-    for start, end in _punkt().span_tokenize(text):
+    return _closing_quotes(text, _punkt_spans(text))
+
+
+def punkt_sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """`sentence_spans` by nltk's own Punkt code: the reference `_punkt_spans` must equal."""
+    if not text.strip():
+        return ()
+    return _closing_quotes(text, list(_punkt().span_tokenize(text)))
+
+
+def _closing_quotes(text: str, punkt_spans) -> tuple[tuple[int, int], ...]:
+    spans: list[tuple[int, int]] = []
+    for start, end in punkt_spans:
         # Punkt keeps a closing quote after the period with the next sentence.
         while end < len(text) and text[end] in "”\"’'" and (end + 1 == len(text) or text[end + 1].isspace()):
             end += 1
@@ -64,6 +76,113 @@ def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
         if start < end:
             spans.append((start, end))
     return tuple(spans)
+
+
+# -- Punkt, fast ------------------------------------------------------------------------
+#
+# nltk's PunktSentenceTokenizer.span_tokenize, step for step, with the costly part made
+# cheap: for every candidate end (".", "?" or "!" before whitespace or punctuation) Punkt
+# decides `text_contains_sentbreak(context)` by building PunktToken objects for the word
+# before and the token after. With our parameters (abbreviations only: no ortho context,
+# collocations or sentence starters) that decision reduces to a few rules when the context
+# is plain, decided in `_decide`; any other context goes to Punkt itself (memoised). The
+# candidates, slices and realignment of closing punctuation are Punkt's, with Punkt's
+# compiled patterns. bench/segment_equivalence.py and tests/test_segment.py check the
+# result equals Punkt's.
+
+_STRING_WHITESPACE = " \t\n\r\x0b\x0c"  # Punkt's `string.whitespace` for the word before a candidate
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")  # one Punkt token, no "--"
+_PLAIN_NEXT = re.compile(r"[^.?!]+|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.")  # cannot hold a sentence break
+_NUMERIC = re.compile(r"^-?[\.,]?\d[\d,\.-]*\.?$")  # PunktToken._RE_NUMERIC
+
+
+@lru_cache(maxsize=1)
+def _punkt_parts():
+    punkt = _punkt()
+    lang = punkt._lang_vars
+    period, realign = lang.period_context_re(), lang.re_boundary_realignment
+    # nltk wraps its `regex` patterns for a timeout per call: use the patterns themselves.
+    period, realign = getattr(period, "_rx", period), getattr(realign, "_rx", realign)
+    return period.finditer, realign.match, lru_cache(maxsize=1 << 16)(punkt.text_contains_sentbreak)
+
+
+def _punkt_spans(text: str) -> list[tuple[int, int]]:
+    """nltk's `PunktSentenceTokenizer.span_tokenize(text)` with our parameters."""
+    finditer, realign_match, contains_sentbreak = _punkt_parts()
+    # _match_potential_end_contexts: each candidate with the start of the word before it;
+    # a candidate whose word overlaps the next candidate's is dropped ("acting!!!").
+    candidates = []
+    previous, word_start, word_end = None, 0, 0
+    for match in finditer(text):
+        at = match.start()
+        space = max([text.rfind(c, word_end, at) for c in _STRING_WHITESPACE])
+        start = space + 1 if space > word_end else word_start
+        if previous is not None and word_end <= start:
+            candidates.append((previous, word_start))
+        previous, word_start, word_end = match, start, at
+    if previous is not None:
+        candidates.append((previous, word_start))
+    # _slices_from_text
+    slices = []
+    last_break = 0
+    for match, start in candidates:
+        decision = _decide(text, match, start)
+        if decision is None:
+            decision = contains_sentbreak(text[start : match.end()] + match.group("after_tok"))
+        if decision:
+            slices.append((last_break, match.end()))
+            last_break = match.start("next_tok") if match.group("next_tok") else match.end()
+    slices.append((last_break, len(text.rstrip())))
+    # _realign_boundaries
+    spans = []
+    realign = 0
+    last = len(slices) - 1
+    for n, (start, end) in enumerate(slices):
+        start += realign
+        if n == last:
+            if start < end:
+                spans.append((start, end))
+            break
+        next_start, next_end = slices[n + 1]
+        moved = realign_match(text[next_start:next_end])
+        if moved:
+            spans.append((start, next_start + len(moved.group(0).rstrip())))
+            realign = moved.end()
+        else:
+            realign = 0
+            if start < end:
+                spans.append((start, end))
+    return spans
+
+
+def _decide(text: str, match, start: int) -> bool | None:
+    """Punkt's `text_contains_sentbreak` for a plain candidate context, else None.
+
+    The context is the word before the candidate, the candidate, and either one closing
+    punctuation mark or whitespace and the next whitespace-free token. It holds a break
+    when a token other than the last is a sentence break after Punkt's two passes.
+    """
+    next_tok = match.group("next_tok")
+    if next_tok is not None and next_tok.isspace():
+        return None  # only Python's whitespace (U+001C-U+001F): Punkt drops the line
+    at = match.start()
+    if text[at] != ".":
+        return True  # "?" and "!" are always their own token and a break, and a token follows
+    word = text[start:at]
+    if not _PLAIN_WORD.fullmatch(word) or (next_tok is not None and not _PLAIN_NEXT.fullmatch(next_tok)):
+        return None
+    lower = word.lower()
+    if lower in ABBREVIATIONS or lower.rsplit("-", 1)[-1] in ABBREVIATIONS:
+        return False  # an abbreviation: with no ortho context nothing makes it a break again
+    initial = len(word) == 1 and word.isalpha()
+    if not initial and not _NUMERIC.match(word + "."):
+        return True
+    # An initial or a number: not a break before punctuation or a lower-case word ("in
+    # 1990. the"); an initial is not one before an upper-case word either ("J. Smith").
+    first = (next_tok or match.group("after_tok"))[0]
+    if first in ";:,.!?" or first.islower():
+        return False
+    return not (initial and first.isupper())
 
 
 def passages_of(doc: Document) -> list[Passage]:

@@ -1,0 +1,187 @@
+"""The fast paths of the index build give exactly what the code they short-cut gives.
+
+- `sentence_spans` (Punkt's decisions reduced to rules for plain contexts) against
+  `punkt_sentence_spans` (nltk's PunktSentenceTokenizer itself);
+- `attribution._names_in` (the name pattern tried only where a match can start) against
+  `_ANY_NAME_RE.finditer`; the reporting-verb check against the verb patterns;
+- the ASCII token pattern against the one it replaced.
+bench/segment_equivalence.py checks the same over whole corpora.
+"""
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sofa_cli import analysis, attribution
+from sofa_cli.segment import punkt_sentence_spans, sentence_spans
+
+TRICKY = [
+    "Dr. Tanaka said so. Then he left.",
+    "J. R. Smith arrived. He sat down.",
+    "The U.S. has similar agreements. The U.K. does too.",
+    "It grew in 1990. the next year it fell. In 1991. It rose.",
+    "Wait... What? Really! Yes.",
+    "Wait.. what. And then.",
+    'He said "it is over." Then he left.',
+    "He said “it is over.” Then he left.",
+    "(This is one.) This is two.",
+    "[Done.] Next one. {Braces.} More.",
+    "See e.g. the report. Also i.e. this one.",
+    "The ex-Gov. Smith spoke. The ex-gov. spoke.",
+    "Words   with  spaces.   Next\tone.\n\nNew paragraph.\nLine two.",
+    "Tōkyō is big. Ōsaka is too. Zürich. Ärger. É. Ça va.",
+    "A. B. C. d. 1. 2. 3. x.",
+    "No. 5 is here. Nos. 6 and 7. vs. them.",
+    "Very bad acting!!! I promise. Really?! Yes?? No.",
+    "It cost $5.50. That is 50,000. Or 2.5. Fine.",
+    "He wrote: 'Done.' She said, 'No.' End.",
+    "A sentence.\u201cQuoted next.\u201d Another.",
+    "Mr. Smith. Mrs. Jones. Ms. Doe. Prof. X. Gen. Y.",
+    "It ended. ; then more. : colon. , comma.",
+    "The 1990s. The 2000-01 season. 3-for-4. Then.",
+    "U.S.A. (to wit) and I.R.A.' said. Done.",
+    "cases.. (1) are.. (a) precision,. (b) ok.",
+    "Ends with abbreviation etc.",
+    "Number at end 42.",
+    "Initial at end Z.",
+    "x.\x1c y. Z.\x1c\x1d next? \x1e! end.",
+    "Hi.\u00a0There. Non-breaking\u00a0space.\u2003Em space.",
+    "Line one.\r\nLine two.\r\nLine three.",
+    "'Quoted.' \"Double.\" ‘Single curly.’ «Guillemets.» Next.",
+    "Hmm.) Odd. ]Odd2. --dash. Start.-- x.",
+    ". Leading period. ? Leading question.",
+    "A.B.C. the. a.b. The. St. Louis. Mt. Fuji. Ft. Worth.",
+]
+
+FRAGMENTS = [
+    "Dr.",
+    "Mr.",
+    "U.S.",
+    "e.g.",
+    "ex-Gov.",
+    "J.",
+    "R.",
+    "x.",
+    "1990.",
+    "50,000.",
+    "2.5",
+    "the",
+    "The",
+    "said",
+    "He",
+    "in",
+    "Smith",
+    "Tōkyō",
+    "über",
+    "Élan.",
+    "...",
+    "..",
+    ". . .",
+    "?",
+    "!",
+    "?!",
+    ".",
+    '"',
+    "”",
+    "“",
+    "’",
+    "'",
+    ")",
+    "(",
+    "]",
+    "--",
+    "-",
+    ",",
+    ";",
+    ":",
+    "etc.",
+    "no.",
+    "No.",
+    "a.m.",
+    "1.",
+    "iii.",
+    "\x1c",
+]
+SEPARATORS = [" ", " ", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "", ""]
+
+texts = st.lists(st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from(SEPARATORS)), max_size=25).map(
+    lambda parts: "".join(a + b for a, b in parts)
+)
+
+
+def test_fast_sentence_spans_equal_punkt_on_tricky_texts():
+    for text in TRICKY:
+        assert sentence_spans(text) == punkt_sentence_spans(text), text
+
+
+@settings(max_examples=120, deadline=None)
+@given(texts)
+def test_fast_sentence_spans_equal_punkt(text):
+    assert sentence_spans(text) == punkt_sentence_spans(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aB1 .?!'\"”)(-\n\x1cÉz,;:"), max_size=40))
+def test_fast_sentence_spans_equal_punkt_on_any_text(text):
+    assert sentence_spans(text) == punkt_sentence_spans(text)
+
+
+NAME_TEXTS = st.lists(
+    st.sampled_from(
+        [
+            "Prime Minister",
+            "Mr.",
+            "Mr",
+            "Dr.",
+            "President",
+            "Jeffrey",
+            "Hornung",
+            "O'Brien",
+            "The",
+            "He",
+            "said",
+            "he",
+            "also",
+            "noted",
+            "AP",
+            "US",
+            "a",
+            ",",
+            ".",
+            "“",
+            "Smith-Jones",
+            "McDonald",
+            "X",
+            "Ab",
+            "ABC",
+            "said,",
+        ]
+    ),
+    max_size=20,
+).map(" ".join)
+
+
+@settings(max_examples=120, deadline=None)
+@given(NAME_TEXTS)
+def test_names_in_equals_finditer(text):
+    fast = [(m.span(), m.group("name")) for m in attribution._names_in(text)]
+    assert fast == [(m.span(), m.group("name")) for m in attribution._ANY_NAME_RE.finditer(text)]
+
+
+@settings(max_examples=120, deadline=None)
+@given(NAME_TEXTS)
+def test_no_reporting_verb_means_no_verb_pattern_matches(text):
+    if not attribution._has_reporting_verb(text):
+        assert not attribution._SUBJECT_RE.search(text)
+        assert not attribution._PRONOUN_RE.search(text)
+
+
+OLD_ASCII_TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*'?")
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09.,' -_x\n"), max_size=40))
+def test_ascii_token_pattern_matches_the_old_one(text):
+    new = [m.span() for m in analysis._ASCII_TOKEN_RE.finditer(text)]
+    assert new == [m.span() for m in OLD_ASCII_TOKEN_RE.finditer(text)]

@@ -423,61 +423,114 @@ class _Analyser:
     """Index terms of passages, analysing each distinct raw token once.
 
     A corpus repeats its words: at a million passages almost every token is a dict hit,
-    and only a new raw token is normalised and stemmed. `new_forms` collects the
-    (surface form, term) pairs not reported yet, for the index's table of forms.
+    and only a new raw token is normalised and stemmed. Terms are numbered in this
+    analyser's own order of first sight (`source` names that numbering), so a parse
+    worker sends arrays of numbers, not strings, and the compiler maps them to its
+    own. `new_forms` collects the (surface form, term) pairs not reported yet, for the
+    index's table of forms; `new_terms` the terms numbered since the last report.
     """
 
     def __init__(self) -> None:
-        self.memo: dict[str, str] = {}  # raw token -> term, "" for a stopword
+        self.source = (os.getpid(), id(self))
+        self.memo: dict[str, int] = {}  # raw token -> term number, 0 for a stopword
+        self.numbers: dict[str, int] = {}  # term -> number (from 1)
+        self.new_terms: list[str] = []
         self.new_forms: dict[str, str] = {}
         self.acronyms: dict[str, list[str]] = {}
 
-    def _miss(self, raw: str) -> str:
+    def _miss(self, raw: str) -> int:
         form = form_of(raw)
         term = "" if not form or is_stopword(form) else stem(form)
+        number = 0
         if term:
             self.new_forms[form] = term
-        self.memo[raw] = term
-        return term
+            number = self.numbers.get(term, 0)
+            if not number:
+                number = self.numbers[term] = len(self.numbers) + 1
+                self.new_terms.append(term)
+        self.memo[raw] = number
+        return number
 
-    def terms(self, text: str) -> list[str]:
+    def term_numbers(self, text: str) -> list[int]:
         raws = raw_tokens(text)
-        terms = list(map(self.memo.get, raws))
-        if None in terms:
-            terms = [self._miss(r) if t is None else t for r, t in zip(raws, terms)]
-        return [t for t in terms if t]
+        numbers = list(map(self.memo.get, raws))
+        if None in numbers:
+            numbers = [self._miss(r) if n is None else n for r, n in zip(raws, numbers)]
+        return list(filter(None, numbers))
 
-    def passage_terms(self, passages: list[Passage]) -> list[list[str]]:
-        """Each passage's terms: its text, the question it answers, the people it reports."""
-        out = []
-        for p in passages:
-            terms = self.terms(p.text)
-            if "(" in p.text:
-                self.acronyms.update(acronym_definitions(p.text))
-            if p.prompt:
-                terms += self.terms(p.prompt)
-            # The people a passage reports are matched as if named in it: "he clarified" is Hornung's.
-            people = sorted({who for who in (p.speaker, *p.attributions) if who})
-            if people:
-                terms += self.terms(" ".join(people))
-            out.append(terms)
-        return out
+    def passage_numbers(self, p: Passage) -> list[int]:
+        """A passage's term numbers: its text, the question it answers, the people it reports."""
+        numbers = self.term_numbers(p.text)
+        if "(" in p.text:
+            self.acronyms.update(acronym_definitions(p.text))
+        if p.prompt:
+            numbers += self.term_numbers(p.prompt)
+        # The people a passage reports are matched as if named in it: "he clarified" is Hornung's.
+        people = sorted({who for who in (p.speaker, *p.attributions) if who})
+        if people:
+            numbers += self.term_numbers(" ".join(people))
+        return numbers
 
-    def take_new(self) -> tuple[dict[str, str], dict[str, list[str]]]:
-        """The forms first seen and the acronyms defined since the last call."""
+    def take_new(self) -> tuple[dict[str, str], dict[str, list[str]], tuple, list[str]]:
+        """The forms first seen, the acronyms defined and the terms numbered since the last
+        call (the terms in number order), with this analyser's `source`."""
         forms, self.new_forms = self.new_forms, {}
         acronyms, self.acronyms = self.acronyms, {}
-        return forms, acronyms
+        terms, self.new_terms = self.new_terms, []
+        return forms, acronyms, self.source, terms
 
 
-_analyser = _Analyser()  # per build and per worker process (a fork of the build's)
+_analyser = _Analyser()  # per build, and a fresh one per parse worker (_fresh_analyser)
 
 
-def _parse_file(job: tuple[Path, Path]) -> tuple[list, tuple[dict, dict]]:
-    """Read, segment, attribute and analyse one corpus file; with the forms first seen.
+def _fresh_analyser() -> None:
+    """A forked worker's own analyser: the build's, copied by the fork, numbers terms the
+    compiler has already been told about under the build's `source`."""
+    global _analyser
+    _analyser = _Analyser()
+
+
+def _pack(passages: list[Passage], analyser: _Analyser) -> tuple:
+    """One document's passages as the compiler's arrays, relative to the document.
+
+    Made where the document is parsed (in a worker for a large corpus), so what crosses
+    to the compiler is a few arrays, not passage objects and lists of term strings.
+    Names are numbered in the order `_Compiler.add` used to meet them (each passage's
+    speaker, then its sentences' people), so the index's table of names keeps its order.
+    """
+    names: dict[str, int] = {}
+    text = bytearray()
+    text_end, numbers, speakers, prompts = array.array("q"), array.array("i"), array.array("i"), array.array("i")
+    sent_end, s_start, s_end, s_attr = array.array("i"), array.array("i"), array.array("i"), array.array("i")
+    tokens, p_len = array.array("i"), array.array("i")
+    prompt_at: dict[str, int] = {}
+    for n, p in enumerate(passages):
+        text += p.text.encode("utf-8")
+        text_end.append(len(text))
+        numbers.append(p.number)
+        speakers.append(-1 if p.speaker is None else names.setdefault(p.speaker, len(names)))
+        prompts.append(prompt_at.get(p.prompt, -1) if p.prompt else -1)
+        prompt_at[p.text] = n
+        attributions = p.attributions or (None,) * len(p.sentences)
+        for (a, b), who in zip(p.sentences, attributions):
+            s_start.append(a)
+            s_end.append(b)
+            s_attr.append(-1 if who is None else names.setdefault(who, len(names)))
+        sent_end.append(len(s_start))
+        ids = analyser.passage_numbers(p)
+        tokens.extend(ids)
+        p_len.append(len(ids))
+    packed = (bytes(text), text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, list(names))
+    return (*packed, tokens, p_len, analyser.source)
+
+
+def _parse_file(job: tuple[Path, Path]) -> tuple[list, tuple]:
+    """Read, segment, attribute, analyse and pack one corpus file; with the forms and
+    terms first seen (`_Analyser.take_new`).
 
     Runs in a worker process for large corpora: everything per passage happens here, so
-    the main process only appends compact arrays.
+    the main process only appends compact arrays. Each document comes as its record,
+    its warnings and its packed passages (`_pack`).
     """
     from sofa_cli.segment import passages_of
 
@@ -488,7 +541,7 @@ def _parse_file(job: tuple[Path, Path]) -> tuple[list, tuple[dict, dict]]:
             out.append(item)
         else:
             passages = _parse_attribute(item, passages_of(item))
-            out.append((item, passages, _analyser.passage_terms(passages)))
+            out.append((_doc_record(item), item.warnings, _pack(passages, _analyser)))
     return out, _analyser.take_new()
 
 
@@ -507,7 +560,7 @@ def _parsed_files(jobs: list[tuple[Path, Path]], parallel: bool):
     except ValueError:
         yield from map(_parse_file, jobs)
         return
-    with context.Pool(os.cpu_count()) as pool:
+    with context.Pool(os.cpu_count(), initializer=_fresh_analyser) as pool:
         yield from pool.imap(_parse_file, jobs, chunksize=1)
 
 
@@ -566,10 +619,9 @@ def build(
                 info = previous.docs[d]
                 record = _doc_record(info)
                 record["id"] = _unique_id(info.id, info.path, seen, report)
-                passages = _reuse_passages(previous, info)
-                terms = _analyser.passage_terms(passages)
+                packed = _pack(_reuse_passages(previous, info), _analyser)
                 compiler.add_vocabulary(*_analyser.take_new())
-                entry["docs"].append(compiler.add(record, passages, terms))
+                entry["docs"].append(compiler.add(record, packed))
             entry["skipped"] = old.get("skipped")
             if old.get("skipped"):
                 report.skipped.append(Skipped(rel, old["skipped"]))
@@ -585,12 +637,11 @@ def build(
                 if item.path == rel:
                     entry["skipped"] = item.reason
                 continue
-            doc, passages, terms = item
+            record, warnings, packed = item
             # After parsing: a streamed file reports late decoding problems as it is read.
-            report.warnings.extend(f"{doc.path}: {w}" for w in doc.warnings)
-            record = _doc_record(doc)
-            record["id"] = _unique_id(doc.id, doc.path, seen, report)
-            entry["docs"].append(compiler.add(record, passages, terms))
+            report.warnings.extend(f"{record['path']}: {w}" for w in warnings)
+            record["id"] = _unique_id(record["id"], record["path"], seen, report)
+            entry["docs"].append(compiler.add(record, packed))
         files.append(entry)
     report.removed = len(set(old_files) - {f["path"] for f in files})
     if progress:
@@ -645,9 +696,9 @@ def compile_index(root: Path, docs: list[tuple[dict, list[Passage]]], files: lis
     compiler = _Compiler(variant)
     analyser = _Analyser()
     for record, passages in docs:
-        terms = analyser.passage_terms(passages)
+        packed = _pack(passages, analyser)
         compiler.add_vocabulary(*analyser.take_new())
-        compiler.add(record, passages, terms)
+        compiler.add(record, packed)
     return compiler.finish(root, files)
 
 
@@ -678,48 +729,57 @@ class _Compiler:
         self.tokens = array.array("i")
         self.chunk_first_pid = 0
         self.chunks: list[tuple] = []
+        # Per analyser (`_Analyser.source`): its term number -> provisional term id (0 unused).
+        self.term_ids: dict[tuple, array.array] = {}
+        self._np = None
 
     def _name_id(self, name: str | None) -> int:
         if name is None:
             return -1
         return self.names.setdefault(name, len(self.names))
 
-    def add_vocabulary(self, forms: dict[str, str], acronyms: dict[str, list[str]]) -> None:
+    def add_vocabulary(self, forms: dict[str, str], acronyms: dict[str, list[str]], source: tuple, terms: list[str]) -> None:
+        """What an analyser reports (`_Analyser.take_new`): forms, acronyms, and the terms
+        it numbered since its last report, given provisional ids here."""
         self.forms.update(forms)
         self.acronyms.update(acronyms)
+        ids = self.term_ids.get(source)
+        if ids is None:
+            ids = self.term_ids[source] = array.array("i", [-1])
+        vocab = self.vocab
+        ids.extend(vocab.setdefault(t, len(vocab)) for t in terms)
 
-    def _term_ids(self, terms: list[str]) -> list[int]:
-        ids = list(map(self.vocab.get, terms))
-        if None in ids:
-            vocab = self.vocab
-            ids = [vocab.setdefault(t, len(vocab)) if i is None else i for t, i in zip(terms, ids)]
-        return ids
+    def add(self, record: dict, packed: tuple) -> int:
+        """Append one document and its packed passages (`_pack`); returns its number.
 
-    def add(self, record: dict, passages: list[Passage], terms: list[list[str]]) -> int:
-        """Append one document, its passages and their index terms; returns its number."""
+        The analyser that packed them must have reported its new terms first."""
+        text, text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, names, tokens, p_len, source = packed
         d = len(self.doc_first) - 1
         raw = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self.doc_blob += raw
         self.doc_off.append(len(self.doc_blob))
-        prompt_pid: dict[str, int] = {}
-        for p, p_terms in zip(passages, terms):
-            pid = len(self.p_doc)
-            self.text += p.text.encode("utf-8")
-            self.text_off.append(len(self.text))
-            self.p_doc.append(d)
-            self.p_num.append(p.number)
-            self.p_speaker.append(self._name_id(p.speaker))
-            self.p_prompt.append(prompt_pid.get(p.prompt, -1) if p.prompt else -1)
-            prompt_pid[p.text] = pid
-            attributions = p.attributions or (None,) * len(p.sentences)
-            for (a, b), who in zip(p.sentences, attributions):
-                self.s_start.append(a)
-                self.s_end.append(b)
-                self.s_attr.append(self._name_id(who))
-            self.p_sent.append(len(self.s_start))
-            ids = self._term_ids(p_terms)
-            self.tokens.extend(ids)
-            self.p_len.append(len(ids))
+        name_ids = [self._name_id(name) for name in names]
+        first_pid, text_base, sentence_base = len(self.p_doc), len(self.text), len(self.s_start)
+        self.text += text
+        self.text_off.extend(text_base + end for end in text_end)
+        self.p_doc.extend(array.array("i", [d]) * len(numbers))
+        self.p_num.extend(numbers)
+        self.p_speaker.extend(name_ids[n] if n >= 0 else -1 for n in speakers)
+        self.p_prompt.extend(first_pid + n if n >= 0 else -1 for n in prompts)
+        self.s_start.extend(s_start)
+        self.s_end.extend(s_end)
+        self.s_attr.extend(name_ids[n] if n >= 0 else -1 for n in s_attr)
+        self.p_sent.extend(sentence_base + end for end in sent_end)
+        if tokens:
+            np = self._np
+            if np is None:
+                import numpy as np
+
+                self._np = np
+            ids = np.frombuffer(self.term_ids[source], dtype=np.int32)
+            self.tokens.frombytes(ids[np.frombuffer(tokens, dtype=np.int32)].tobytes())
+            del ids
+        self.p_len.extend(p_len)
         self.doc_first.append(len(self.p_doc))
         if len(self.tokens) >= TOKEN_CHUNK:
             self._flush()

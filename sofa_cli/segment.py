@@ -94,6 +94,7 @@ _STRING_WHITESPACE = " \t\n\r\x0b\x0c"  # Punkt's `string.whitespace` for the wo
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")  # one Punkt token, no "--"
 _PLAIN_NEXT = re.compile(r"[^.?!]+|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.")  # cannot hold a sentence break
 _NUMERIC = re.compile(r"^-?[\.,]?\d[\d,\.-]*\.?$")  # PunktToken._RE_NUMERIC
+_CLOSERS = "\"')]}\u2018\u2019\u201c\u201d\xab\xbb"  # what re_boundary_realignment can begin with
 
 
 @lru_cache(maxsize=1)
@@ -109,31 +110,41 @@ def _punkt_parts():
 def _punkt_spans(text: str) -> list[tuple[int, int]]:
     """nltk's `PunktSentenceTokenizer.span_tokenize(text)` with our parameters."""
     finditer, realign_match, contains_sentbreak = _punkt_parts()
-    # _match_potential_end_contexts: each candidate with the start of the word before it;
-    # a candidate whose word overlaps the next candidate's is dropped ("acting!!!").
-    candidates = []
-    previous, word_start, word_end = None, 0, 0
-    for match in finditer(text):
-        at = match.start()
-        space = max([text.rfind(c, word_end, at) for c in _STRING_WHITESPACE])
-        start = space + 1 if space > word_end else word_start
-        if previous is not None and word_end <= start:
-            candidates.append((previous, word_start))
-        previous, word_start, word_end = match, start, at
-    if previous is not None:
-        candidates.append((previous, word_start))
-    # _slices_from_text
+    # _match_potential_end_contexts: each candidate with the start of the word before it
+    # (after the last `string.whitespace` since the previous candidate); a candidate whose
+    # word overlaps the next candidate's is dropped ("acting!!!"). Each candidate is
+    # decided (_slices_from_text) as soon as the next one shows it is not dropped.
+    only_spaces = not any(c in text for c in _STRING_WHITESPACE[1:])
     slices = []
     last_break = 0
-    for match, start in candidates:
-        decision = _decide(text, match, start)
+    previous, word_start, word_end = None, 0, 0
+    for match in [*finditer(text), None]:
+        if match is not None:
+            at = match.start()
+            if only_spaces:
+                space = text.rfind(" ", word_end, at)
+            else:
+                space = max([text.rfind(c, word_end, at) for c in _STRING_WHITESPACE])
+            start = space + 1 if space > word_end else word_start
+            if previous is None or word_end > start:
+                previous, word_start, word_end = match, start, at
+                continue
+        if previous is None:
+            break
+        decision = _decide(text, previous, word_start)
         if decision is None:
-            decision = contains_sentbreak(text[start : match.end()] + match.group("after_tok"))
+            decision = contains_sentbreak(text[word_start : previous.end()] + previous.group("after_tok"))
         if decision:
-            slices.append((last_break, match.end()))
-            last_break = match.start("next_tok") if match.group("next_tok") else match.end()
+            slices.append((last_break, previous.end()))
+            last_break = previous.start("next_tok") if previous.group("next_tok") else previous.end()
+        if match is None:
+            break
+        previous, word_start, word_end = match, start, at
     slices.append((last_break, len(text.rstrip())))
-    # _realign_boundaries
+    if len(slices) == 1:
+        return slices if last_break < slices[0][1] else []
+    # _realign_boundaries: closing punctuation (and the space after it) that begins the
+    # next slice joins the previous one.
     spans = []
     realign = 0
     last = len(slices) - 1
@@ -144,7 +155,9 @@ def _punkt_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((start, end))
             break
         next_start, next_end = slices[n + 1]
-        moved = realign_match(text[next_start:next_end])
+        moved = None
+        if next_start < next_end and text[next_start] in _CLOSERS:
+            moved = realign_match(text[next_start:next_end])
         if moved:
             spans.append((start, next_start + len(moved.group(0).rstrip())))
             realign = moved.end()

@@ -74,11 +74,14 @@ class _People:
 
     def __init__(self) -> None:
         self.full: dict[str, str] = {}
+        self.names: set[str] = set()  # the values of `full`, for membership tests
 
     def canonical(self, name: str) -> str:
         last = name.split()[-1]
         if " " in name:
-            self.full.setdefault(last, name)
+            if last not in self.full:
+                self.full[last] = name
+                self.names.add(name)
             return self.full[last]
         return self.full.get(last, name)
 
@@ -159,7 +162,7 @@ def _names_someone(sentence: str, people: _People) -> bool:
     for match in _names_in(sentence):
         name = _clean(match.group("name"))
         if name and match.start() > 0 and name.split()[-1] not in NOT_NAMES:
-            if people.canonical(name) in people.full.values() or " " in name:
+            if people.canonical(name) in people.names or " " in name:
                 return True
     return False
 

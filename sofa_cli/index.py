@@ -399,6 +399,20 @@ def _find(table: memoryview | None, blob: memoryview, offsets: memoryview, key: 
     return None
 
 
+def _char_hists(forms: list[str]) -> bytes:
+    """`b"".join(map(_char_hist, forms))`, counted by numpy for the whole vocabulary at once."""
+    import numpy as np
+
+    try:
+        codes = np.frombuffer("".join(forms).encode("utf-32-le"), dtype="<u4")
+    except UnicodeEncodeError:  # a lone surrogate: one form at a time
+        return b"".join(map(_char_hist, forms))
+    lengths = np.fromiter(map(len, forms), dtype=np.int64, count=len(forms))
+    owner = np.repeat(np.arange(len(forms), dtype=np.int64), lengths)
+    counts = np.bincount(owner * HIST_BINS + codes % HIST_BINS, minlength=len(forms) * HIST_BINS)
+    return np.minimum(counts, 255).astype(np.uint8).tobytes()
+
+
 def _lookup(blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
     """Binary search of `key` in a blob of byte-sorted strings."""
     n = len(offsets) - 1
@@ -437,6 +451,7 @@ class _Analyser:
         self.new_terms: list[str] = []
         self.new_forms: dict[str, str] = {}
         self.acronyms: dict[str, list[str]] = {}
+        self.people: dict[str, list[int]] = {}  # the people of a passage -> their term numbers
 
     def _miss(self, raw: str) -> int:
         form = form_of(raw)
@@ -453,10 +468,11 @@ class _Analyser:
 
     def term_numbers(self, text: str) -> list[int]:
         raws = raw_tokens(text)
-        numbers = list(map(self.memo.get, raws))
-        if None in numbers:
-            numbers = [self._miss(r) if n is None else n for r, n in zip(raws, numbers)]
-        return list(filter(None, numbers))
+        try:  # one pass when every raw token is known, as nearly all are
+            return list(filter(None, map(self.memo.__getitem__, raws)))
+        except KeyError:
+            memo = self.memo
+            return list(filter(None, [memo[r] if r in memo else self._miss(r) for r in raws]))
 
     def passage_numbers(self, p: Passage) -> list[int]:
         """A passage's term numbers: its text, the question it answers, the people it reports."""
@@ -468,7 +484,13 @@ class _Analyser:
         # The people a passage reports are matched as if named in it: "he clarified" is Hornung's.
         people = sorted({who for who in (p.speaker, *p.attributions) if who})
         if people:
-            numbers += self.term_numbers(" ".join(people))
+            joined = " ".join(people)
+            known = self.people.get(joined)
+            if known is None:
+                if len(self.people) >= 1 << 16:
+                    self.people.clear()
+                known = self.people[joined] = self.term_numbers(joined)
+            numbers += known
         return numbers
 
     def take_new(self) -> tuple[dict[str, str], dict[str, list[str]], tuple, list[str]]:
@@ -853,7 +875,7 @@ class _Compiler:
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
         form_blob, form_off = _string_table(form_list)
         form_term = rank[[self.vocab[self.forms[f]] for f in form_list]].astype(np.int32)
-        form_hist = b"".join(map(_char_hist, form_list))
+        form_hist = _char_hists(form_list)
         header = {
             "corpus": str(root),
             "variant": self.variant,

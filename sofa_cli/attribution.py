@@ -129,14 +129,16 @@ def attribute(doc: Document, passages: list[Passage]) -> list[Passage]:
     if doc.kind == "interview":
         return [replace(p, attributions=(p.speaker,) * len(p.sentences)) for p in passages]
     people = _People()
+    found = []  # each passage's name matches: (start, end, cleaned name)
     for p in passages:
-        for match in _names_in(p.text):
-            name = _clean(match.group("name"))
+        names = [(match.start(), match.end(), _clean(match.group("name"))) for match in _names_in(p.text)]
+        for _, _, name in names:
             if name and " " in name:
                 people.canonical(name)
+        found.append(names)
     current: str | None = None
     out = []
-    for p in passages:
+    for p, names in zip(passages, found):
         who: list[str | None] = []
         open_quote: str | None = None
         for start, end in p.sentences:
@@ -150,7 +152,7 @@ def attribute(doc: Document, passages: list[Passage]) -> list[Passage]:
                 current = speaker
             elif verb and current and _PRONOUN_RE.search(sentence):
                 speaker = current
-            elif _names_someone(sentence, people):
+            elif _names_someone_in(p.text, start, end, names, people):
                 current = None
             who.append(speaker)
         out.append(Passage(p.number, p.text, p.sentences, p.speaker, p.prompt, tuple(who)))
@@ -162,6 +164,29 @@ def _names_someone(sentence: str, people: _People) -> bool:
     for match in _names_in(sentence):
         name = _clean(match.group("name"))
         if name and match.start() > 0 and name.split()[-1] not in NOT_NAMES:
+            if people.canonical(name) in people.names or " " in name:
+                return True
+    return False
+
+
+def _names_someone_in(text: str, start: int, end: int, names: list, people: _People) -> bool:
+    """`_names_someone(text[start:end], people)`, from the passage's matches of the name
+    pattern (`names`) when they are the sentence's: none overlaps the sentence's ends and
+    the sentence does not start just after a word character (the pattern's \\b would
+    then differ). Otherwise the sentence is scanned again."""
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return _names_someone(text[start:end], people)
+    inside = []
+    for a, b, name in names:
+        if b <= start:
+            continue
+        if a >= end:
+            break
+        if a < start or b > end:
+            return _names_someone(text[start:end], people)
+        inside.append((a, name))
+    for a, name in inside:
+        if name and a > start and name.split()[-1] not in NOT_NAMES:
             if people.canonical(name) in people.names or " " in name:
                 return True
     return False

@@ -185,3 +185,17 @@ OLD_ASCII_TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,]\d+)*|[A-Za-z0-9]
 def test_ascii_token_pattern_matches_the_old_one(text):
     new = [m.span() for m in analysis._ASCII_TOKEN_RE.finditer(text)]
     assert new == [m.span() for m in OLD_ASCII_TOKEN_RE.finditer(text)]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(NAME_TEXTS, min_size=1, max_size=4).map(". ".join), st.integers(0, 40), st.integers(0, 60))
+def test_names_someone_from_the_passage_matches_equals_a_scan_of_the_sentence(text, a, b):
+    names = [(m.start(), m.end(), attribution._clean(m.group("name"))) for m in attribution._names_in(text)]
+    spans = [(s, e) for s, e in sentence_spans(text)] + [(min(a, len(text)), min(max(a, b), len(text)))]
+    for start, end in spans:
+        one, two = attribution._People(), attribution._People()
+        for person in (one, two):
+            person.canonical("Jeffrey Hornung")
+        fast = attribution._names_someone_in(text, start, end, names, one)
+        assert fast == attribution._names_someone(text[start:end], two)
+        assert one.full == two.full

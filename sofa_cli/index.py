@@ -20,6 +20,7 @@ import zlib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -447,6 +448,7 @@ class _Analyser:
     def __init__(self) -> None:
         self.source = (os.getpid(), id(self))
         self.memo: dict[str, int] = {}  # raw token -> term number, 0 for a stopword
+        self.chunks: dict[str, tuple[int, ...]] = {}  # text between whitespace -> its term numbers
         self.numbers: dict[str, int] = {}  # term -> number (from 1)
         self.new_terms: list[str] = []
         self.new_forms: dict[str, str] = {}
@@ -467,12 +469,28 @@ class _Analyser:
         return number
 
     def term_numbers(self, text: str) -> list[int]:
-        raws = raw_tokens(text)
-        try:  # one pass when every raw token is known, as nearly all are
-            return list(filter(None, map(self.memo.__getitem__, raws)))
+        """The term numbers of `text`'s tokens, stopwords left out.
+
+        No token spans whitespace or depends on what lies beyond it, so the tokens of a
+        text are those of its whitespace-separated chunks in turn; chunks repeat like
+        words ("said", "said,"), so each is tokenized and looked up once, and a known
+        text costs a split and one dict look-up per chunk.
+        """
+        chunks = text.split()
+        try:
+            return list(chain.from_iterable(map(self.chunks.__getitem__, chunks)))
         except KeyError:
+            return list(chain.from_iterable(map(self._chunk, chunks)))
+
+    def _chunk(self, chunk: str) -> tuple[int, ...]:
+        numbers = self.chunks.get(chunk)
+        if numbers is None:
+            if len(self.chunks) >= 1 << 21:
+                self.chunks.clear()
             memo = self.memo
-            return list(filter(None, [memo[r] if r in memo else self._miss(r) for r in raws]))
+            raws = raw_tokens(chunk)
+            numbers = self.chunks[chunk] = tuple(filter(None, [memo[r] if r in memo else self._miss(r) for r in raws]))
+        return numbers
 
     def passage_numbers(self, p: Passage) -> list[int]:
         """A passage's term numbers: its text, the question it answers, the people it reports."""

@@ -438,33 +438,31 @@ class _Analyser:
     """Index terms of passages, analysing each distinct raw token once.
 
     A corpus repeats its words: at a million passages almost every token is a dict hit,
-    and only a new raw token is normalised and stemmed. Terms are numbered in this
-    analyser's own order of first sight (`source` names that numbering), so a parse
-    worker sends arrays of numbers, not strings, and the compiler maps them to its
-    own. `new_forms` collects the (surface form, term) pairs not reported yet, for the
-    index's table of forms; `new_terms` the terms numbered since the last report.
+    and only a new raw token is normalised. Surface forms (stopwords left out) are
+    numbered in this analyser's own order of first sight (`source` names that
+    numbering), so a parse worker sends arrays of numbers, not strings; the compiler
+    stems each form once for all workers (every worker used to stem the whole
+    vocabulary) and maps the numbers to its term ids. `new_forms` lists the forms
+    numbered since the last report, in number order.
     """
 
     def __init__(self) -> None:
         self.source = (os.getpid(), id(self))
-        self.memo: dict[str, int] = {}  # raw token -> term number, 0 for a stopword
-        self.chunks: dict[str, tuple[int, ...]] = {}  # text between whitespace -> its term numbers
-        self.numbers: dict[str, int] = {}  # term -> number (from 1)
-        self.new_terms: list[str] = []
-        self.new_forms: dict[str, str] = {}
+        self.memo: dict[str, int] = {}  # raw token -> form number, 0 for a stopword
+        self.chunks: dict[str, tuple[int, ...]] = {}  # text between whitespace -> its form numbers
+        self.numbers: dict[str, int] = {}  # form -> number (from 1)
+        self.new_forms: list[str] = []
         self.acronyms: dict[str, list[str]] = {}
         self.people: dict[str, list[int]] = {}  # the people of a passage -> their term numbers
 
     def _miss(self, raw: str) -> int:
         form = form_of(raw)
-        term = "" if not form or is_stopword(form) else stem(form)
         number = 0
-        if term:
-            self.new_forms[form] = term
-            number = self.numbers.get(term, 0)
+        if form and not is_stopword(form):
+            number = self.numbers.get(form, 0)
             if not number:
-                number = self.numbers[term] = len(self.numbers) + 1
-                self.new_terms.append(term)
+                number = self.numbers[form] = len(self.numbers) + 1
+                self.new_forms.append(form)
         self.memo[raw] = number
         return number
 
@@ -511,13 +509,12 @@ class _Analyser:
             numbers += known
         return numbers
 
-    def take_new(self) -> tuple[dict[str, str], dict[str, list[str]], tuple, list[str]]:
-        """The forms first seen, the acronyms defined and the terms numbered since the last
-        call (the terms in number order), with this analyser's `source`."""
-        forms, self.new_forms = self.new_forms, {}
+    def take_new(self) -> tuple[dict[str, list[str]], tuple, list[str]]:
+        """The acronyms defined and the forms numbered (in number order) since the last
+        call, with this analyser's `source`."""
         acronyms, self.acronyms = self.acronyms, {}
-        terms, self.new_terms = self.new_terms, []
-        return forms, acronyms, self.source, terms
+        forms, self.new_forms = self.new_forms, []
+        return acronyms, self.source, forms
 
 
 _analyser = _Analyser()  # per build, and a fresh one per parse worker (_fresh_analyser)
@@ -565,8 +562,8 @@ def _pack(passages: list[Passage], analyser: _Analyser) -> tuple:
 
 
 def _parse_file(job: tuple[Path, Path]) -> tuple[list, tuple]:
-    """Read, segment, attribute, analyse and pack one corpus file; with the forms and
-    terms first seen (`_Analyser.take_new`).
+    """Read, segment, attribute, analyse and pack one corpus file; with the acronyms
+    and forms first seen (`_Analyser.take_new`).
 
     Runs in a worker process for large corpora: everything per passage happens here, so
     the main process only appends compact arrays. Each document comes as its record,
@@ -771,6 +768,7 @@ class _Compiler:
         self.chunks: list[tuple] = []
         # Per analyser (`_Analyser.source`): its term number -> provisional term id (0 unused).
         self.term_ids: dict[tuple, array.array] = {}
+        self.form_ids: dict[str, int] = {}  # surface form -> provisional term id
         self._np = None
 
     def _name_id(self, name: str | None) -> int:
@@ -778,16 +776,26 @@ class _Compiler:
             return -1
         return self.names.setdefault(name, len(self.names))
 
-    def add_vocabulary(self, forms: dict[str, str], acronyms: dict[str, list[str]], source: tuple, terms: list[str]) -> None:
-        """What an analyser reports (`_Analyser.take_new`): forms, acronyms, and the terms
-        it numbered since its last report, given provisional ids here."""
-        self.forms.update(forms)
+    def add_vocabulary(self, acronyms: dict[str, list[str]], source: tuple, forms: list[str]) -> None:
+        """What an analyser reports (`_Analyser.take_new`): acronyms, and the forms it
+        numbered since its last report, stemmed here (once per form) into terms with
+        provisional ids. A form whose stem is empty is no term (id -1)."""
         self.acronyms.update(acronyms)
         ids = self.term_ids.get(source)
         if ids is None:
             ids = self.term_ids[source] = array.array("i", [-1])
-        vocab = self.vocab
-        ids.extend(vocab.setdefault(t, len(vocab)) for t in terms)
+        vocab, form_ids = self.vocab, self.form_ids
+        for form in forms:
+            tid = form_ids.get(form)
+            if tid is None:
+                term = stem(form)
+                if term:
+                    self.forms[form] = term
+                    tid = vocab.setdefault(term, len(vocab))
+                else:
+                    tid = -1
+                form_ids[form] = tid
+            ids.append(tid)
 
     def add(self, record: dict, packed: tuple) -> int:
         """Append one document and its packed passages (`_pack`); returns its number.
@@ -817,8 +825,14 @@ class _Compiler:
 
                 self._np = np
             ids = np.frombuffer(self.term_ids[source], dtype=np.int32)
-            self.tokens.frombytes(ids[np.frombuffer(tokens, dtype=np.int32)].tobytes())
+            mapped = ids[np.frombuffer(tokens, dtype=np.int32)]
             del ids
+            if mapped.min() < 0:  # forms that are no term: drop them, and shorten their passages
+                keep = mapped >= 0
+                owner = np.repeat(np.arange(len(p_len)), np.frombuffer(p_len, dtype=np.int32))
+                p_len = array.array("i", np.bincount(owner[keep], minlength=len(p_len)).astype(np.int32).tobytes())
+                mapped = mapped[keep]
+            self.tokens.frombytes(mapped.tobytes())
         self.p_len.extend(p_len)
         self.doc_first.append(len(self.p_doc))
         if len(self.tokens) >= TOKEN_CHUNK:

@@ -199,3 +199,23 @@ def test_names_someone_from_the_passage_matches_equals_a_scan_of_the_sentence(te
         fast = attribution._names_someone_in(text, start, end, names, one)
         assert fast == attribution._names_someone(text[start:end], two)
         assert one.full == two.full
+
+
+def test_a_form_whose_stem_is_empty_is_no_term(monkeypatch, tmp_path):
+    """The compiler stems forms; one with an empty stem is dropped from its passage, as
+    the analyser used to drop it (never seen with Snowball, kept exact all the same)."""
+    from sofa_cli import bm25, index
+    from sofa_cli.segment import Passage
+
+    real_stem = index.stem
+    monkeypatch.setattr(index, "stem", lambda form: "" if form == "zebra" else real_stem(form))
+    passages = [
+        Passage(1, "Zebra zebra runs fast.", ((0, 22),), attributions=(None,)),
+        Passage(2, "Lions run.", ((0, 10),), attributions=(None,)),
+    ]
+    record = {"id": "d", "path": "d.md", "title": "D", "kind": "article", "source": None, "author": None}
+    record.update(date=None, url=None)
+    header, sections = index.compile_index(tmp_path, [(record, passages)], [], bm25.DEFAULT_VARIANT)
+    assert header["avgdl"] == 2.0  # "run fast" and "lion run": the zebras are no terms
+    terms = bytes(sections["term_blob"]).decode()
+    assert "zebra" not in terms and "fast" in terms

@@ -477,18 +477,14 @@ class _Analyser:
         chunks = text.split()
         try:
             return list(chain.from_iterable(map(self.chunks.__getitem__, chunks)))
-        except KeyError:
-            return list(chain.from_iterable(map(self._chunk, chunks)))
-
-    def _chunk(self, chunk: str) -> tuple[int, ...]:
-        numbers = self.chunks.get(chunk)
-        if numbers is None:
+        except KeyError:  # new chunks (in any order: form numbers are only names)
             if len(self.chunks) >= 1 << 21:
                 self.chunks.clear()
             memo = self.memo
-            raws = raw_tokens(chunk)
-            numbers = self.chunks[chunk] = tuple(filter(None, [memo[r] if r in memo else self._miss(r) for r in raws]))
-        return numbers
+            for chunk in set(chunks).difference(self.chunks):
+                raws = raw_tokens(chunk)
+                self.chunks[chunk] = tuple(filter(None, [memo[r] if r in memo else self._miss(r) for r in raws]))
+            return list(chain.from_iterable(map(self.chunks.__getitem__, chunks)))
 
     def passage_numbers(self, p: Passage) -> list[int]:
         """A passage's term numbers: its text, the question it answers, the people it reports."""

@@ -91,8 +91,10 @@ def _closing_quotes(text: str, punkt_spans) -> tuple[tuple[int, int], ...]:
 # result equals Punkt's.
 
 _STRING_WHITESPACE = " \t\n\r\x0b\x0c"  # Punkt's `string.whitespace` for the word before a candidate
-_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")  # one Punkt token, no "--"
-_PLAIN_NEXT = re.compile(r"[^.?!]+|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.")  # cannot hold a sentence break
+# One Punkt token, ASCII letters and digits joined by single hyphens or periods ("ex-Gov",
+# "U.S"): no "--" or ".." (multi-character punctuation), nothing that splits tokens.
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")
+_PLAIN_NEXT = re.compile(r"[^.?!]+|[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*\.")  # cannot hold a sentence break
 _NUMERIC = re.compile(r"^-?[\.,]?\d[\d,\.-]*\.?$")  # PunktToken._RE_NUMERIC
 _CLOSERS = "\"')]}\u2018\u2019\u201c\u201d\xab\xbb"  # what re_boundary_realignment can begin with
 

@@ -47,8 +47,10 @@ NUMPY_LOADED_POSTINGS = 1_000
 # Corpus text beyond this size is parsed (read, segmented, attributed) by worker processes,
 # one per core; below it, starting them costs more than it saves.
 PARALLEL_BYTES = 8 * 1024 * 1024
-# Postings are counted with numpy every this many tokens, so memory stays bounded.
-TOKEN_CHUNK = 8_000_000
+# Postings are counted with numpy every this many tokens, so memory stays bounded; a
+# chunk is counted while the workers go on parsing, so only the last one (at most this
+# size) is counted after them (the postings do not depend on where chunks end).
+TOKEN_CHUNK = 2_000_000
 # Impacts are computed this many postings at a time (bounds the temporaries).
 IMPACT_BLOCK = 4_000_000
 # Typo correction scans the corpus forms in Python up to this many; beyond, numpy first

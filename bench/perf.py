@@ -201,7 +201,52 @@ def write_section(oneshot_small: dict, heavy: list[str], oneshot_large: dict | N
                 built = f"| {b['seconds']:.1f} | {b['passages'] / b['seconds']:,.0f} | {peak} | {fmt_mb(b['disk'])} |"
             lines.append(f"| {r['size']:,} | {r['system']} {built} {opened} | {q['p50_ms']:.2f} | {q['p99_ms']:.1f} |")
         lines.append("")
+        lines += targets(rows, oneshot_small, oneshot_large)
     return "\n".join(lines)
+
+
+def targets(rows: list[dict], small: dict, large: dict | None) -> list[str]:
+    """Issue 5's targets, read off this run's figures (met or not, nothing typed by hand)."""
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    by = {(r["size"], r["system"]): r for r in rows}
+    lines = ["### Targets (issue 5), from this run", ""]
+    lines.append(
+        f"- One-shot on the bundled corpus: {small['ratio']:.2f}x the typer+rich import (<= 1.5x):"
+        f" {verdict(small['ratio'] <= 1.5)}."
+    )
+    if large:
+        ms = large["sofa_ms"]
+        lines.append(f"- One-shot at {large['size']:,} passages: {ms:.0f} ms (< 500 ms): {verdict(ms < 500)}.")
+    sizes = sorted({r["size"] for r in rows})
+    for n in sizes:
+        sofa, bm25s, plain = by.get((n, "sofa")), by.get((n, "bm25s")), by.get((n, "sofa-bm25"))
+        if not (sofa and bm25s):
+            continue
+        # The targets are set at a million passages; smaller sizes show the same ratios, unjudged.
+        judged = n == 1_000_000
+
+        def verdict(ok: bool, judged: bool = judged) -> str:
+            return ("met" if ok else "**not met**") if judged else ("ahead" if ok else "behind")
+
+        rate = sofa["build"]["passages"] / sofa["build"]["seconds"]
+        rate_b = bm25s["build"]["passages"] / bm25s["build"]["seconds"]
+        peak, peak_b = sofa["build"]["peak_mb"], bm25s["build"]["peak_mb"]
+        q, qb = sofa["query"], bm25s["query"]
+        fast = q["p50_ms"] <= qb["p50_ms"] and q["p99_ms"] <= qb["p99_ms"]
+        opened = sofa["query"]["open_s"] * 1000
+        like = f" (BM25 alone: {plain['query']['p50_ms']:.1f} / {plain['query']['p99_ms']:.1f} ms)" if plain else ""
+        lines.append(
+            f"- {n:,} passages: build {rate:,.0f} vs bm25s {rate_b:,.0f} passages/s, {verdict(rate >= rate_b)};"
+            f" peak memory {peak:,.0f} vs {peak_b:,.0f} MB, {verdict(peak <= peak_b)};"
+            f" query p50 / p99 {q['p50_ms']:.1f} / {q['p99_ms']:.1f} vs {qb['p50_ms']:.1f} / {qb['p99_ms']:.1f} ms,"
+            f" {verdict(fast)}{like}; index open {opened:.1f} ms{f' (< 100 ms), {verdict(opened < 100)}' if judged else ''};"
+            f" disk {fmt_mb(sofa['build']['disk'])} vs {fmt_mb(bm25s['build']['disk'])}."
+        )
+    lines.append("")
+    return lines
 
 
 # What profiling showed, before and after (the commands are given; the machine was shared).
@@ -232,6 +277,23 @@ cProfile over `index.build()` (10k passages) and over 300 XQuAD questions (`ques
   same corrections), names are looked up by part, `bm25(top=)` returns the best candidates only (numpy
   argpartition beyond 1,000 postings once numpy is loaded, 50,000 before). In `sofa`, re-tokenizing the 100
   reranked candidates (search.py) is now most of a query.
+- **Build, second round** (cProfile of the parse path over the 100k corpus, 108,965 passages; py-spy is not
+  installed): Punkt 43%, attribution 29%, analysis 22% (two thirds of it stemming words new to a worker).
+  **After**: sentence splitting takes Punkt's own decision rules for its parameters without building Punkt's
+  token objects (the 4% of candidates that are not plain words go to Punkt itself), 16.9 s -> 3.5 s;
+  attribution runs its speaker patterns only on sentences holding a reporting verb and looks for names only
+  at capitals, 15.4 s -> 5.0 s; the ASCII token pattern is grouped by first character (1.6x); workers send
+  packed arrays and numbered forms, and the main process stems each new form once. Output is identical:
+  `python bench/segment_equivalence.py ...` (7,407 documents, 321,201 sentences, 7.3M tokens: 0 differences)
+  and `python bench/compare_indexes.py A B` (every section of the bundled, XQuAD, TIME, mixed and 100k
+  indexes built before and after: identical).
+- **One-shot at 1M, second round** (in-process timings per stage, `python -X importtime`, cProfile): the
+  rerank binary-searched the mapped vocabulary for each distinct word of the 100 candidates (some twenty blob
+  slices per word) and built a Token object per word; the freshness check spent 35 of the 41 ms of opening
+  the index in pathlib (two stats per file). **After**: CRC-32 hash tables of forms and terms are stored in
+  the index, candidates are tokenised sentence by sentence without spans (same answers on 61 questions at
+  100k), and freshness is one `os.stat` per file (open at 1M: 41 -> 13.5 ms). What is left at 1M: importing
+  numpy (55 ms quiet, 150 ms loaded), which summing 60k-100k postings needs (pure Python took 30-110 ms).
 """
 
 

@@ -270,7 +270,14 @@ def test_ctrl_c_abandons_the_line_and_the_shell_goes_on(terminal_env, tmp_path):
         term.send("half a question about Eiffel")
         term.expect("Eiffel")
         term.send("\x03")  # Ctrl-C
-        term.expect("sofa> ")
+        try:
+            term.expect("sofa> ", timeout=5)
+        except AssertionError:
+            # CPython's readline loses a SIGINT that lands after it echoes a key but before it
+            # waits for the next one (it notices only at the next key): on a loaded machine the
+            # echo we waited for opens that window. A person would press Ctrl-C again.
+            term.send("\x03")
+            term.expect("sofa> ")
         term.send(":quit\r")
         after = term.rest()
         assert term.wait() == 0

@@ -15,6 +15,7 @@ The constants live in `Weights`, each with the reason for its value.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -53,6 +54,9 @@ class Weights:
     # Share of a sentence's evidence passed to the next one when it goes on from it ("This ...",
     # "He ..."); it picks the answer sentence only, never the rank.
     continuation: float = 0.5
+    # Weigh question words by how few of the passage's sentences hold them when choosing its
+    # answer sentence (see _sentence_weights); the passage's score keeps the corpus IDF.
+    local_idf: bool = True
     # Title words count once per passage (see _title_excess).
     title_terms: bool = True
     # Query analysis switches, for measuring each feature (bench/quality).
@@ -62,7 +66,16 @@ class Weights:
     rerank_depth: int = 100
 
 
-PLAIN = Weights(sentence=0.0, attribution=0.0, verb=0.0, question_turn=0.0, min_coverage=0.0, typos=False, scaffolding=False)
+PLAIN = Weights(
+    sentence=0.0,
+    attribution=0.0,
+    verb=0.0,
+    question_turn=0.0,
+    min_coverage=0.0,
+    local_idf=False,
+    typos=False,
+    scaffolding=False,
+)
 
 
 @dataclass(frozen=True)
@@ -281,6 +294,8 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     best_evidence = -1.0
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
+    local_weight = _sentence_weights(sentence_terms, term_weight) if weights.local_idf else term_weight
+    local_total = sum(local_weight.values()) or 1.0
     previous_share = 0.0
     for i, sequence in enumerate(sentence_terms):
         a, b = p.sentences[i]
@@ -291,19 +306,20 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         if reported:
             terms |= query.person_terms
         share = sum(term_weight[t] for t in terms) / total_weight
+        local_share = sum(local_weight[t] for t in terms) / local_total
         # A sentence that goes on from the one before ("This imbalance stems from ...") answers
         # what that one raised: the question is often echoed by one sentence, answered by the next.
         carried = weights.continuation * previous_share if _CONTINUES_RE.match(sentence) else 0.0
-        previous_share = share
+        previous_share = local_share
         score = weights.sentence * share
-        evidence = share + carried
+        evidence = local_share + carried
         if query.bigrams:
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
             score += weights.proximity * pairs
             evidence += 0.5 * pairs
         if query.answer_type and (terms or carried) and has_answer_type(sentence, query.answer_type, query.forms):
             score += weights.answer_type * share
-            evidence += 0.5 * max(share, carried)
+            evidence += 0.5 * max(local_share, carried)
         if reported:
             verb = bool(query.verbs) and _has_verb(index, sentence, query.verbs)
             score += weights.attribution + (weights.verb if verb else 0.0)
@@ -314,6 +330,23 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
             best_evidence = evidence
             best = _Sentence(i, score)
     return best
+
+
+def _sentence_weights(sentence_terms: list[list[int]], term_weight: dict[int, float]) -> dict[int, float]:
+    """Each question word's weight for telling a passage's sentences apart: its IDF times its
+    IDF among the passage's sentences, log((n + 1) / sentences holding it).
+
+    In a paragraph on Tesla every sentence says "Tesla": it picked the paragraph, but it
+    cannot pick the sentence; the rarer words of the question can. (A word no sentence
+    holds counts as if one did, for the share's denominator.)
+    """
+    n = len(sentence_terms)
+    holding = dict.fromkeys(term_weight, 0)
+    for sequence in sentence_terms:
+        for t in set(sequence):
+            if t in holding:
+                holding[t] += 1
+    return {t: w * math.log((n + 1) / max(holding[t], 1)) for t, w in term_weight.items()}
 
 
 _CONTINUES_RE = re.compile(r"[“\"(]?(?:This|These|That|Those|It|Its|He|She|His|Her|They|Their|Such|The result)\b")

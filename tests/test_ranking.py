@@ -110,3 +110,21 @@ def test_eval_rejects_a_bad_qa_file(sofa, tmp_path):
     code, _, err = sofa("eval", str(qa))
     assert code == 2
     assert "expected" in err
+
+
+def test_answer_sentence_is_chosen_by_the_words_that_tell_sentences_apart(sofa, tmp_path):
+    # Every sentence says "Tesla" and most say "lighting" or "company": only "installed" picks one.
+    (tmp_path / "tesla.md").write_text(
+        "---\ntitle: Inventor notes\n---\n"
+        "Tesla founded a lighting company in Rahway in 1886. The company installed arc lamps in factories and"
+        " mills. Tesla's lighting patents drew investors to the company. Tesla later sold those patents.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "other.md").write_text(
+        "---\ntitle: Other notes\n---\nTesla coils are still built by hobbyists.\n\n"
+        "Edison ran a rival lighting business in New York.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "What did Tesla's lighting company install?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["answer"] == "The company installed arc lamps in factories and mills."

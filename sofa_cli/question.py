@@ -260,6 +260,14 @@ def acronyms_named(index: Index, stems: list[str]) -> list[str]:
     return found
 
 
+def _cooccur(index: Index, a: int, b: int) -> bool:
+    """Whether some passage holds both terms (the shorter postings list is walked)."""
+    if index.doc_freq(a) > index.doc_freq(b):
+        a, b = b, a
+    start, end = index.post_off[a], index.post_off[a + 1]
+    return any(index.impact(b, pid) for pid in index.post_pid[start:end])
+
+
 def analyse_question(index: Index, question: str, typos: bool = True, scaffolding: bool = True) -> Query:
     terms: list[int] = []
     corrections: list[tuple[str, str]] = []
@@ -268,6 +276,7 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
     forms: dict[str, int] = {}
     stems: list[str] = []
     sequence: list[str] = []
+    corrected: dict[int, tuple[tuple[str, str], int]] = {}
     for token in tokenize(question):
         form = token.form
         sequence.append(form)
@@ -290,6 +299,8 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
                 form, term = fixed, index.stem_of(fixed) or fixed
                 sequence[-1] = form
                 tid = index.term_id(term)
+                if tid is not None:
+                    corrected[tid] = (corrections[-1], len(sequence) - 1)
         if tid is None:
             unknown.append(form)
             continue
@@ -301,6 +312,16 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         if scaffolding and form in SCAFFOLDING:
             continue
         terms.append(tid)
+    for tid, (correction, position) in corrected.items():
+        others = set(terms) - {tid}
+        if others and not any(_cooccur(index, tid, other) for other in others):
+            # A correction no passage bears out is likelier a real word the corpus lacks
+            # ("genre" is not "gene" in a question about music): leave it unknown.
+            terms = [t for t in terms if t != tid]
+            corrections.remove(correction)
+            unknown.append(correction[0])
+            sequence[position] = correction[0]
+            forms = {f: t for f, t in forms.items() if t != tid}
     people = person_names(index, set(forms))
     name_forms = {f for used in people.values() for f in used}
     if people and not asks_for_words(sequence, name_forms, lambda f: index.stem_of(f) or stem(f)):

@@ -128,3 +128,21 @@ def test_answer_sentence_is_chosen_by_the_words_that_tell_sentences_apart(sofa, 
     code, out, _ = sofa("ask", "What did Tesla's lighting company install?", "--corpus", str(tmp_path), "--json")
     assert code == 0
     assert json.loads(out)["results"][0]["answer"] == "The company installed arc lamps in factories and mills."
+
+
+def test_correction_that_no_passage_bears_out_is_left_unknown(sofa, tmp_path):
+    # "genre" is one edit from "gene", but no passage has "gene" with the question's other words
+    (tmp_path / "notes.md").write_text(
+        "---\ntitle: Notes\n---\nOne gene sets the colour of the peas.\n\n"
+        "Lindisfarne played folk music across the north.\n\nThe Lindisfarne band toured in spring.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "What genre of music did Lindisfarne play?", "--corpus", str(tmp_path), "--json")
+    record = json.loads(out)
+    assert code == 0
+    assert record.get("corrections", []) == []
+    assert record["unknown"] == ["genre"]
+    assert record["results"][0]["answer"] == "Lindisfarne played folk music across the north."
+    # a real typo whose correction meets the other words is still corrected
+    _, out, _ = sofa("ask", "What music did Lindisfane play?", "--corpus", str(tmp_path), "--json")
+    assert json.loads(out)["corrections"] == [["lindisfane", "lindisfarne"]]

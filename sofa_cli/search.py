@@ -54,6 +54,9 @@ class Weights:
     # Share of a sentence's evidence passed to the next one when it goes on from it ("This ...",
     # "He ..."); it picks the answer sentence only, never the rank.
     continuation: float = 0.5
+    # Share of its evidence (for the answer choice only) a sentence loses when it lacks the kind
+    # of answer the question asks for: typing is rough, so a penalty, not a filter.
+    untyped: float = 0.3
     # Weigh question words by how few of the passage's sentences hold them when choosing its
     # answer sentence (see _sentence_weights); the passage's score keeps the corpus IDF.
     local_idf: bool = True
@@ -72,6 +75,7 @@ PLAIN = Weights(
     verb=0.0,
     question_turn=0.0,
     min_coverage=0.0,
+    untyped=0.0,
     local_idf=False,
     typos=False,
     scaffolding=False,
@@ -317,9 +321,14 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
             score += weights.proximity * pairs
             evidence += 0.5 * pairs
-        if query.answer_type and (terms or carried) and has_answer_type(sentence, query.answer_type, query.forms):
-            score += weights.answer_type * share
-            evidence += 0.5 * max(local_share, carried)
+        if query.answer_type:
+            if has_answer_type(sentence, query.answer_type, query.forms):
+                if terms or carried:
+                    score += weights.answer_type * share
+                    evidence += 0.5 * max(local_share, carried)
+            else:
+                # "When was X destroyed?" is not answered by the sentence that only restates it.
+                evidence *= 1 - weights.untyped
         if reported:
             verb = bool(query.verbs) and _has_verb(index, sentence, query.verbs)
             score += weights.attribution + (weights.verb if verb else 0.0)

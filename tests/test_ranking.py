@@ -146,3 +146,14 @@ def test_correction_that_no_passage_bears_out_is_left_unknown(sofa, tmp_path):
     # a real typo whose correction meets the other words is still corrected
     _, out, _ = sofa("ask", "What music did Lindisfane play?", "--corpus", str(tmp_path), "--json")
     assert json.loads(out)["corrections"] == [["lindisfane", "lindisfarne"]]
+
+
+def test_when_question_is_answered_by_the_sentence_with_a_date(sofa, tmp_path):
+    # the first sentence holds more of the question's words, but no date
+    (tmp_path / "notes.md").write_text(
+        "---\ntitle: Notes\n---\nHundreds of churches were built across Warsaw. Most of them were destroyed in 1944.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "When were the churches of Warsaw destroyed?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["answer"] == "Most of them were destroyed in 1944."

@@ -65,6 +65,9 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     unknown: tuple[str, ...] = field(default=())
     bigrams: frozenset[tuple[int, int]] = frozenset()
+    # Acronyms the question spells out, each with the word pairs of its expansion: a passage
+    # saying "SOFA" has the pairs of "Status of Forces Agreement" as much as one spelling it.
+    acronym_pairs: tuple[tuple[int, frozenset[tuple[int, int]]], ...] = ()
     answer_type: str | None = None
     forms: frozenset[str] = frozenset()
 
@@ -332,10 +335,13 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         for tid in author_terms(index):
             if tid not in terms:
                 terms.append(tid)
+    acronym_pairs = []
     for acronym in acronyms_named(index, stems):
         tid = index.term_id(acronym)
         if tid is not None and tid not in terms:
             terms.append(tid)
+            expansion = [index.term_id(s) for s in index.acronyms[acronym]]
+            acronym_pairs.append((tid, frozenset(zip(expansion, expansion[1:])) & bigrams))
     return Query(
         text=question,
         terms=tuple(terms),
@@ -345,6 +351,7 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         corrections=tuple(corrections),
         unknown=tuple(unknown),
         bigrams=bigrams,
+        acronym_pairs=tuple(acronym_pairs),
         answer_type=answer_type(question),
         forms=frozenset(sequence),
     )

@@ -46,6 +46,9 @@ class Weights:
     # Points for a sentence that repeats all the question's word pairs side by side
     # ("national anthem"); proximity that a bag of words cannot see.
     proximity: float = 2.0
+    # Points for a passage that repeats all the question's word pairs side by side anywhere,
+    # by their IDF (the sentence-level `proximity` misses pairs outside the best sentence).
+    phrase: float = 4.0
     # Points (times the sentence's share) when it holds the kind of answer asked for: a name
     # for "who", a date for "when", a number for "how many".
     answer_type: float = 2.0
@@ -75,6 +78,7 @@ PLAIN = Weights(
     verb=0.0,
     question_turn=0.0,
     min_coverage=0.0,
+    phrase=0.0,
     untyped=0.0,
     local_idf=False,
     typos=False,
@@ -197,12 +201,16 @@ def rank(
             break
         if weights.title_terms:
             base -= _title_excess(index, p, query, title_terms)
-        best = _best_sentence(index, p, _sentence_terms(index, p), term_weight, query, weights)
+        sentence_terms = _sentence_terms(index, p)
+        best = _best_sentence(index, p, sentence_terms, term_weight, query, weights)
         score = base + best.score
         if weights.document:
             score += weights.document * _document_share(index, query, p.doc, doc_shares)
         if weights.question_turn and _is_question_turn(index, pid):
             score *= 1 - weights.question_turn
+        elif weights.phrase and query.bigrams:
+            # (Not for an interviewer's question: it echoes the user's words, its answer turn answers.)
+            score += weights.phrase * _phrase_share(index, query, sentence_terms)
         scored.append((score, pid, p, best))
     scored.sort(key=lambda s: (-s[0], s[1]))
     results = []
@@ -230,6 +238,23 @@ def _title_excess(index: Index, p: StoredPassage, query: Query, cache: dict) -> 
         if tid in terms:
             excess += max(0.0, index.impact(tid, p.pid) - index.idf[tid])
     return excess
+
+
+def _phrase_share(index: Index, query: Query, sentence_terms: list[list[int]]) -> float:
+    """The IDF-weighted share of the question's word pairs the passage repeats side by side.
+
+    "Which famous Indian practiced civil disobedience?": a paragraph saying "civil
+    disobedience" is about it; one saying "civil rights" and "disobedience" apart may not be.
+    """
+    present = {t for sequence in sentence_terms for t in sequence}
+    pairs = {pair for sequence in sentence_terms for pair in zip(sequence, sequence[1:])}
+    for acronym, expansion in query.acronym_pairs:
+        if acronym in present:
+            pairs |= expansion
+    idf = index.idf
+    total = sum(idf[a] + idf[b] for a, b in query.bigrams)
+    found = sum(idf[a] + idf[b] for a, b in query.bigrams & pairs)
+    return found / total if total else 0.0
 
 
 def _document_share(index: Index, query: Query, doc, cache: dict[str, float]) -> float:

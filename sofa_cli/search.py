@@ -325,7 +325,7 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     total_weight = sum(term_weight.values()) or 1.0
     local_weight = _sentence_weights(sentence_terms, term_weight) if weights.local_idf else term_weight
     local_total = sum(local_weight.values()) or 1.0
-    previous_share = 0.0
+    previous_share = previous_global = 0.0
     for i, sequence in enumerate(sentence_terms):
         a, b = p.sentences[i]
         sentence = p.text[a:b]
@@ -338,9 +338,12 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         local_share = sum(local_weight[t] for t in terms) / local_total
         # A sentence that goes on from the one before ("This imbalance stems from ...") answers
         # what that one raised: the question is often echoed by one sentence, answered by the next.
-        carried = weights.continuation * previous_share if _CONTINUES_RE.match(sentence) else 0.0
-        previous_share = local_share
-        score = weights.sentence * share
+        continues = _CONTINUES_RE.match(sentence) is not None
+        carried = weights.continuation * previous_share if continues else 0.0
+        # Chosen for what it carries, it scores the passage with the coverage it carries: else a
+        # passage answering in "Its existence was first proved in 1962" loses its best evidence.
+        score = weights.sentence * (max(share, previous_global) if continues else share)
+        previous_share, previous_global = local_share, share
         evidence = local_share + carried
         if query.bigrams:
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)

@@ -63,6 +63,9 @@ class Weights:
     # Weigh question words by how few of the passage's sentences hold them when choosing its
     # answer sentence (see _sentence_weights); the passage's score keeps the corpus IDF.
     local_idf: bool = True
+    # Points for a passage whose document's title holds all the question's weight (a share for
+    # part): a title names the topic as the question does. About one rare term's BM25.
+    title: float = 4.0
     # Title words count once per passage (see _title_excess).
     title_terms: bool = True
     # Query analysis switches, for measuring each feature (bench/quality).
@@ -79,6 +82,7 @@ PLAIN = Weights(
     question_turn=0.0,
     min_coverage=0.0,
     phrase=0.0,
+    title=0.0,
     untyped=0.0,
     local_idf=False,
     typos=False,
@@ -200,12 +204,14 @@ def rank(
         if len(scored) >= weights.rerank_depth and not filters.min_score:
             break
         if weights.title_terms:
-            base -= _title_excess(index, p, query, title_terms)
+            base -= _title_excess(index, p, query, _title_terms(index, p.doc, title_terms))
         sentence_terms = _sentence_terms(index, p)
         best = _best_sentence(index, p, sentence_terms, term_weight, query, weights)
         score = base + best.score
         if weights.document:
             score += weights.document * _document_share(index, query, p.doc, doc_shares)
+        if weights.title:
+            score += weights.title * _title_share(index, query, _title_terms(index, p.doc, title_terms))
         if weights.question_turn and _is_question_turn(index, pid):
             score *= 1 - weights.question_turn
         elif weights.phrase and query.bigrams:
@@ -223,21 +229,37 @@ def rank(
     return results
 
 
-def _title_excess(index: Index, p: StoredPassage, query: Query, cache: dict) -> float:
+def _title_terms(index: Index, doc, cache: dict[str, set[int]]) -> set[int]:
+    terms = cache.get(doc.id)
+    if terms is None:
+        terms = cache[doc.id] = {tid for _, tid in _passage_terms(index, doc.title)}
+    return terms
+
+
+def _title_excess(index: Index, p: StoredPassage, query: Query, title: set[int]) -> float:
     """BM25 a passage owes to repeating its document's title words beyond once.
 
     A question names the topic ("Super Bowl 50") to pick the document; within that document
     the paragraph that says "Super Bowl" five times is no better an answer. So a query term
     in the title counts at most as one occurrence would (its IDF).
     """
-    terms = cache.get(p.doc.id)
-    if terms is None:
-        terms = cache[p.doc.id] = {tid for _, tid in _passage_terms(index, p.doc.title)}
     excess = 0.0
     for tid in query.terms:
-        if tid in terms:
+        if tid in title:
             excess += max(0.0, index.impact(tid, p.pid) - index.idf[tid])
     return excess
+
+
+def _title_share(index: Index, query: Query, title: set[int]) -> float:
+    """The share of the question's weight that its document's title holds.
+
+    The title names what a document is about, as the question names what it asks about
+    ("How many species of ctenophore are there?" of the article "Ctenophora"): the title
+    picks the document, `_title_excess` keeps it from picking the paragraph.
+    """
+    terms = set(query.terms)
+    total = sum(index.idf[t] for t in terms)
+    return sum(index.idf[t] for t in terms if t in title) / total if total else 0.0
 
 
 def _phrase_share(index: Index, query: Query, sentence_terms: list[list[int]]) -> float:

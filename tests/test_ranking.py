@@ -157,3 +157,15 @@ def test_when_question_is_answered_by_the_sentence_with_a_date(sofa, tmp_path):
     code, out, _ = sofa("ask", "When were the churches of Warsaw destroyed?", "--corpus", str(tmp_path), "--json")
     assert code == 0
     assert json.loads(out)["results"][0]["answer"] == "Most of them were destroyed in 1944."
+
+
+def test_document_whose_title_names_the_topic_wins_a_tie(sofa, tmp_path):
+    (tmp_path / "a-harbour.md").write_text(
+        "---\ntitle: Harbour news\n---\nThe lighthouse keepers counted boats at dawn.\n", encoding="utf-8"
+    )
+    (tmp_path / "b-lighthouses.md").write_text(
+        "---\ntitle: Lighthouse keepers\n---\nThe lighthouse keepers counted ships at dawn.\n", encoding="utf-8"
+    )
+    code, out, _ = sofa("ask", "What did the lighthouse keepers count?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert [r["doc"] for r in json.loads(out)["results"]] == ["b-lighthouses", "a-harbour"]

@@ -55,8 +55,9 @@ class Weights:
     # Points for a passage whose document holds all the question's words (see _document_shares).
     document: float = 3.0
     # Share of a sentence's evidence passed to the next one when it goes on from it ("This ...",
-    # "He ..."); it picks the answer sentence only, never the rank.
-    continuation: float = 0.5
+    # "He ..."); it picks the answer sentence only, never the rank. A quarter since `untyped`
+    # and `local_idf` also favour the sentence after an echo (0.5 then cost answer@1, BENCHMARKS.md).
+    continuation: float = 0.25
     # Share of its evidence (for the answer choice only) a sentence loses when it lacks the kind
     # of answer the question asks for: typing is rough, so a penalty, not a filter.
     untyped: float = 0.3

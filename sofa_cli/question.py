@@ -65,6 +65,9 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     unknown: tuple[str, ...] = field(default=())
     bigrams: frozenset[tuple[int, int]] = frozenset()
+    # Acronyms the question spells out, each with the word pairs of its expansion: a passage
+    # saying "SOFA" has the pairs of "Status of Forces Agreement" as much as one spelling it.
+    acronym_pairs: tuple[tuple[int, frozenset[tuple[int, int]]], ...] = ()
     answer_type: str | None = None
     forms: frozenset[str] = frozenset()
 
@@ -143,33 +146,62 @@ AUTHORSHIP_RE = re.compile(r"\b(?:who\s+wrote|written\s+by|author|authors|writer
 
 
 _ANSWER_TYPES = (
-    ("time", re.compile(r"\b(?:when|what (?:year|date|day|month|century|decade|time)|which (?:year|date|century))\b", re.I)),
+    ("time", re.compile(r"when\b|(?:what|which) (?:year|date|day|month|century|decade|time)\b", re.I)),
     (
         "number",
         re.compile(
-            r"\bhow (?:many|much|old|long|far|large|big|tall|high|often|fast)\b"
-            r"|\bwhat (?:percentage|percent|number|amount|proportion|size)\b",
+            r"how (?:many|much|old|long|far|large|big|tall|high|often|fast)\b"
+            r"|what (?:percentage|percent|number|amount|proportion|size)\b",
             re.I,
         ),
     ),
-    ("name", re.compile(r"\b(?:who|whom|whose)\b", re.I)),
+    ("name", re.compile(r"(?:who|whom|whose)\b", re.I)),
+    ("place", re.compile(r"where\b", re.I)),
 )
+_WH_RE = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+# Words after which a wh-word asks ("in what year", "by whom") rather than relates ("the year when").
+_ASKING_AFTER = frozenset("in on at by for from to of with during since until after before about and but".split())
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_TIME_RE = re.compile(rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|{_MONTHS}|century|centuries|decade)\b")
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_TIME_RE = re.compile(
+    rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|{_MONTHS}|{_DAYS}|century|centuries|decade)\b"
+    r"|\b\d[\d,.]*\s+(?:BC|BCE|AD|CE|BP)\b|\b\d[\d,.]*(?:\s+(?:thousand|million|billion))?\s+years\s+ago\b"
+    r"|\b\d{1,2}:\d{2}\b"
+)
 _NUMBER_RE = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|million|billion|dozen|half|twice|percent)\b",
     re.I,
 )
 _NAME_RE = re.compile(r"(?<=[\s(“\"])[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+# A place: a capitalised name right after a preposition of place ("in Geelong", "from the Rhine").
+_PLACE_RE = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout)\s+(?:the\s+)?([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)")
 
 
 def answer_type(question: str) -> str | None:
-    """The kind of answer a question asks for: "time", "number", "name", or None."""
-    for kind, pattern in _ANSWER_TYPES:
-        if pattern.search(question):
-            return kind
+    """The kind of answer a question asks for: "time", "number", "name", "place", or None.
+
+    Read at the wh-words that ask: one that opens the question or a clause ("..., who"),
+    follows a preposition ("in what year", "the estimate of how many") or ends the question;
+    the first of them with a kind decides. A "when" inside the question ("what sea bordered
+    the empire when he died?") only relates a clause, and "Doctor Who" is a name.
+    """
+    for match in _WH_RE.finditer(question):
+        if not _asks(question, match):
+            continue
+        for kind, pattern in _ANSWER_TYPES:
+            if pattern.match(question, match.start()):
+                return kind
     return None
+
+
+def _asks(question: str, match: re.Match) -> bool:
+    before = question[: match.start()].rstrip()
+    if not before or before.endswith((",", ";", ":")):
+        return True
+    if not question[match.end() :].strip(" ?.!\"'”"):
+        return True
+    return before.split()[-1].lower() in _ASKING_AFTER
 
 
 def has_answer_type(sentence: str, kind: str, question_forms: frozenset[str]) -> bool:
@@ -178,11 +210,14 @@ def has_answer_type(sentence: str, kind: str, question_forms: frozenset[str]) ->
         return any(m.group().lower() not in question_forms for m in _TIME_RE.finditer(sentence))
     if kind == "number":
         return any(m.group().lower() not in question_forms for m in _NUMBER_RE.finditer(sentence))
-    for match in _NAME_RE.finditer(sentence):
-        words = [normalise_form(w) for w in match.group().split()]
-        if any(w not in question_forms and not is_stopword(w) for w in words):
-            return True
-    return False
+    if kind == "place":
+        return any(_new_name(m.group(1), question_forms) for m in _PLACE_RE.finditer(sentence))
+    return any(_new_name(m.group(), question_forms) for m in _NAME_RE.finditer(sentence))
+
+
+def _new_name(name: str, question_forms: frozenset[str]) -> bool:
+    words = [normalise_form(w) for w in name.split()]
+    return any(w not in question_forms and not is_stopword(w) for w in words)
 
 
 def author_terms(index: Index) -> list[int]:
@@ -228,6 +263,14 @@ def acronyms_named(index: Index, stems: list[str]) -> list[str]:
     return found
 
 
+def _cooccur(index: Index, a: int, b: int) -> bool:
+    """Whether some passage holds both terms (the shorter postings list is walked)."""
+    if index.doc_freq(a) > index.doc_freq(b):
+        a, b = b, a
+    start, end = index.post_off[a], index.post_off[a + 1]
+    return any(index.impact(b, pid) for pid in index.post_pid[start:end])
+
+
 def analyse_question(index: Index, question: str, typos: bool = True, scaffolding: bool = True) -> Query:
     terms: list[int] = []
     corrections: list[tuple[str, str]] = []
@@ -236,6 +279,7 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
     forms: dict[str, int] = {}
     stems: list[str] = []
     sequence: list[str] = []
+    corrected: dict[int, tuple[tuple[str, str], int]] = {}
     for token in tokenize(question):
         form = token.form
         sequence.append(form)
@@ -258,6 +302,8 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
                 form, term = fixed, index.stem_of(fixed) or fixed
                 sequence[-1] = form
                 tid = index.term_id(term)
+                if tid is not None:
+                    corrected[tid] = (corrections[-1], len(sequence) - 1)
         if tid is None:
             unknown.append(form)
             continue
@@ -269,6 +315,16 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         if scaffolding and form in SCAFFOLDING:
             continue
         terms.append(tid)
+    for tid, (correction, position) in corrected.items():
+        others = set(terms) - {tid}
+        if others and not any(_cooccur(index, tid, other) for other in others):
+            # A correction no passage bears out is likelier a real word the corpus lacks
+            # ("genre" is not "gene" in a question about music): leave it unknown.
+            terms = [t for t in terms if t != tid]
+            corrections.remove(correction)
+            unknown.append(correction[0])
+            sequence[position] = correction[0]
+            forms = {f: t for f, t in forms.items() if t != tid}
     people = person_names(index, set(forms))
     name_forms = {f for used in people.values() for f in used}
     if people and not asks_for_words(sequence, name_forms, lambda f: index.stem_of(f) or stem(f)):
@@ -279,10 +335,13 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         for tid in author_terms(index):
             if tid not in terms:
                 terms.append(tid)
+    acronym_pairs = []
     for acronym in acronyms_named(index, stems):
         tid = index.term_id(acronym)
         if tid is not None and tid not in terms:
             terms.append(tid)
+            expansion = [index.term_id(s) for s in index.acronyms[acronym]]
+            acronym_pairs.append((tid, frozenset(zip(expansion, expansion[1:])) & bigrams))
     return Query(
         text=question,
         terms=tuple(terms),
@@ -292,6 +351,7 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         corrections=tuple(corrections),
         unknown=tuple(unknown),
         bigrams=bigrams,
+        acronym_pairs=tuple(acronym_pairs),
         answer_type=answer_type(question),
         forms=frozenset(sequence),
     )

@@ -15,6 +15,7 @@ The constants live in `Weights`, each with the reason for its value.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -45,14 +46,27 @@ class Weights:
     # Points for a sentence that repeats all the question's word pairs side by side
     # ("national anthem"); proximity that a bag of words cannot see.
     proximity: float = 2.0
+    # Points for a passage that repeats all the question's word pairs side by side anywhere,
+    # by their IDF (the sentence-level `proximity` misses pairs outside the best sentence).
+    phrase: float = 4.0
     # Points (times the sentence's share) when it holds the kind of answer asked for: a name
     # for "who", a date for "when", a number for "how many".
     answer_type: float = 2.0
     # Points for a passage whose document holds all the question's words (see _document_shares).
     document: float = 3.0
     # Share of a sentence's evidence passed to the next one when it goes on from it ("This ...",
-    # "He ..."); it picks the answer sentence only, never the rank.
-    continuation: float = 0.5
+    # "He ..."); it picks the answer sentence only, never the rank. A quarter since `untyped`
+    # and `local_idf` also favour the sentence after an echo (0.5 then cost answer@1, BENCHMARKS.md).
+    continuation: float = 0.25
+    # Share of its evidence (for the answer choice only) a sentence loses when it lacks the kind
+    # of answer the question asks for: typing is rough, so a penalty, not a filter.
+    untyped: float = 0.3
+    # Weigh question words by how few of the passage's sentences hold them when choosing its
+    # answer sentence (see _sentence_weights); the passage's score keeps the corpus IDF.
+    local_idf: bool = True
+    # Points for a passage whose document's title holds all the question's weight (a share for
+    # part): a title names the topic as the question does. About one rare term's BM25.
+    title: float = 4.0
     # Title words count once per passage (see _title_excess).
     title_terms: bool = True
     # Query analysis switches, for measuring each feature (bench/quality).
@@ -62,7 +76,19 @@ class Weights:
     rerank_depth: int = 100
 
 
-PLAIN = Weights(sentence=0.0, attribution=0.0, verb=0.0, question_turn=0.0, min_coverage=0.0, typos=False, scaffolding=False)
+PLAIN = Weights(
+    sentence=0.0,
+    attribution=0.0,
+    verb=0.0,
+    question_turn=0.0,
+    min_coverage=0.0,
+    phrase=0.0,
+    title=0.0,
+    untyped=0.0,
+    local_idf=False,
+    typos=False,
+    scaffolding=False,
+)
 
 
 @dataclass(frozen=True)
@@ -179,13 +205,19 @@ def rank(
         if len(scored) >= weights.rerank_depth and not filters.min_score:
             break
         if weights.title_terms:
-            base -= _title_excess(index, p, query, title_terms)
-        best = _best_sentence(index, p, _sentence_terms(index, p), term_weight, query, weights)
+            base -= _title_excess(index, p, query, _title_terms(index, p.doc, title_terms))
+        sentence_terms = _sentence_terms(index, p)
+        best = _best_sentence(index, p, sentence_terms, term_weight, query, weights)
         score = base + best.score
         if weights.document:
             score += weights.document * _document_share(index, query, p.doc, doc_shares)
+        if weights.title:
+            score += weights.title * _title_share(index, query, _title_terms(index, p.doc, title_terms))
         if weights.question_turn and _is_question_turn(index, pid):
             score *= 1 - weights.question_turn
+        elif weights.phrase and query.bigrams:
+            # (Not for an interviewer's question: it echoes the user's words, its answer turn answers.)
+            score += weights.phrase * _phrase_share(index, query, sentence_terms)
         scored.append((score, pid, p, best))
     scored.sort(key=lambda s: (-s[0], s[1]))
     results = []
@@ -198,21 +230,54 @@ def rank(
     return results
 
 
-def _title_excess(index: Index, p: StoredPassage, query: Query, cache: dict) -> float:
+def _title_terms(index: Index, doc, cache: dict[str, set[int]]) -> set[int]:
+    terms = cache.get(doc.id)
+    if terms is None:
+        terms = cache[doc.id] = {tid for _, tid in _passage_terms(index, doc.title)}
+    return terms
+
+
+def _title_excess(index: Index, p: StoredPassage, query: Query, title: set[int]) -> float:
     """BM25 a passage owes to repeating its document's title words beyond once.
 
     A question names the topic ("Super Bowl 50") to pick the document; within that document
     the paragraph that says "Super Bowl" five times is no better an answer. So a query term
     in the title counts at most as one occurrence would (its IDF).
     """
-    terms = cache.get(p.doc.id)
-    if terms is None:
-        terms = cache[p.doc.id] = {tid for _, tid in _passage_terms(index, p.doc.title)}
     excess = 0.0
     for tid in query.terms:
-        if tid in terms:
+        if tid in title:
             excess += max(0.0, index.impact(tid, p.pid) - index.idf[tid])
     return excess
+
+
+def _title_share(index: Index, query: Query, title: set[int]) -> float:
+    """The share of the question's weight that its document's title holds.
+
+    The title names what a document is about, as the question names what it asks about
+    ("How many species of ctenophore are there?" of the article "Ctenophora"): the title
+    picks the document, `_title_excess` keeps it from picking the paragraph.
+    """
+    terms = set(query.terms)
+    total = sum(index.idf[t] for t in terms)
+    return sum(index.idf[t] for t in terms if t in title) / total if total else 0.0
+
+
+def _phrase_share(index: Index, query: Query, sentence_terms: list[list[int]]) -> float:
+    """The IDF-weighted share of the question's word pairs the passage repeats side by side.
+
+    "Which famous Indian practiced civil disobedience?": a paragraph saying "civil
+    disobedience" is about it; one saying "civil rights" and "disobedience" apart may not be.
+    """
+    present = {t for sequence in sentence_terms for t in sequence}
+    pairs = {pair for sequence in sentence_terms for pair in zip(sequence, sequence[1:])}
+    for acronym, expansion in query.acronym_pairs:
+        if acronym in present:
+            pairs |= expansion
+    idf = index.idf
+    total = sum(idf[a] + idf[b] for a, b in query.bigrams)
+    found = sum(idf[a] + idf[b] for a, b in query.bigrams & pairs)
+    return found / total if total else 0.0
 
 
 def _document_share(index: Index, query: Query, doc, cache: dict[str, float]) -> float:
@@ -280,7 +345,9 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     best_evidence = -1.0
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
-    previous_share = 0.0
+    local_weight = _sentence_weights(sentence_terms, term_weight) if weights.local_idf else term_weight
+    local_total = sum(local_weight.values()) or 1.0
+    previous_share = previous_global = 0.0
     for i, sequence in enumerate(sentence_terms):
         a, b = p.sentences[i]
         sentence = p.text[a:b]
@@ -290,19 +357,28 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         if reported:
             terms |= query.person_terms
         share = sum(term_weight[t] for t in terms) / total_weight
+        local_share = sum(local_weight[t] for t in terms) / local_total
         # A sentence that goes on from the one before ("This imbalance stems from ...") answers
         # what that one raised: the question is often echoed by one sentence, answered by the next.
-        carried = weights.continuation * previous_share if _CONTINUES_RE.match(sentence) else 0.0
-        previous_share = share
-        score = weights.sentence * share
-        evidence = share + carried
+        continues = _CONTINUES_RE.match(sentence) is not None
+        carried = weights.continuation * previous_share if continues else 0.0
+        # Chosen for what it carries, it scores the passage with the coverage it carries: else a
+        # passage answering in "Its existence was first proved in 1962" loses its best evidence.
+        score = weights.sentence * (max(share, previous_global) if continues else share)
+        previous_share, previous_global = local_share, share
+        evidence = local_share + carried
         if query.bigrams:
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
             score += weights.proximity * pairs
             evidence += 0.5 * pairs
-        if query.answer_type and (terms or carried) and has_answer_type(sentence, query.answer_type, query.forms):
-            score += weights.answer_type * share
-            evidence += 0.5 * max(share, carried)
+        if query.answer_type:
+            if has_answer_type(sentence, query.answer_type, query.forms):
+                if terms or carried:
+                    score += weights.answer_type * share
+                    evidence += 0.5 * max(local_share, carried)
+            else:
+                # "When was X destroyed?" is not answered by the sentence that only restates it.
+                evidence *= 1 - weights.untyped
         if reported:
             verb = bool(query.verbs) and _has_verb(index, sentence, query.verbs)
             score += weights.attribution + (weights.verb if verb else 0.0)
@@ -313,6 +389,23 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
             best_evidence = evidence
             best = _Sentence(i, score)
     return best
+
+
+def _sentence_weights(sentence_terms: list[list[int]], term_weight: dict[int, float]) -> dict[int, float]:
+    """Each question word's weight for telling a passage's sentences apart: its IDF times its
+    IDF among the passage's sentences, log((n + 1) / sentences holding it).
+
+    In a paragraph on Tesla every sentence says "Tesla": it picked the paragraph, but it
+    cannot pick the sentence; the rarer words of the question can. (A word no sentence
+    holds counts as if one did, for the share's denominator.)
+    """
+    n = len(sentence_terms)
+    holding = dict.fromkeys(term_weight, 0)
+    for sequence in sentence_terms:
+        for t in set(sequence):
+            if t in holding:
+                holding[t] += 1
+    return {t: w * math.log((n + 1) / max(holding[t], 1)) for t, w in term_weight.items()}
 
 
 _CONTINUES_RE = re.compile(r"[“\"(]?(?:This|These|That|Those|It|Its|He|She|His|Her|They|Their|Such|The result)\b")

@@ -5,7 +5,7 @@ import pytest
 from sofa_cli.analysis import acronym_definitions, analyse, stem, tokenize
 from sofa_cli.attribution import attribute
 from sofa_cli.documents import Document, parse_front_matter, split_paragraphs
-from sofa_cli.question import VERB_FAMILIES
+from sofa_cli.question import VERB_FAMILIES, answer_type
 from sofa_cli.segment import passages_of, sentence_spans
 
 
@@ -105,3 +105,22 @@ def test_attribution_ignores_group_subjects():
 
 def test_acronym_definition():
     assert acronym_definitions("revise the Status of Forces Agreement (SOFA) now") == {"sofa": ["status", "forc", "agreement"]}
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("When was the Status of Forces Agreement established?", "time"),
+        ("In what year did the base open?", "time"),
+        ("How old was Manning when he played in Super Bowl 50?", "number"),
+        ("What is the estimate of how many physicians dispense drugs?", "number"),
+        ("Prior to Manning, who was the oldest quarterback?", "name"),
+        ("Transport safety is dealt with by whom?", "name"),
+        ("Where did the settlers land?", "place"),
+        # a later "when" relates a clause; "Doctor Who" is a name, not a question word
+        ("What sea bordered the empire when Genghis Khan died?", None),
+        ("What type of beings does Doctor Who take on his travels?", None),
+    ],
+)
+def test_answer_type_is_read_at_the_asking_wh_word(question, kind):
+    assert answer_type(question) == kind

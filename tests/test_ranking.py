@@ -110,3 +110,62 @@ def test_eval_rejects_a_bad_qa_file(sofa, tmp_path):
     code, _, err = sofa("eval", str(qa))
     assert code == 2
     assert "expected" in err
+
+
+def test_answer_sentence_is_chosen_by_the_words_that_tell_sentences_apart(sofa, tmp_path):
+    # Every sentence says "Tesla" and most say "lighting" or "company": only "installed" picks one.
+    (tmp_path / "tesla.md").write_text(
+        "---\ntitle: Inventor notes\n---\n"
+        "Tesla founded a lighting company in Rahway in 1886. The company installed arc lamps in factories and"
+        " mills. Tesla's lighting patents drew investors to the company. Tesla later sold those patents.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "other.md").write_text(
+        "---\ntitle: Other notes\n---\nTesla coils are still built by hobbyists.\n\n"
+        "Edison ran a rival lighting business in New York.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "What did Tesla's lighting company install?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["answer"] == "The company installed arc lamps in factories and mills."
+
+
+def test_correction_that_no_passage_bears_out_is_left_unknown(sofa, tmp_path):
+    # "genre" is one edit from "gene", but no passage has "gene" with the question's other words
+    (tmp_path / "notes.md").write_text(
+        "---\ntitle: Notes\n---\nOne gene sets the colour of the peas.\n\n"
+        "Lindisfarne played folk music across the north.\n\nThe Lindisfarne band toured in spring.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "What genre of music did Lindisfarne play?", "--corpus", str(tmp_path), "--json")
+    record = json.loads(out)
+    assert code == 0
+    assert record.get("corrections", []) == []
+    assert record["unknown"] == ["genre"]
+    assert record["results"][0]["answer"] == "Lindisfarne played folk music across the north."
+    # a real typo whose correction meets the other words is still corrected
+    _, out, _ = sofa("ask", "What music did Lindisfane play?", "--corpus", str(tmp_path), "--json")
+    assert json.loads(out)["corrections"] == [["lindisfane", "lindisfarne"]]
+
+
+def test_when_question_is_answered_by_the_sentence_with_a_date(sofa, tmp_path):
+    # the first sentence holds more of the question's words, but no date
+    (tmp_path / "notes.md").write_text(
+        "---\ntitle: Notes\n---\nHundreds of churches were built across Warsaw. Most of them were destroyed in 1944.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "When were the churches of Warsaw destroyed?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["answer"] == "Most of them were destroyed in 1944."
+
+
+def test_document_whose_title_names_the_topic_wins_a_tie(sofa, tmp_path):
+    (tmp_path / "a-harbour.md").write_text(
+        "---\ntitle: Harbour news\n---\nThe lighthouse keepers counted boats at dawn.\n", encoding="utf-8"
+    )
+    (tmp_path / "b-lighthouses.md").write_text(
+        "---\ntitle: Lighthouse keepers\n---\nThe lighthouse keepers counted ships at dawn.\n", encoding="utf-8"
+    )
+    code, out, _ = sofa("ask", "What did the lighthouse keepers count?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert [r["doc"] for r in json.loads(out)["results"]] == ["b-lighthouses", "a-harbour"]

@@ -60,7 +60,6 @@ class Query:
     text: str
     terms: tuple[int, ...]
     people: tuple[str, ...] = ()
-    verbs: frozenset[str] = frozenset()
     person_terms: frozenset[int] = frozenset()
     corrections: tuple[tuple[str, str], ...] = ()
     unknown: tuple[str, ...] = field(default=())
@@ -275,7 +274,6 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
     terms: list[int] = []
     corrections: list[tuple[str, str]] = []
     unknown: list[str] = []
-    verbs: set[str] = set()
     forms: dict[str, int] = {}
     stems: list[str] = []
     sequence: list[str] = []
@@ -291,7 +289,6 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         if tid is None and family is not None:
             # An unseen word of a reporting family ("advice") stands for the family's corpus words.
             found = [t for t in (index.term_id(m) for m in sorted(family)) if t is not None]
-            verbs |= family
             terms.extend(t for t in found if t not in terms)
             if found:
                 continue
@@ -309,9 +306,6 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
             continue
         forms[form] = tid
         stems.append(term)
-        family = next((f for f in VERB_FAMILIES if term in f), None)
-        if family is not None:
-            verbs |= family
         if scaffolding and form in SCAFFOLDING:
             continue
         terms.append(tid)
@@ -347,7 +341,6 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         terms=tuple(terms),
         people=tuple(people),
         person_terms=frozenset(person_terms),
-        verbs=frozenset(verbs),
         corrections=tuple(corrections),
         unknown=tuple(unknown),
         bigrams=bigrams,

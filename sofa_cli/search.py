@@ -8,7 +8,7 @@ BM25 bag of words cannot see:
   scatters them);
 - attribution: when the question names a person, sentences that report that person
   (an interview turn of theirs, "Hornung suggested ...", a "he clarified" that follows
-  him), more so with a reporting verb of the question's family.
+  him).
 
 The constants live in `Weights`, each with the reason for its value.
 """
@@ -35,8 +35,6 @@ class Weights:
     # Bonus for a passage with a sentence that reports the person the question names.
     # Larger than one term, smaller than two: the person must still talk about the topic.
     attribution: float = 6.0
-    # Extra when that sentence uses a verb of the question's reporting family.
-    verb: float = 3.0
     # Share of the score an interviewer's question turn loses: its answer turn carries its
     # words (it is matched on them) and is what a user asking wants to read.
     question_turn: float = 0.4
@@ -79,7 +77,6 @@ class Weights:
 PLAIN = Weights(
     sentence=0.0,
     attribution=0.0,
-    verb=0.0,
     question_turn=0.0,
     min_coverage=0.0,
     phrase=0.0,
@@ -380,8 +377,7 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
                 # "When was X destroyed?" is not answered by the sentence that only restates it.
                 evidence *= 1 - weights.untyped
         if reported:
-            verb = bool(query.verbs) and _has_verb(index, sentence, query.verbs)
-            score += weights.attribution + (weights.verb if verb else 0.0)
+            score += weights.attribution
             evidence += 1.0
         # The answer is chosen on evidence even when the weights are off (PLAIN): which sentence
         # answers is not a ranking feature, only its contribution to the score is.
@@ -409,14 +405,6 @@ def _sentence_weights(sentence_terms: list[list[int]], term_weight: dict[int, fl
 
 
 _CONTINUES_RE = re.compile(r"[“\"(]?(?:This|These|That|Those|It|Its|He|She|His|Her|They|Their|Such|The result)\b")
-
-
-_NOUN_ENDINGS = ("al", "als", "ion", "ions", "ment", "ments", "ory", "er", "ers", "or", "ors", "ance", "ence")
-
-
-def _has_verb(index: Index, sentence: str, verbs: frozenset[str]) -> bool:
-    """Whether the sentence uses a verb of the family ("proposed", but not the noun "proposal")."""
-    return any(index.stem_of(t.form) in verbs and not t.form.endswith(_NOUN_ENDINGS) for t in tokenize(sentence))
 
 
 def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassage, best: _Sentence, explain: bool) -> Result:

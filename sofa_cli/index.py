@@ -37,7 +37,7 @@ INDEX_FILE = "index.sofa"
 LOCK_FILE = "index.lock"
 # Bump when analysis, segmentation or attribution change what an index holds: an index
 # built by another version is then rebuilt even if no corpus file changed.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 ANALYSIS_ID = f"{__version__}/{ANALYSIS_VERSION}/{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"
 # A query whose terms have more postings than this is scored with numpy; below it, pure
 # Python is faster than importing numpy (~55 ms), which a small corpus never needs. Once

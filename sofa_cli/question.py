@@ -69,6 +69,9 @@ class Query:
     acronym_pairs: tuple[tuple[int, frozenset[tuple[int, int]]], ...] = ()
     answer_type: str | None = None
     forms: frozenset[str] = frozenset()
+    # Acronyms the question uses, each with its expansion's terms: a sentence spelling out
+    # "Taskforce of United Methodists on Abortion and Sexuality" holds "TUMAS".
+    spelled_out: tuple[tuple[int, frozenset[int]], ...] = ()
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -154,8 +157,18 @@ _ANSWER_TYPES = (
             re.I,
         ),
     ),
-    ("name", re.compile(r"(?:who|whom|whose)\b", re.I)),
+    (
+        "name",
+        re.compile(
+            r"(?:who|whom|whose)\b|(?:what|which) (?:\w+ )?(?:person|people|player|players|team|teams|company|"
+            r"companies|country|countries|nation|nations|city|cities|state|states|king|queen|emperor|president|leader|"
+            r"author|writer|actor|actress|scientist|man|woman|organization|organisation|group|university|church|"
+            r"party|army|tribe|dynasty|empire|museum|newspaper|network|club|band|ship)\b",
+            re.I,
+        ),
+    ),
     ("place", re.compile(r"where\b", re.I)),
+    ("reason", re.compile(r"why\b", re.I)),
 )
 _WH_RE = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
 # Words after which a wh-word asks ("in what year", "by whom") rather than relates ("the year when").
@@ -173,6 +186,12 @@ _NUMBER_RE = re.compile(
     re.I,
 )
 _NAME_RE = re.compile(r"(?<=[\s(“\"])[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+# A reason: a causal connective ("because", "due to", "in order to").
+_REASON_RE = re.compile(
+    r"\b(?:because|due|since|so|therefore|thus|hence|cause[sd]?|reasons?|result(?:ed|s)?|order|led|lead|leads|"
+    r"owing|thanks|consequently|why|motivated|aim(?:ed)?|purpose)\b",
+    re.I,
+)
 # A place: a capitalised name right after a preposition of place ("in Geelong", "from the Rhine").
 _PLACE_RE = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout)\s+(?:the\s+)?([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)")
 
@@ -205,6 +224,8 @@ def _asks(question: str, match: re.Match) -> bool:
 
 def has_answer_type(sentence: str, kind: str, question_forms: frozenset[str]) -> bool:
     """Whether `sentence` holds an answer of `kind` that the question does not already say."""
+    if kind == "reason":
+        return any(m.group().lower() not in question_forms for m in _REASON_RE.finditer(sentence))
     if kind == "time":
         return any(m.group().lower() not in question_forms for m in _TIME_RE.finditer(sentence))
     if kind == "number":
@@ -336,6 +357,11 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
             terms.append(tid)
             expansion = [index.term_id(s) for s in index.acronyms[acronym]]
             acronym_pairs.append((tid, frozenset(zip(expansion, expansion[1:])) & bigrams))
+    spelled_out = []
+    for tid in dict.fromkeys(terms):
+        expansion = [index.term_id(s) for s in index.acronyms.get(index.term(tid), ())]
+        if expansion and None not in expansion:
+            spelled_out.append((tid, frozenset(expansion)))
     return Query(
         text=question,
         terms=tuple(terms),
@@ -345,6 +371,7 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         unknown=tuple(unknown),
         bigrams=bigrams,
         acronym_pairs=tuple(acronym_pairs),
+        spelled_out=tuple(spelled_out),
         answer_type=answer_type(question),
         forms=frozenset(sequence),
     )

@@ -342,13 +342,14 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     best_evidence = -1.0
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
-    local_weight = _sentence_weights(sentence_terms, term_weight) if weights.local_idf else term_weight
+    held = [_with_acronyms(set(sequence), query) for sequence in sentence_terms]
+    local_weight = _sentence_weights(held, term_weight) if weights.local_idf else term_weight
     local_total = sum(local_weight.values()) or 1.0
     previous_share = previous_global = 0.0
     for i, sequence in enumerate(sentence_terms):
         a, b = p.sentences[i]
         sentence = p.text[a:b]
-        terms = set(sequence) & term_weight.keys()
+        terms = held[i] & term_weight.keys()
         who = p.attributions[i] if i < len(p.attributions) else None
         reported = bool(people) and who in people
         if reported:
@@ -387,7 +388,15 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     return best
 
 
-def _sentence_weights(sentence_terms: list[list[int]], term_weight: dict[int, float]) -> dict[int, float]:
+def _with_acronyms(terms: set[int], query: Query) -> set[int]:
+    """`terms` plus the question's acronyms whose expansion they spell out."""
+    for acronym, expansion in query.spelled_out:
+        if expansion <= terms:
+            terms.add(acronym)
+    return terms
+
+
+def _sentence_weights(sentence_terms: list[set[int]], term_weight: dict[int, float]) -> dict[int, float]:
     """Each question word's weight for telling a passage's sentences apart: its IDF times its
     IDF among the passage's sentences, log((n + 1) / sentences holding it).
 
@@ -397,8 +406,8 @@ def _sentence_weights(sentence_terms: list[list[int]], term_weight: dict[int, fl
     """
     n = len(sentence_terms)
     holding = dict.fromkeys(term_weight, 0)
-    for sequence in sentence_terms:
-        for t in set(sequence):
+    for held in sentence_terms:
+        for t in held:
             if t in holding:
                 holding[t] += 1
     return {t: w * math.log((n + 1) / max(holding[t], 1)) for t, w in term_weight.items()}

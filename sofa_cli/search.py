@@ -194,8 +194,9 @@ def rank(
     term_weight = {t: index.idf[t] for t in set(query.terms) | query.person_terms}
     title_terms: dict[str, set[int]] = {}
     doc_shares: dict[str, float] = {}
-    scored: list[tuple[float, int, StoredPassage, _Sentence]] = []
-    for pid, base in candidates:
+    scored: list[tuple[float, int, StoredPassage, _Sentence, float]] = []
+    for pid, raw in candidates:
+        base = raw
         p = index.passage(pid)
         if not filters.allows(p):
             continue
@@ -215,10 +216,13 @@ def rank(
         elif weights.phrase and query.bigrams:
             # (Not for an interviewer's question: it echoes the user's words, its answer turn answers.)
             score += weights.phrase * _phrase_share(index, query, sentence_terms)
-        scored.append((score, pid, p, best))
-    scored.sort(key=lambda s: (-s[0], s[1]))
+        scored.append((score, pid, p, best, raw))
+    # Scores equal as shown (6 decimals) are often exactly equal sums reached in another order:
+    # paragraphs of one article that each hold its title words once. Rounding noise must not
+    # order them; the BM25 before the title cap does (more mentions), then passage order.
+    scored.sort(key=lambda s: (-round(s[0], 6), -s[4], s[1]))
     results = []
-    for score, _pid, p, best in scored:
+    for score, _pid, p, best, _raw in scored:
         if filters.min_score is not None and score < filters.min_score:
             continue
         if len(results) == limit:

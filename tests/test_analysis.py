@@ -105,6 +105,17 @@ def test_attribution_ignores_group_subjects():
 
 def test_acronym_definition():
     assert acronym_definitions("revise the Status of Forces Agreement (SOFA) now") == {"sofa": ["status", "forc", "agreement"]}
+    long_name = "the Taskforce of United Methodists on Abortion and Sexuality (TUMAS) met"
+    assert acronym_definitions(long_name)["tuma"] == ["taskforc", "unit", "methodist", "abort", "sexual"]
+
+
+@pytest.mark.parametrize("text", ["The V&A opened", "AT&T and R&D", "café V&A"])
+def test_short_names_joined_by_ampersand_are_one_token(text):
+    assert [t.form for t in tokenize(text) if "&" in t.form] == [w.casefold() for w in text.split() if "&" in w]
+
+
+def test_words_around_a_spaced_ampersand_stay_apart():
+    assert [t.form for t in tokenize("Light & Power, Abcd&E")] == ["light", "power", "abcd", "e"]
 
 
 @pytest.mark.parametrize(
@@ -117,6 +128,8 @@ def test_acronym_definition():
         ("Prior to Manning, who was the oldest quarterback?", "name"),
         ("Transport safety is dealt with by whom?", "name"),
         ("Where did the settlers land?", "place"),
+        ("Which company built the steam engine indicator?", "name"),
+        ("Why did the harbour close?", "reason"),
         # a later "when" relates a clause; "Doctor Who" is a name, not a question word
         ("What sea bordered the empire when Genghis Khan died?", None),
         ("What type of beings does Doctor Who take on his travels?", None),

@@ -169,3 +169,58 @@ def test_document_whose_title_names_the_topic_wins_a_tie(sofa, tmp_path):
     code, out, _ = sofa("ask", "What did the lighthouse keepers count?", "--corpus", str(tmp_path), "--json")
     assert code == 0
     assert [r["doc"] for r in json.loads(out)["results"]] == ["b-lighthouses", "a-harbour"]
+
+
+def test_name_joined_by_ampersand_is_one_word(sofa, tmp_path):
+    # "V&A" was "v" and "a", single letters dropped as stopwords: the question lost its topic
+    (tmp_path / "museum.md").write_text(
+        "---\ntitle: Museum\n---\nThe V&A has its origins in the Great Exhibition of 1851.\n", encoding="utf-8"
+    )
+    (tmp_path / "river.md").write_text(
+        "---\ntitle: River\n---\nThe river has its origins in the Alps, a world heritage site.\n", encoding="utf-8"
+    )
+    code, out, _ = sofa("ask", "The V&A has its origins in which world exhibition?", "--corpus", str(tmp_path), "--json")
+    top = json.loads(out)["results"][0]
+    assert code == 0
+    assert top["doc"] == "museum"
+    assert top["text"][slice(*top["highlights"][0])] == "V&A"
+
+
+def test_acronym_in_the_question_matches_its_spelled_out_name(sofa, tmp_path):
+    (tmp_path / "church.md").write_text(
+        "---\ntitle: Church\n---\n"
+        "Members formed the Taskforce of United Methodists on Abortion and Sexuality (TUMAS) in 1987."
+        " Its meetings are held in spring. Rev. Paul Stallsworth, president of the Taskforce of United"
+        " Methodists on Abortion and Sexuality, spoke at the conference.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "Who is the president of TUMAS?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["answer"].startswith("Rev. Paul Stallsworth, president")
+
+
+def test_why_question_is_answered_by_the_sentence_with_a_cause(sofa, tmp_path):
+    # both sentences hold every word of the question; only the second gives a cause
+    (tmp_path / "notes.md").write_text(
+        "---\ntitle: Notes\n---\nThe harbour of Kestrel was closed to ships in 1920."
+        " The harbour closed because silt had made it too shallow for ships.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "Why was the harbour closed to ships?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["answer"].startswith("The harbour closed because")
+
+
+def test_passages_tied_on_title_words_are_ordered_by_their_mentions(sofa, tmp_path):
+    # Title words count once per passage, so both paragraphs score the same; the one that
+    # says "civil disobedience" more often comes first, not whichever rounding favours.
+    (tmp_path / "civil.md").write_text(
+        "---\ntitle: Civil disobedience\n---\nCivil disobedience was common in the town.\n\n"
+        "Civil disobedience, civil disobedience everywhere.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "civil disobedience", "--corpus", str(tmp_path), "--json")
+    results = json.loads(out)["results"]
+    assert code == 0
+    assert results[0]["score"] == results[1]["score"]
+    assert [r["passage"] for r in results] == [2, 1]

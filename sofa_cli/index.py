@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sofa_cli import __version__, bm25
-from sofa_cli.analysis import acronym_definitions, form_of, is_stopword, raw_tokens, stem
+from sofa_cli.analysis import acronym_definitions, form_of, is_stopword, normalise_form, raw_tokens, stem
 from sofa_cli.documents import CorpusError, Document, Skipped, discover, fingerprints, load_file
 from sofa_cli.stopwords import STOPWORDS
 from sofa_cli.store import IndexFile, IndexFileError, NewerFormatError, OlderFormatError, write_index
+from sofa_cli.synonyms import SYNONYM_GROUPS
 
 if TYPE_CHECKING:
     from sofa_cli.segment import Passage
@@ -38,7 +39,10 @@ LOCK_FILE = "index.lock"
 # Bump when analysis, segmentation or attribution change what an index holds: an index
 # built by another version is then rebuilt even if no corpus file changed.
 ANALYSIS_VERSION = 4
-ANALYSIS_ID = f"{__version__}/{ANALYSIS_VERSION}/{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"
+ANALYSIS_ID = (
+    f"{__version__}/{ANALYSIS_VERSION}/{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"
+    f"/{zlib.crc32(repr(SYNONYM_GROUPS).encode()):08x}"
+)
 # A query whose terms have more postings than this is scored with numpy; below it, pure
 # Python is faster than importing numpy (~55 ms), which a small corpus never needs. Once
 # numpy is imported (a long session, a large index), it pays from far fewer postings.
@@ -157,6 +161,7 @@ class Index:
             self.files = h["files"]
             self.names: list[str] = h["names"]
             self.acronyms: dict[str, list[str]] = h.get("acronyms", {})
+            self.synonym_groups: list[dict[str, str]] = h.get("synonyms", [])
             self.docs = _Docs(self.file.raw("doc_blob"), s("doc_off"), s("doc_first"))
             self.text_blob = self.file.raw("text")
             self.text_off = s("text_off")
@@ -212,6 +217,26 @@ class Index:
         except KeyError:
             tid = self._term_ids[term] = _find(self.term_hash, self.term_blob, self.term_off, term.encode("utf-8"))
             return tid
+
+    def is_number(self, tid: int) -> bool:
+        """Whether a term is a number ("118", "14000", "four")."""
+        memo = self.__dict__.setdefault("_numbers", {})
+        value = memo.get(tid)
+        if value is None:
+            term = self.term(tid)
+            value = memo[tid] = term[:1].isdigit() or term in _NUMBER_WORDS
+        return value
+
+    def synonyms_of(self, term: str) -> dict[str, str]:
+        """Stems that share a synonym group with `term` (see sofa_cli.synonyms), each with a
+        word it stands for; the corpus need not hold them, nor `term`."""
+        by_term = self.__dict__.get("_synonyms")
+        if by_term is None:
+            by_term = self._synonyms = {}
+            for group in self.synonym_groups:
+                for t in group:
+                    by_term.setdefault(t, {}).update(group)
+        return {s: w for s, w in by_term.get(term, {}).items() if s != term}
 
     def term(self, tid: int) -> str:
         return bytes(self.term_blob[self.term_off[tid] : self.term_off[tid + 1]]).decode("utf-8")
@@ -414,6 +439,26 @@ def _char_hists(forms: list[str]) -> bytes:
     owner = np.repeat(np.arange(len(forms), dtype=np.int64), lengths)
     counts = np.bincount(owner * HIST_BINS + codes % HIST_BINS, minlength=len(forms) * HIST_BINS)
     return np.minimum(counts, 255).astype(np.uint8).tobytes()
+
+
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenti thirti forti fifti sixti seventi eighti nineti hundr thousand million billion dozen".split()
+)
+
+
+def synonym_groups() -> list[dict[str, str]]:
+    """Each synonym group as stem -> the first of its words with that stem (for saying which
+    word stood in), for groups of two stems or more. Stored whole in the index: a question
+    word the corpus lacks is looked up in them too, and the query path has no stemmer."""
+    groups = []
+    for group in SYNONYM_GROUPS:
+        words: dict[str, str] = {}
+        for word in group:
+            words.setdefault(stem(normalise_form(word)), word)
+        if len(words) > 1:
+            groups.append(words)
+    return groups
 
 
 def _lookup(blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
@@ -915,6 +960,7 @@ class _Compiler:
             "files": files,
             "names": list(self.names),
             "acronyms": {a: e for a, e in self.acronyms.items() if a in self.vocab},
+            "synonyms": synonym_groups(),
             "k1": bm25.K1,
             "b": bm25.B,
             "delta": bm25.DELTA,

@@ -72,6 +72,11 @@ class Query:
     # Acronyms the question uses, each with its expansion's terms: a sentence spelling out
     # "Taskforce of United Methodists on Abortion and Sexuality" holds "TUMAS".
     spelled_out: tuple[tuple[int, frozenset[int]], ...] = ()
+    # Terms of the corpus that say what a question term says (sofa_cli.synonyms), each with
+    # the question term it stands for: "death" for "die".
+    synonyms: tuple[tuple[int, int], ...] = ()
+    # What "how many" counts ("how many tackles" -> tackl): its number stands beside it.
+    counted: frozenset[int] = frozenset()
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -291,7 +296,43 @@ def _cooccur(index: Index, a: int, b: int) -> bool:
     return any(index.impact(b, pid) for pid in index.post_pid[start:end])
 
 
-def analyse_question(index: Index, question: str, typos: bool = True, scaffolding: bool = True) -> Query:
+_JOINED_RE = re.compile(r"\b[A-Za-z][a-z]+(?:[A-Z][a-z]+)+\b")
+
+
+_COUNTED_RE = re.compile(r"\bhow\s+(?:many|much)\s+((?:[\w'’-]+\s*){1,3})", re.I)
+
+
+def _counted_terms(index: Index, question: str) -> frozenset[int]:
+    """The terms of the words "how many" counts: up to three words after it, up to a stopword."""
+    match = _COUNTED_RE.search(question)
+    found = set()
+    for token in tokenize(match.group(1)) if match else ():
+        if is_stopword(token.form):
+            break
+        tid = index.term_id(index.stem_of(token.form) or stem(token.form))
+        if tid is not None:
+            found.add(tid)
+    return frozenset(found)
+
+
+def split_joined_words(index: Index, question: str) -> tuple[str, list[tuple[str, str]]]:
+    """The question with words run together in camel case ("UserDatagram") split apart
+    when the corpus lacks the joined form but has every part (a typo that edit distance
+    cannot mend), and the splits made, as corrections."""
+    splits: list[tuple[str, str]] = []
+
+    def split(match: re.Match) -> str:
+        word = match.group()
+        parts = re.findall(r"[A-Z]?[a-z]+", word)
+        if index.stem_of(normalise_form(word)) is None and all(index.stem_of(p.lower()) for p in parts):
+            splits.append((normalise_form(word), " ".join(p.lower() for p in parts)))
+            return " ".join(parts)
+        return word
+
+    return _JOINED_RE.sub(split, question), splits
+
+
+def analyse_question(index: Index, question: str, typos: bool = True, scaffolding: bool = True, synonyms: bool = True) -> Query:
     terms: list[int] = []
     corrections: list[tuple[str, str]] = []
     unknown: list[str] = []
@@ -299,6 +340,8 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
     stems: list[str] = []
     sequence: list[str] = []
     corrected: dict[int, tuple[tuple[str, str], int]] = {}
+    if typos:
+        question, corrections = split_joined_words(index, question)
     for token in tokenize(question):
         form = token.form
         sequence.append(form)
@@ -313,6 +356,16 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
             terms.extend(t for t in found if t not in terms)
             if found:
                 continue
+        if tid is None and synonyms:
+            # A word the corpus lacks stands for its synonym that the corpus has most ("died" for
+            # "death"): the list is surer than a one-letter correction.
+            stand_ins = [
+                (index.doc_freq(t), t, w) for s, w in index.synonyms_of(term).items() if (t := index.term_id(s)) is not None
+            ]
+            if stand_ins:
+                _, tid, word = max(stand_ins)
+                corrections.append((form, word))
+                term = index.term(tid)
         if tid is None and typos:
             fixed = closest_form(index, form, name_like=question[token.start].isupper())
             if fixed is not None:
@@ -362,6 +415,13 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         expansion = [index.term_id(s) for s in index.acronyms.get(index.term(tid), ())]
         if expansion and None not in expansion:
             spelled_out.append((tid, frozenset(expansion)))
+    counted = _counted_terms(index, question)
+    said_otherwise: dict[int, int] = {}
+    for tid in dict.fromkeys(terms) if synonyms else ():
+        for other in sorted(index.synonyms_of(index.term(tid))):
+            oid = index.term_id(other)
+            if oid is not None and oid not in terms:
+                said_otherwise.setdefault(oid, tid)
     return Query(
         text=question,
         terms=tuple(terms),
@@ -372,6 +432,8 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         bigrams=bigrams,
         acronym_pairs=tuple(acronym_pairs),
         spelled_out=tuple(spelled_out),
+        synonyms=tuple(said_otherwise.items()),
+        counted=counted,
         answer_type=answer_type(question),
         forms=frozenset(sequence),
     )

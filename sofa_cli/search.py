@@ -67,6 +67,14 @@ class Weights:
     title: float = 4.0
     # Title words count once per passage (see _title_excess).
     title_terms: bool = True
+    # Share of a question word's weight that a sentence holding only its synonym gets
+    # (sofa_cli.synonyms): "his death in 1227" answers "when did he die?", but a synonym is
+    # weaker evidence than the word itself, and a group's words are not always the same sense.
+    synonyms: float = 0.3
+    # Evidence (for the answer choice only) of a sentence where a number the question lacks
+    # stands beside what "how many" counts: "led the team in tackles (118)" answers "how many
+    # tackles ...?", where "two of the three linebackers ... Kuechly" only has a number.
+    counted: float = 0.5
     # Query analysis switches, for measuring each feature (bench/quality).
     typos: bool = True
     scaffolding: bool = True
@@ -81,6 +89,7 @@ PLAIN = Weights(
     min_coverage=0.0,
     phrase=0.0,
     title=0.0,
+    synonyms=0.0,
     untyped=0.0,
     local_idf=False,
     typos=False,
@@ -160,7 +169,7 @@ def ask(
     weights: Weights = Weights(),
     explain: bool = False,
 ) -> Answer:
-    query = analyse_question(index, question, typos=weights.typos, scaffolding=weights.scaffolding)
+    query = analyse_question(index, question, typos=weights.typos, scaffolding=weights.scaffolding, synonyms=weights.synonyms > 0)
     results = rank(index, query, limit, filters, weights, explain)
     return Answer(
         question=question,
@@ -349,6 +358,7 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     held = [_with_acronyms(set(sequence), query) for sequence in sentence_terms]
     local_weight = _sentence_weights(held, term_weight) if weights.local_idf else term_weight
     local_total = sum(local_weight.values()) or 1.0
+    synonyms = dict(query.synonyms) if weights.synonyms else {}
     previous_share = previous_global = 0.0
     for i, sequence in enumerate(sentence_terms):
         a, b = p.sentences[i]
@@ -358,7 +368,9 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         reported = bool(people) and who in people
         if reported:
             terms |= query.person_terms
-        share = sum(term_weight[t] for t in terms) / total_weight
+        said_otherwise = {synonyms[t] for t in held[i] if t in synonyms} - terms
+        synonym_share = weights.synonyms * sum(term_weight[t] for t in said_otherwise) / total_weight
+        share = sum(term_weight[t] for t in terms) / total_weight + synonym_share
         local_share = sum(local_weight[t] for t in terms) / local_total
         # A sentence that goes on from the one before ("This imbalance stems from ...") answers
         # what that one raised: the question is often echoed by one sentence, answered by the next.
@@ -368,11 +380,13 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         # passage answering in "Its existence was first proved in 1962" loses its best evidence.
         score = weights.sentence * (max(share, previous_global) if continues else share)
         previous_share, previous_global = local_share, share
-        evidence = local_share + carried
+        evidence = local_share + carried + synonym_share
         if query.bigrams:
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
             score += weights.proximity * pairs
             evidence += 0.5 * pairs
+        if weights.counted and query.counted and _counts(index, sequence, query):
+            evidence += weights.counted
         if query.answer_type:
             if has_answer_type(sentence, query.answer_type, query.forms):
                 if terms or carried:
@@ -390,6 +404,16 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
             best_evidence = evidence
             best = _Sentence(i, score)
     return best
+
+
+def _counts(index: Index, sequence: list[int], query: Query) -> bool:
+    """Whether a number the question lacks stands within two words of what it counts."""
+    for j, t in enumerate(sequence):
+        if t in query.counted:
+            for u in sequence[max(0, j - 2) : j + 3]:
+                if u not in query.terms and index.is_number(u):
+                    return True
+    return False
 
 
 def _with_acronyms(terms: set[int], query: Query) -> set[int]:

@@ -137,3 +137,12 @@ def test_words_around_a_spaced_ampersand_stay_apart():
 )
 def test_answer_type_is_read_at_the_asking_wh_word(question, kind):
     assert answer_type(question) == kind
+
+
+def test_every_synonym_group_joins_words_of_different_stems_and_no_stopwords():
+    from sofa_cli.analysis import is_stopword
+    from sofa_cli.index import synonym_groups
+    from sofa_cli.synonyms import SYNONYM_GROUPS
+
+    assert len(synonym_groups()) == len(SYNONYM_GROUPS)
+    assert not [w for group in SYNONYM_GROUPS for w in group if is_stopword(w)]

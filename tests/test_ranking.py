@@ -224,3 +224,48 @@ def test_passages_tied_on_title_words_are_ordered_by_their_mentions(sofa, tmp_pa
     assert code == 0
     assert results[0]["score"] == results[1]["score"]
     assert [r["passage"] for r in results] == [2, 1]
+
+
+def test_a_synonym_of_a_question_word_counts_for_the_answer_sentence(sofa, tmp_path):
+    # "die" is in the corpus, but not in the sentence that answers: "death" is
+    (tmp_path / "khan.md").write_text(
+        "---\ntitle: Khan\n---\nThe khan ruled from 1206. The khan's death came in 1227.\n\nOld horses die in winter.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "When did the khan die?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["answer"] == "The khan's death came in 1227."
+
+
+def test_a_word_the_corpus_lacks_stands_for_its_synonym_and_says_so(sofa, tmp_path):
+    (tmp_path / "khan.md").write_text(
+        "---\ntitle: Khan\n---\nThe khan ruled from 1206. The khan's death came in 1227.\n", encoding="utf-8"
+    )
+    code, out, err = sofa("ask", "When did the khan die?", "--corpus", str(tmp_path))
+    assert code == 0
+    assert "The khan's death came in 1227." in out.split("\n")[1]
+    assert "showing results for 'death' (no match for 'die')" in err
+
+
+def test_how_many_is_answered_by_the_number_beside_what_it_counts(sofa, tmp_path):
+    # both sentences name Kuechly and hold a number; only one puts a number beside "tackles"
+    (tmp_path / "team.md").write_text(
+        "---\ntitle: Team\n---\nTwo linebackers were picked for the Pro Bowl: Davis and Luke Kuechly."
+        " Kuechly led the team in tackles (118) and forced two fumbles.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "How many tackles did Luke Kuechly register?", "--corpus", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["answer"].startswith("Kuechly led the team in tackles (118)")
+
+
+def test_words_run_together_are_split_and_said(sofa, tmp_path):
+    (tmp_path / "net.md").write_text(
+        "---\ntitle: Networks\n---\nThe User Datagram Protocol sends packets without a connection.\n\n"
+        "Rivers carry silt to the sea.\n",
+        encoding="utf-8",
+    )
+    code, out, err = sofa("ask", "what does UserDatagram Protocol send?", "--corpus", str(tmp_path))
+    assert code == 0
+    assert "User Datagram Protocol" in out
+    assert "showing results for 'user datagram'" in err

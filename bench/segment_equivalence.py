@@ -32,9 +32,7 @@ from sofa_cli.attribution import attribute  # noqa: E402
 from sofa_cli.documents import Skipped, discover, load_file  # noqa: E402
 from sofa_cli.segment import passages_of, punkt_sentence_spans, sentence_spans  # noqa: E402
 
-REFERENCE_ASCII_TOKEN_RE = re.compile(
-    r"(?:[A-Za-z]\.){2,}|[A-Za-z]{1,3}&[A-Za-z]{1,3}(?![A-Za-z0-9])|\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*'?"
-)
+REFERENCE_ASCII_TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*'?")
 
 
 def token_spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:

@@ -23,7 +23,6 @@ from sofa_cli.stopwords import STOPWORDS
 # Order matters: dotted acronyms (U.S.) before words, grouped numbers (50,000; 2.5) before words.
 _TOKEN_RE = re.compile(
     r"(?:[^\W\d_]\.){2,}"  # acronyms with dots: U.S., e.g.
-    r"|[^\W\d_]{1,3}&[^\W\d_]{1,3}(?![^\W_])"  # short names joined by "&": V&A, AT&T, R&D
     r"|\d+(?:[.,]\d+)*"  # numbers: 2004, 50,000, 2.5
     r"|[^\W_]+(?:['’ʼ][^\W_]+)*['’ʼ]?",  # words, with inner apostrophes (don't, Ishiba’s)
 )
@@ -54,20 +53,34 @@ def normalise_form(raw: str) -> str:
 
 # The same pattern for ASCII text, where [^\W\d_] is [A-Za-z] and the curly apostrophes
 # cannot occur: 2.5x faster, and most corpus text is ASCII. It is
-#   (?:[A-Za-z]\.){2,}|[A-Za-z]{1,3}&[A-Za-z]{1,3}(?![A-Za-z0-9])|\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*'?
+#   (?:[A-Za-z]\.){2,}|\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*'?
 # with the alternatives grouped by their first character (a word after a digit is never
 # reached: the number alternative always matches first), which lets `re` skip to a token's
 # first character instead of trying every alternative at every space: 1.6x faster, the same
 # matches (tests/test_segment_fast.py checks both equivalences).
-_ASCII_TOKEN_RE = re.compile(
-    r"[A-Za-z](?:\.(?:[A-Za-z]\.)+|[A-Za-z]{0,2}&[A-Za-z]{1,3}(?![A-Za-z0-9])|[A-Za-z0-9]*(?:'[A-Za-z0-9]+)*'?)|[0-9]+(?:[.,][0-9]+)*"
+_ASCII_TOKEN_RE = re.compile(r"[A-Za-z](?:\.(?:[A-Za-z]\.)+|[A-Za-z0-9]*(?:'[A-Za-z0-9]+)*'?)|[0-9]+(?:[.,][0-9]+)*")
+# Text with an "&" also joins a word and a short name after it into one token: "V&A", "AT&T",
+# "R&D" (else "v" and "a" are single letters, dropped as stopwords). A separate pattern, since
+# the optional suffix costs every word 10% more and most text has no "&".
+_AMP = r"(?:(?<=[^\W\d_])&[^\W\d_]{1,3}(?![^\W_]))?"
+_ASCII_AMP = r"(?:(?<=[A-Za-z])&[A-Za-z]{1,3}(?![A-Za-z0-9]))?"
+_TOKEN_AMP_RE = re.compile(_TOKEN_RE.pattern + _AMP)
+_ASCII_TOKEN_AMP_RE = re.compile(
+    r"[A-Za-z](?:\.(?:[A-Za-z]\.)+|[A-Za-z0-9]*(?:'[A-Za-z0-9]+)*'?" + _ASCII_AMP + r")|[0-9]+(?:[.,][0-9]+)*"
 )
+
+
+def token_pattern(text: str) -> re.Pattern:
+    """The tokenizer for `text`: the ASCII one when it can be, the "&" one only when needed."""
+    if text.isascii():
+        return _ASCII_TOKEN_AMP_RE if "&" in text else _ASCII_TOKEN_RE
+    return _TOKEN_AMP_RE if "&" in text else _TOKEN_RE
 
 
 def raw_tokens(text: str) -> list[str]:
     """The raw tokens `tokenize` would find, without spans (for the index builder, which
     memoises `form_of` per distinct raw token: the same forms at a fraction of the cost)."""
-    return (_ASCII_TOKEN_RE if text.isascii() else _TOKEN_RE).findall(text)
+    return token_pattern(text).findall(text)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -79,7 +92,7 @@ def form_of(raw: str) -> str:
 
 def tokenize(text: str) -> Iterator[Token]:
     """Every word of `text` with its span; stopwords included (the caller decides)."""
-    for match in (_ASCII_TOKEN_RE if text.isascii() else _TOKEN_RE).finditer(text):
+    for match in token_pattern(text).finditer(text):
         form = form_of(match.group())
         if form:
             yield Token(form, match.start(), match.end())

@@ -105,7 +105,8 @@ def closest_form(index: Index, form: str, name_like: bool = False) -> str | None
     """The corpus word form nearest to `form`, or None when nothing is close enough.
 
     The first letter must agree (typos rarely hit it, and "losing" is not "closing"); one edit
-    is allowed from 5 letters, two only for a long capitalised word (a name: "Nakashma").
+    is allowed from 5 letters, two only for a long capitalised word (a name: "Nakashma"),
+    and up to three from 6 letters for a word with the same letters ("Ghandi": `_anagram_form`).
     Looser rules turn real words into others: "France" into "face", "percentage" into
     "parentage" (bench/quality counted such corrections on XQuAD).
     """
@@ -125,6 +126,26 @@ def closest_form(index: Index, form: str, name_like: bool = False) -> str | None
             key = (d, -df, candidate)
             if best is None or key < best:
                 best = key
+    if best is None and len(form) >= 6:
+        return _anagram_form(index, form)
+    return best[2] if best else None
+
+
+def _anagram_form(index: Index, form: str) -> str | None:
+    """A corpus form with the same letters as `form`, within three edits: letters swapped
+    ("Ghandi" for "Gandhi", "Cypiddids" for "Cydippids") are a misspelling, where a word
+    two edits away with other letters ("grand") is another word."""
+    letters = sorted(form)
+    best: tuple[int, int, str] | None = None
+    blob, offsets = index.form_blob, index.form_off
+    for i in index.form_candidates(form, 0):
+        candidate = bytes(blob[offsets[i] : offsets[i + 1]]).decode("utf-8")
+        if candidate[:1] != form[0] or candidate == form or sorted(candidate) != letters:
+            continue
+        d = edit_distance(form, candidate, 3)
+        if d <= 3:
+            key = (d, -index.doc_freq(index.form_term[i]), candidate)
+            best = key if best is None or key < best else best
     return best[2] if best else None
 
 
@@ -385,6 +406,9 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         terms.append(tid)
     for tid, (correction, position) in corrected.items():
         others = set(terms) - {tid}
+        wrong, right = correction
+        if sorted(wrong) == sorted(right):
+            continue  # letters swapped: a misspelling for sure (see _anagram_form)
         if others and not any(_cooccur(index, tid, other) for other in others):
             # A correction no passage bears out is likelier a real word the corpus lacks
             # ("genre" is not "gene" in a question about music): leave it unknown.

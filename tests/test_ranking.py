@@ -269,3 +269,18 @@ def test_words_run_together_are_split_and_said(sofa, tmp_path):
     assert code == 0
     assert "User Datagram Protocol" in out
     assert "showing results for 'user datagram'" in err
+
+
+def test_a_name_with_letters_swapped_is_corrected_even_two_edits_away(sofa, tmp_path):
+    # "Ghandi" is two edits from "Gandhi" and from "grand": the same letters make it a misspelling,
+    # kept although no passage holds "Gandhi" with the question's other words
+    (tmp_path / "notes.md").write_text(
+        "---\ntitle: Notes\n---\nGandhi's method was Satyagraha.\n\nA grand dinner was held.\n\n"
+        "The work of the harbour was called dredging.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = sofa("ask", "What was Ghandi's work called?", "--corpus", str(tmp_path), "--json", "-k", "3")
+    record = json.loads(out)
+    assert code == 0
+    assert record["corrections"] == [["ghandi", "gandhi"]]
+    assert "Gandhi's method was Satyagraha." in [r["text"] for r in record["results"]]

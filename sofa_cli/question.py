@@ -133,8 +133,8 @@ def closest_form(index: Index, form: str, name_like: bool = False) -> str | None
 
 def _anagram_form(index: Index, form: str) -> str | None:
     """A corpus form with the same letters as `form`, within three edits: letters swapped
-    ("Ghandi" for "Gandhi", "Cypiddids" for "Cydippids") are a misspelling, where a word
-    two edits away with other letters ("grand") is another word."""
+    ("Ghandi" for "Gandhi") are a misspelling, where a word two edits away with other
+    letters ("grand") is another word."""
     letters = sorted(form)
     best: tuple[int, int, str] | None = None
     blob, offsets = index.form_blob, index.form_off
@@ -323,16 +323,16 @@ _JOINED_RE = re.compile(r"\b[A-Za-z][a-z]+(?:[A-Z][a-z]+)+\b")
 _COUNTED_RE = re.compile(r"\bhow\s+(?:many|much)\s+((?:[\w'’-]+\s*){1,3})", re.I)
 
 
-def _counted_terms(index: Index, question: str) -> frozenset[int]:
-    """The terms of the words "how many" counts: up to three words after it, up to a stopword."""
+def _counted_terms(question: str, forms: dict[str, int]) -> frozenset[int]:
+    """The terms of the words "how many" counts: up to three words after it, up to a stopword
+    (`forms`: the question's word forms and their terms)."""
     match = _COUNTED_RE.search(question)
     found = set()
     for token in tokenize(match.group(1)) if match else ():
         if is_stopword(token.form):
             break
-        tid = index.term_id(index.stem_of(token.form) or stem(token.form))
-        if tid is not None:
-            found.add(tid)
+        if token.form in forms:
+            found.add(forms[token.form])
     return frozenset(found)
 
 
@@ -439,7 +439,7 @@ def analyse_question(index: Index, question: str, typos: bool = True, scaffoldin
         expansion = [index.term_id(s) for s in index.acronyms.get(index.term(tid), ())]
         if expansion and None not in expansion:
             spelled_out.append((tid, frozenset(expansion)))
-    counted = _counted_terms(index, question)
+    counted = _counted_terms(question, forms)
     said_otherwise: dict[int, int] = {}
     for tid in dict.fromkeys(terms) if synonyms else ():
         for other in sorted(index.synonyms_of(index.term(tid))):

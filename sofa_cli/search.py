@@ -90,6 +90,7 @@ PLAIN = Weights(
     phrase=0.0,
     title=0.0,
     synonyms=0.0,
+    counted=0.0,
     untyped=0.0,
     local_idf=False,
     typos=False,

@@ -171,76 +171,78 @@ def test_document_whose_title_names_the_topic_wins_a_tie(sofa, tmp_path):
     assert [r["doc"] for r in json.loads(out)["results"]] == ["b-lighthouses", "a-harbour"]
 
 
+def _write(folder, name, title, body):
+    """A one-document corpus file: the header sofa reads, then `body` (paragraphs split by blank lines)."""
+    (folder / name).write_text(f"---\ntitle: {title}\n---\n{body}\n", encoding="utf-8")
+
+
 def test_name_joined_by_ampersand_is_one_word(sofa, tmp_path):
     # "V&A" was "v" and "a", single letters dropped as stopwords: the question lost its topic
-    (tmp_path / "museum.md").write_text(
-        "---\ntitle: Museum\n---\nThe V&A has its origins in the Great Exhibition of 1851.\n", encoding="utf-8"
-    )
-    (tmp_path / "river.md").write_text(
-        "---\ntitle: River\n---\nThe river has its origins in the Alps, a world heritage site.\n", encoding="utf-8"
-    )
-    code, out, _ = sofa("ask", "The V&A has its origins in which world exhibition?", "--corpus", str(tmp_path), "--json")
-    top = json.loads(out)["results"][0]
+    _write(tmp_path, "museum.md", "Museum", "The V&A has its origins in the Great Exhibition of 1851.")
+    _write(tmp_path, "river.md", "River", "The river has its origins in the Alps, a world heritage site.")
+    code, record, _ = _top(sofa, "The V&A has its origins in which world exhibition?", "--corpus", str(tmp_path))
+    top = record["results"][0]
     assert code == 0
     assert top["doc"] == "museum"
     assert top["text"][slice(*top["highlights"][0])] == "V&A"
 
 
 def test_acronym_in_the_question_matches_its_spelled_out_name(sofa, tmp_path):
-    (tmp_path / "church.md").write_text(
-        "---\ntitle: Church\n---\n"
+    _write(
+        tmp_path,
+        "church.md",
+        "Church",
         "Members formed the Taskforce of United Methodists on Abortion and Sexuality (TUMAS) in 1987."
         " Its meetings are held in spring. Rev. Paul Stallsworth, president of the Taskforce of United"
-        " Methodists on Abortion and Sexuality, spoke at the conference.\n",
-        encoding="utf-8",
+        " Methodists on Abortion and Sexuality, spoke at the conference.",
     )
-    code, out, _ = sofa("ask", "Who is the president of TUMAS?", "--corpus", str(tmp_path), "--json")
+    code, record, _ = _top(sofa, "Who is the president of TUMAS?", "--corpus", str(tmp_path))
     assert code == 0
-    assert json.loads(out)["results"][0]["answer"].startswith("Rev. Paul Stallsworth, president")
+    assert record["results"][0]["answer"].startswith("Rev. Paul Stallsworth, president")
 
 
 def test_why_question_is_answered_by_the_sentence_with_a_cause(sofa, tmp_path):
     # both sentences hold every word of the question; only the second gives a cause
-    (tmp_path / "notes.md").write_text(
-        "---\ntitle: Notes\n---\nThe harbour of Kestrel was closed to ships in 1920."
-        " The harbour closed because silt had made it too shallow for ships.\n",
-        encoding="utf-8",
+    _write(
+        tmp_path,
+        "notes.md",
+        "Notes",
+        "The harbour of Kestrel was closed to ships in 1920. The harbour closed because silt had made it too shallow for ships.",
     )
-    code, out, _ = sofa("ask", "Why was the harbour closed to ships?", "--corpus", str(tmp_path), "--json")
+    code, record, _ = _top(sofa, "Why was the harbour closed to ships?", "--corpus", str(tmp_path))
     assert code == 0
-    assert json.loads(out)["results"][0]["answer"].startswith("The harbour closed because")
+    assert record["results"][0]["answer"].startswith("The harbour closed because")
 
 
 def test_passages_tied_on_title_words_are_ordered_by_their_mentions(sofa, tmp_path):
     # Title words count once per passage, so both paragraphs score the same; the one that
     # says "civil disobedience" more often comes first, not whichever rounding favours.
-    (tmp_path / "civil.md").write_text(
-        "---\ntitle: Civil disobedience\n---\nCivil disobedience was common in the town.\n\n"
-        "Civil disobedience, civil disobedience everywhere.\n",
-        encoding="utf-8",
+    _write(
+        tmp_path,
+        "civil.md",
+        "Civil disobedience",
+        "Civil disobedience was common in the town.\n\nCivil disobedience, civil disobedience everywhere.",
     )
-    code, out, _ = sofa("ask", "civil disobedience", "--corpus", str(tmp_path), "--json")
-    results = json.loads(out)["results"]
+    code, record, _ = _top(sofa, "civil disobedience", "--corpus", str(tmp_path))
+    results = record["results"]
     assert code == 0
     assert results[0]["score"] == results[1]["score"]
     assert [r["passage"] for r in results] == [2, 1]
 
 
+KHAN = "The khan ruled from 1206. The khan's death came in 1227."
+
+
 def test_a_synonym_of_a_question_word_counts_for_the_answer_sentence(sofa, tmp_path):
     # "die" is in the corpus, but not in the sentence that answers: "death" is
-    (tmp_path / "khan.md").write_text(
-        "---\ntitle: Khan\n---\nThe khan ruled from 1206. The khan's death came in 1227.\n\nOld horses die in winter.\n",
-        encoding="utf-8",
-    )
-    code, out, _ = sofa("ask", "When did the khan die?", "--corpus", str(tmp_path), "--json")
+    _write(tmp_path, "khan.md", "Khan", KHAN + "\n\nOld horses die in winter.")
+    code, record, _ = _top(sofa, "When did the khan die?", "--corpus", str(tmp_path))
     assert code == 0
-    assert json.loads(out)["results"][0]["answer"] == "The khan's death came in 1227."
+    assert record["results"][0]["answer"] == "The khan's death came in 1227."
 
 
 def test_a_word_the_corpus_lacks_stands_for_its_synonym_and_says_so(sofa, tmp_path):
-    (tmp_path / "khan.md").write_text(
-        "---\ntitle: Khan\n---\nThe khan ruled from 1206. The khan's death came in 1227.\n", encoding="utf-8"
-    )
+    _write(tmp_path, "khan.md", "Khan", KHAN)
     code, out, err = sofa("ask", "When did the khan die?", "--corpus", str(tmp_path))
     assert code == 0
     assert "The khan's death came in 1227." in out.split("\n")[1]
@@ -249,21 +251,24 @@ def test_a_word_the_corpus_lacks_stands_for_its_synonym_and_says_so(sofa, tmp_pa
 
 def test_how_many_is_answered_by_the_number_beside_what_it_counts(sofa, tmp_path):
     # both sentences name Kuechly and hold a number; only one puts a number beside "tackles"
-    (tmp_path / "team.md").write_text(
-        "---\ntitle: Team\n---\nTwo linebackers were picked for the Pro Bowl: Davis and Luke Kuechly."
-        " Kuechly led the team in tackles (118) and forced two fumbles.\n",
-        encoding="utf-8",
+    _write(
+        tmp_path,
+        "team.md",
+        "Team",
+        "Two linebackers were picked for the Pro Bowl: Davis and Luke Kuechly."
+        " Kuechly led the team in tackles (118) and forced two fumbles.",
     )
-    code, out, _ = sofa("ask", "How many tackles did Luke Kuechly register?", "--corpus", str(tmp_path), "--json")
+    code, record, _ = _top(sofa, "How many tackles did Luke Kuechly register?", "--corpus", str(tmp_path))
     assert code == 0
-    assert json.loads(out)["results"][0]["answer"].startswith("Kuechly led the team in tackles (118)")
+    assert record["results"][0]["answer"].startswith("Kuechly led the team in tackles (118)")
 
 
 def test_words_run_together_are_split_and_said(sofa, tmp_path):
-    (tmp_path / "net.md").write_text(
-        "---\ntitle: Networks\n---\nThe User Datagram Protocol sends packets without a connection.\n\n"
-        "Rivers carry silt to the sea.\n",
-        encoding="utf-8",
+    _write(
+        tmp_path,
+        "net.md",
+        "Networks",
+        "The User Datagram Protocol sends packets without a connection.\n\nRivers carry silt to the sea.",
     )
     code, out, err = sofa("ask", "what does UserDatagram Protocol send?", "--corpus", str(tmp_path))
     assert code == 0
@@ -274,13 +279,13 @@ def test_words_run_together_are_split_and_said(sofa, tmp_path):
 def test_a_name_with_letters_swapped_is_corrected_even_two_edits_away(sofa, tmp_path):
     # "Ghandi" is two edits from "Gandhi" and from "grand": the same letters make it a misspelling,
     # kept although no passage holds "Gandhi" with the question's other words
-    (tmp_path / "notes.md").write_text(
-        "---\ntitle: Notes\n---\nGandhi's method was Satyagraha.\n\nA grand dinner was held.\n\n"
-        "The work of the harbour was called dredging.\n",
-        encoding="utf-8",
+    _write(
+        tmp_path,
+        "notes.md",
+        "Notes",
+        "Gandhi's method was Satyagraha.\n\nA grand dinner was held.\n\nThe work of the harbour was called dredging.",
     )
-    code, out, _ = sofa("ask", "What was Ghandi's work called?", "--corpus", str(tmp_path), "--json", "-k", "3")
-    record = json.loads(out)
+    code, record, _ = _top(sofa, "What was Ghandi's work called?", "--corpus", str(tmp_path), "-k", "3")
     assert code == 0
     assert record["corrections"] == [["ghandi", "gandhi"]]
     assert "Gandhi's method was Satyagraha." in [r["text"] for r in record["results"]]

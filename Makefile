@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench bench-quality clean
+.PHONY: setup run test lint bench bench-quality bench-tune clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ bench: $(STAMP)
 # Answer quality only (issue 3): bench/results/quality.md, then BENCHMARKS.md reassembled.
 bench-quality: $(STAMP)
 	$(BIN)/python bench/run_all.py quality
+
+# Held-out check of the ranking constants (issue 3): bench/results/tuning.md (about 20 min).
+bench-tune: $(STAMP)
+	$(BIN)/python bench/run_all.py tuning
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -17,15 +17,16 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 
-# (script, args): each writes bench/results/<name>.md
-BENCHMARKS: list[tuple[str, list[str]]] = [
-    ("fuzz_loader.py", ["--seconds", "180"]),
-    ("big_file.py", ["--mb", "200"]),
-    ("index_folder.py", ["--runs", "3"]),
-    ("oneshot.py", ["--runs", "21"]),
-    ("quality/run.py", []),  # answer quality on bundled/XQuAD/TIME/mixed: results/quality.md
+# (name, script, args): each writes bench/results/<name>.md; `run_all.py NAME ...` runs those only.
+BENCHMARKS: list[tuple[str, str, list[str]]] = [
+    ("fuzz_loader", "fuzz_loader.py", ["--seconds", "180"]),
+    ("big_file", "big_file.py", ["--mb", "200"]),
+    ("index_folder", "index_folder.py", ["--runs", "3"]),
+    ("oneshot", "oneshot.py", ["--runs", "21"]),
+    ("quality", "quality/run.py", []),  # answer quality on bundled/XQuAD/TIME/mixed
+    ("tuning", "quality/tune.py", []),  # held-out check of the ranking constants (about 20 min)
     # One-shot latency, and 10k/100k/1M passages against bm25s and rank-bm25 (about an hour).
-    ("perf.py", []),
+    ("perf", "perf.py", []),
 ]
 
 
@@ -56,8 +57,8 @@ def assemble() -> None:
 def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     only = set(sys.argv[1:])
-    for script, args in BENCHMARKS:
-        if only and not {Path(script).stem, Path(script).parent.name} & only:  # "quality" selects quality/run.py
+    for name, script, args in BENCHMARKS:
+        if only and name not in only:
             continue
         print(f"bench: {script} {' '.join(args)}", file=sys.stderr)
         subprocess.run([sys.executable, str(HERE / script), *args], check=True, cwd=ROOT)

@@ -30,7 +30,7 @@ from convert import DEFAULT_DATA, DEFAULT_OUT, convert  # noqa: E402
 from run import describe_code, memoised  # noqa: E402
 
 from sofa_cli import search  # noqa: E402
-from sofa_cli.evaluate import QAItem, read_qa  # noqa: E402
+from sofa_cli.evaluate import QAItem, evaluate, read_qa  # noqa: E402
 from sofa_cli.index import Index, open_index  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "tuning.md"
@@ -43,14 +43,9 @@ Counts = tuple[int, int, int]  # hit@1, answer@1, hit@5: the order the search co
 
 
 def counts(index: Index, items: list[QAItem], weights: search.Weights) -> Counts:
-    hit1 = answer1 = hit5 = 0
-    for item in items:
-        results = search.ask(index, item.q, limit=5, weights=weights).results
-        rank = next((i for i, r in enumerate(results, 1) if any(g in r.text for g in item.gold)), None)
-        hit1 += rank == 1
-        hit5 += rank is not None
-        answer1 += bool(results) and any(g in results[0].answer for g in item.gold)
-    return hit1, answer1, hit5
+    """Scored by `evaluate`, the code behind `sofa eval`, as numbers of questions."""
+    s = evaluate(items, lambda q: search.ask(index, q, limit=5, weights=weights), 5)
+    return round(s.hit_at_1 * s.questions), round(s.answer_at_1 * s.questions), round(s.hit_at_k * s.questions)
 
 
 def tunable(weights: search.Weights) -> list[str]:

@@ -26,7 +26,7 @@ ROOT = HERE.parent
 LOAD = """
 import sys
 from pathlib import Path
-from sofa_cli.documents import load_file
+from sofa_cli.corpus.documents import load_file
 root = Path(sys.argv[1]); n = 0
 for doc in load_file(root / "big.txt", root):
     for paragraph in doc.paragraphs():
@@ -75,8 +75,8 @@ def main() -> None:
         env = dict(os.environ, SOFA_INDEX_DIR=str(Path(tmp) / "index"), PYTHONPATH=str(ROOT))
         rows = [
             (
-                "baseline: `python -c 'import sofa_cli.documents'`",
-                *measure([sys.executable, "-c", "import sofa_cli.documents"], env),
+                "baseline: `python -c 'import sofa_cli.corpus.documents'`",
+                *measure([sys.executable, "-c", "import sofa_cli.corpus.documents"], env),
             )
         ]
         rows.append(("load + split into paragraphs (streamed)", *measure([sys.executable, "-c", LOAD, str(folder)], env)))

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sofa_cli.store import IndexFile  # noqa: E402
+from sofa_cli.index.format import IndexFile  # noqa: E402
 
 VOLATILE = {"built", "sections"}  # build time; section offsets are compared as contents
 

@@ -29,8 +29,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from sofa_cli import documents  # noqa: E402
-from sofa_cli.documents import CORPUS_SUFFIXES, Document, Skipped, load_file  # noqa: E402
-from sofa_cli.segment import passages_of  # noqa: E402
+from sofa_cli.corpus.discover import CORPUS_SUFFIXES  # noqa: E402
+from sofa_cli.corpus.documents import Document, Skipped, load_file  # noqa: E402
+from sofa_cli.corpus.segment import passages_of  # noqa: E402
 
 WORDS = [
     "Hornung",

@@ -27,10 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sofa_cli.analysis import _ASCII_TOKEN_RE  # noqa: E402
-from sofa_cli.attribution import attribute  # noqa: E402
-from sofa_cli.documents import Skipped, discover, load_file  # noqa: E402
-from sofa_cli.segment import passages_of, punkt_sentence_spans, sentence_spans  # noqa: E402
+from sofa_cli.corpus.attribution import attribute  # noqa: E402
+from sofa_cli.corpus.discover import discover  # noqa: E402
+from sofa_cli.corpus.documents import Skipped, load_file  # noqa: E402
+from sofa_cli.corpus.segment import passages_of, punkt_sentence_spans, sentence_spans  # noqa: E402
+from sofa_cli.text.analysis import _ASCII_TOKEN_RE  # noqa: E402
 
 REFERENCE_ASCII_TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*'?")
 

@@ -2,11 +2,12 @@
 
 import pytest
 
-from sofa_cli.analysis import acronym_definitions, analyse, stem, tokenize
-from sofa_cli.attribution import attribute
-from sofa_cli.documents import Document, parse_front_matter, split_paragraphs
-from sofa_cli.question import VERB_FAMILIES, answer_type
-from sofa_cli.segment import passages_of, sentence_spans
+from sofa_cli.corpus.attribution import attribute
+from sofa_cli.corpus.documents import Document, parse_front_matter
+from sofa_cli.corpus.paragraphs import split_paragraphs
+from sofa_cli.corpus.segment import passages_of, sentence_spans
+from sofa_cli.query.question import VERB_FAMILIES, answer_type
+from sofa_cli.text.analysis import acronym_definitions, analyse, stem, tokenize
 
 
 @pytest.mark.parametrize(
@@ -140,9 +141,9 @@ def test_answer_type_is_read_at_the_asking_wh_word(question, kind):
 
 
 def test_every_synonym_group_joins_words_of_different_stems_and_no_stopwords():
-    from sofa_cli.analysis import is_stopword
-    from sofa_cli.index import synonym_groups
-    from sofa_cli.synonyms import SYNONYM_GROUPS
+    from sofa_cli.index.vocabulary import synonym_groups
+    from sofa_cli.text.analysis import is_stopword
+    from sofa_cli.text.synonyms import SYNONYM_GROUPS
 
     assert len(synonym_groups()) == len(SYNONYM_GROUPS)
     assert not [w for group in SYNONYM_GROUPS for w in group if is_stopword(w)]

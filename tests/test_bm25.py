@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 import rank_bm25
 
-from sofa_cli import bm25, index
-from sofa_cli.analysis import analyse
-from sofa_cli.index import Index, build
-from sofa_cli.store import write_index
+from sofa_cli.index import bm25
+from sofa_cli.index import reader as index
+from sofa_cli.index.format import write_index
+from sofa_cli.index.reader import Index
+from sofa_cli.index.writer import build
+from sofa_cli.text.analysis import analyse
 
 BUNDLED = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -130,7 +132,7 @@ def test_vectorised_formulas_match_the_scalar_ones():
 
 def test_typo_candidates_keep_every_form_within_the_distance(tmp_path, monkeypatch):
     """The numpy pre-filter of typo correction never drops a form the edit distance accepts."""
-    from sofa_cli.question import edit_distance
+    from sofa_cli.query.typos import edit_distance
 
     idx = _index(tmp_path, "plus")
     forms = [bytes(idx.form_blob[idx.form_off[i] : idx.form_off[i + 1]]).decode() for i in range(len(idx.form_off) - 1)]

@@ -229,7 +229,7 @@ def test_index_from_another_analysis_version_is_rebuilt(sofa, corpus_copy, monke
     args = ("ask", "Guam", "--json", "--corpus", str(corpus_copy))
     _, _, err = sofa(*args)
     assert "2 new" in err
-    monkeypatch.setattr("sofa_cli.index.ANALYSIS_ID", "another sofa")
+    monkeypatch.setattr("sofa_cli.index.cache.ANALYSIS_ID", "another sofa")
     _, out, err = sofa(*args)
     assert "indexed" in err  # no corpus file changed, yet the index is rebuilt
     assert json.loads(out)["results"]

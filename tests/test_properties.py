@@ -9,11 +9,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sofa_cli.analysis import analyse, tokenize
-from sofa_cli.documents import Document, split_paragraphs
-from sofa_cli.index import open_index
-from sofa_cli.search import ask
-from sofa_cli.segment import passages_of, sentence_spans
+from sofa_cli.corpus.documents import Document
+from sofa_cli.corpus.paragraphs import split_paragraphs
+from sofa_cli.corpus.segment import passages_of, sentence_spans
+from sofa_cli.index.cache import open_index
+from sofa_cli.query.rank import ask
+from sofa_cli.text.analysis import analyse, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ["Hornung", "suggested", "U.S.", "Dr.", "Tanaka", "Okinawa", "50,000", "2.5", "Ishiba’s", "don't", "日本", "😀", "e.g."]

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sofa_cli import documents
-from sofa_cli import index as index_module
 from sofa_cli.cli import app
-from sofa_cli.documents import MAX_PASSAGE_CHARS, Document, load_file
+from sofa_cli.corpus import documents
+from sofa_cli.corpus.documents import Document, load_file
+from sofa_cli.corpus.paragraphs import MAX_PASSAGE_CHARS
+from sofa_cli.index import writer as index_module
 
 GOOD = "Hornung suggested a review of the status of forces agreement.\n"
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sofa_cli import index as index_module
 from sofa_cli.cli import app
-from sofa_cli.index import LOCK_FILE, index_path
-from sofa_cli.store import MAGIC
+from sofa_cli.index import cache as index_module
+from sofa_cli.index.cache import index_path
+from sofa_cli.index.format import MAGIC
+from sofa_cli.index.schema import LOCK_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -169,7 +170,7 @@ def test_two_index_runs_take_turns_on_a_lock(corpus, built):
 
 
 INTERRUPT = """
-import os, signal, sofa_cli.index as ix
+import os, signal, sofa_cli.index.writer as ix
 real = ix.load_file
 def load_file(path, root):
     if path.name == "b.md":
@@ -206,7 +207,7 @@ def test_interrupted_indexing_keeps_previous_index(corpus, built, action, exit_c
 
 
 KILLED_WHILE_WRITING = """
-import os, signal, sofa_cli.store as store
+import os, signal, sofa_cli.index.format as store
 def replace(src, dst):
     os.kill(os.getpid(), signal.SIGKILL)
 store.os.replace = replace

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sofa_cli.cli import app
-from sofa_cli.render import safe, safe_line, strip_controls
+from sofa_cli.text.safety import safe, safe_line, strip_controls
 
 HOSTILE = (
     "Zyzzyva \x1b]0;pwned title\x07 \x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ "

@@ -13,8 +13,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sofa_cli import analysis, attribution
-from sofa_cli.segment import punkt_sentence_spans, sentence_spans
+from sofa_cli.corpus import attribution
+from sofa_cli.corpus.segment import punkt_sentence_spans, sentence_spans
+from sofa_cli.text import analysis
 
 TRICKY = [
     "Dr. Tanaka said so. Then he left.",
@@ -220,18 +221,23 @@ def test_names_someone_from_the_passage_matches_equals_a_scan_of_the_sentence(te
 def test_a_form_whose_stem_is_empty_is_no_term(monkeypatch, tmp_path):
     """The compiler stems forms; one with an empty stem is dropped from its passage, as
     the analyser used to drop it (never seen with Snowball, kept exact all the same)."""
-    from sofa_cli import bm25, index
-    from sofa_cli.segment import Passage
+    from sofa_cli.corpus.segment import Passage
+    from sofa_cli.index import bm25, compiler
+    from sofa_cli.index.terms import _Analyser, _pack
 
-    real_stem = index.stem
-    monkeypatch.setattr(index, "stem", lambda form: "" if form == "zebra" else real_stem(form))
+    real_stem = compiler.stem
+    monkeypatch.setattr(compiler, "stem", lambda form: "" if form == "zebra" else real_stem(form))
     passages = [
         Passage(1, "Zebra zebra runs fast.", ((0, 22),), attributions=(None,)),
         Passage(2, "Lions run.", ((0, 10),), attributions=(None,)),
     ]
     record = {"id": "d", "path": "d.md", "title": "D", "kind": "article", "source": None, "author": None}
     record.update(date=None, url=None)
-    header, sections = index.compile_index(tmp_path, [(record, passages)], [], bm25.DEFAULT_VARIANT)
+    build, analyser = compiler._Compiler(bm25.DEFAULT_VARIANT), _Analyser()
+    packed = _pack(passages, analyser)
+    build.add_vocabulary(*analyser.take_new())
+    build.add(record, packed)
+    header, sections = build.finish(tmp_path, [])
     assert header["avgdl"] == 2.0  # "run fast" and "lion run": the zebras are no terms
     terms = bytes(sections["term_blob"]).decode()
     assert "zebra" not in terms and "fast" in terms

@@ -9,8 +9,8 @@ import pytest
 from conftest import BUNDLED, run_process
 from terminal import Terminal
 
-from sofa_cli.index import open_index
-from sofa_cli.shell import Shell, history_path
+import sofa_cli
+from sofa_cli.cli.shell import Shell, history_path
 
 HORNUNG = "what did Hornung suggest?"
 
@@ -20,8 +20,7 @@ HORNUNG = "what did Hornung suggest?"
 
 @pytest.fixture
 def repl(shared_index_dir):
-    index = open_index(BUNDLED, shared_index_dir).index
-    return Shell(index=index, out=io.StringIO(), err=io.StringIO())
+    return Shell(corpus=sofa_cli.open(BUNDLED, shared_index_dir), out=io.StringIO(), err=io.StringIO())
 
 
 def feed(shell: Shell, *lines: str) -> tuple[str, str]:

@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
-from sofa_cli.index import Index, _find, _lookup, open_index
-from sofa_cli.search import ask
+from sofa_cli.index.cache import open_index
+from sofa_cli.index.reader import Index
+from sofa_cli.index.vocabulary import _find, _lookup
+from sofa_cli.query.rank import ask
 
 BUNDLED = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -19,21 +19,21 @@ def test_wheel_ships_corpus_and_answers_from_it(tmp_path):
     (wheel,) = dist.glob("sofa_cli-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-        assert "sofa_cli/corpus/kyodo-sofa.md" in names
-        assert "sofa_cli/corpus/tanaka-interview.md" in names
+        assert "sofa_cli/bundled/kyodo-sofa.md" in names
+        assert "sofa_cli/bundled/tanaka-interview.md" in names
         assert any(n.endswith("entry_points.txt") for n in names)
         site = tmp_path / "site"
         zf.extractall(site)
     env = {"PYTHONPATH": str(site), "SOFA_INDEX_DIR": str(tmp_path / "idx"), "PATH": "/usr/bin:/bin"}
     where = subprocess.run(
-        [sys.executable, "-c", "import sofa_cli.cli as c; print(c.bundled_corpus())"],
+        [sys.executable, "-c", "import sofa_cli.api as a; print(a.bundled_corpus())"],
         capture_output=True,
         text=True,
         env=env,
         cwd=tmp_path,
         check=True,
     )
-    assert where.stdout.strip() == str(site / "sofa_cli" / "corpus")
+    assert where.stdout.strip() == str(site / "sofa_cli" / "bundled")
     proc = subprocess.run(
         [sys.executable, "-m", "sofa_cli", "ask", "what did Hornung suggest?", "--json"],
         capture_output=True,

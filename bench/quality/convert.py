@@ -49,8 +49,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sofa_cli.documents import discover, load_file  # noqa: E402
-from sofa_cli.segment import passages_of  # noqa: E402
+from sofa_cli.corpus.discover import discover  # noqa: E402
+from sofa_cli.corpus.documents import load_file  # noqa: E402
+from sofa_cli.corpus.segment import passages_of  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "bench" / "data"

@@ -15,7 +15,7 @@ Configurations, all over the very same passages (sofa's loader and segmenter):
   the dataclass at run time so a new constant is ablated without editing this script.
 - BM25 variants: sofa full over indexes built with `variant=okapi|l` (plus is the default).
 
-Scores come from `sofa_cli.evaluate.evaluate`, the code behind `sofa eval`. Writes
+Scores come from `sofa_cli.query.evaluate.evaluate`, the code behind `sofa eval`. Writes
 bench/results/quality.md (from the latest run of each set) and bench/data/misses-<set>.jsonl (sofa full's rank-1
 misses and answer misses, for whoever tunes the ranking).
 """
@@ -44,10 +44,11 @@ from convert import DEFAULT_DATA, DEFAULT_OUT, convert  # noqa: E402
 
 from sofa_cli import index as index_module  # noqa: E402
 from sofa_cli import question, search  # noqa: E402
-from sofa_cli.documents import Skipped, discover, load_file  # noqa: E402
-from sofa_cli.evaluate import QAItem, Scores, evaluate, read_qa  # noqa: E402
+from sofa_cli.corpus.discover import discover  # noqa: E402
+from sofa_cli.corpus.documents import Skipped, load_file  # noqa: E402
+from sofa_cli.corpus.segment import passages_of  # noqa: E402
 from sofa_cli.index import open_index  # noqa: E402
-from sofa_cli.segment import passages_of  # noqa: E402
+from sofa_cli.query.evaluate import QAItem, Scores, evaluate, read_qa  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "quality.md"
 BUNDLED_QA = ROOT / "bench" / "qa" / "bundled.jsonl"
@@ -225,7 +226,7 @@ class Row:
 
 
 def hit_at(items: list[QAItem], answers: dict, depth: int) -> float:
-    """hit@depth from the answers already given (same rule as sofa_cli.evaluate)."""
+    """hit@depth from the answers already given (same rule as sofa_cli.query.evaluate)."""
     hits = 0
     for item in items:
         results = answers[item.q].results[:depth]

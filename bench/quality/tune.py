@@ -30,8 +30,8 @@ from convert import DEFAULT_DATA, DEFAULT_OUT, convert  # noqa: E402
 from run import describe_code, memoised  # noqa: E402
 
 from sofa_cli import search  # noqa: E402
-from sofa_cli.evaluate import QAItem, evaluate, read_qa  # noqa: E402
 from sofa_cli.index import Index, open_index  # noqa: E402
+from sofa_cli.query.evaluate import QAItem, evaluate, read_qa  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "tuning.md"
 COMMAND = "make bench-tune   # = .venv/bin/python bench/quality/tune.py"

@@ -87,13 +87,13 @@ def query_sofa(corpus: Path, work: Path, questions: list[str], mode: str) -> dic
     index = open_index(corpus, str(work)).index  # mapped + freshness check of the corpus files
     opened = time.perf_counter() - started
     if mode == "sofa":
-        from sofa_cli.search import ask
+        from sofa_cli.query.rank import ask
 
         def run(q: str):
             return ask(index, q, limit=TOP_K)
 
     else:
-        from sofa_cli.question import analyse_question
+        from sofa_cli.query.question import analyse_question
 
         def run(q: str):
             return index.bm25(analyse_question(index, q).terms, top=TOP_K)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from sofa_cli.documents import Document
-from sofa_cli.segment import Passage
+from sofa_cli.corpus.documents import Document
+from sofa_cli.corpus.segment import Passage
 
 REPORTING_VERBS = (
     "said says say told tells suggested suggests suggest proposed proposes propose argued argues "

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from sofa_cli import render
-from sofa_cli.documents import KINDS
-from sofa_cli.index import Index
-from sofa_cli.lookup import SHOW_CONTEXT, CitationError, show, sources
-from sofa_cli.search import Answer, Filters, ask
+from sofa_cli.api import Corpus
+from sofa_cli.cli import render
+from sofa_cli.errors import SofaError
+from sofa_cli.model import KINDS, Answer
+from sofa_cli.query.browse import SHOW_CONTEXT, CitationError
+from sofa_cli.query.rank import Filters
+from sofa_cli.text.safety import safe_line, strip_controls
 
 # Lines of history kept across sessions: weeks of questions, a file of a few tens of KB.
 HISTORY_LENGTH = 1000
@@ -45,7 +47,7 @@ COMMANDS = (":help", ":k", ":sources", ":show", ":filter", ":clear", ":json", ":
 _ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help", ":limit": ":k"}
 
 
-class ShellError(ValueError):
+class ShellError(SofaError, ValueError):
     """A command the shell cannot carry out; its message is shown and the shell goes on."""
 
 
@@ -57,7 +59,7 @@ def history_path(environ: Mapping[str, str]) -> Path:
     return Path(data) / "sofa" / "history"
 
 
-def parse_filters(args: str, index: Index, current: Filters = Filters()) -> Filters:
+def parse_filters(args: str, corpus: Corpus, current: Filters = Filters()) -> Filters:
     """`current` narrowed by `source=a kind=article speaker=Dr. Tanaka min-score=5`.
 
     A word without `=` continues the previous value, so names need no quotes.
@@ -90,14 +92,14 @@ def parse_filters(args: str, index: Index, current: Filters = Filters()) -> Filt
                 raise ShellError(f"min-score must be a number, got {value!r}")
         else:
             raise ShellError(f"unknown filter {key!r} (keys: source, kind, speaker, min-score)")
-    check_filters(filters, index)
+    check_filters(filters, corpus)
     return filters
 
 
-def check_filters(filters: Filters, index: Index) -> None:
-    """Raise ShellError for a source the index lacks or a kind that does not exist."""
+def check_filters(filters: Filters, corpus: Corpus) -> None:
+    """Raise ShellError for a source the corpus lacks or a kind that does not exist."""
     for doc_id in filters.sources:
-        if index.doc_by_id(doc_id) is None:
+        if not corpus.has_document(doc_id):
             raise ShellError(f"unknown source {doc_id!r} (see :sources or `sofa sources`)")
     if filters.kind is not None and filters.kind not in KINDS:
         raise ShellError(f"unknown kind {filters.kind!r} (choose article or interview)")
@@ -131,14 +133,14 @@ def _switch(value: str, current: bool, name: str) -> bool:
 
 @dataclass
 class Shell:
-    """The REPL's state (index, settings, last answer) and its command interpreter.
+    """The REPL's state (corpus, settings, last answer) and its command interpreter.
 
     `fmt` is the human format (rich, plain or markdown) used while `:json` is off;
     `console` is what the rich renderer draws on; `clean` prepares a typed question
     (cli.py passes the same cleaning `ask` applies: escapes stripped, length capped).
     """
 
-    index: Index
+    corpus: Corpus
     out: TextIO
     err: TextIO
     limit: int = 3
@@ -147,7 +149,7 @@ class Shell:
     json: bool = False
     explain: bool = False
     console: object = None
-    clean: Callable[[str], str] = render.strip_controls
+    clean: Callable[[str], str] = strip_controls
     last: Answer | None = None
 
     # -- the loop ---------------------------------------------------------------------
@@ -183,7 +185,7 @@ class Shell:
 
     def banner(self) -> str:
         return (
-            f"sofa: {len(self.index.docs)} documents, {self.index.n_passages} passages from {self.index.corpus}\n"
+            f"sofa: {self.corpus.documents} documents, {self.corpus.passages} passages from {self.corpus.index.corpus}\n"
             "Type a question; :help lists the commands; Ctrl-D or :quit leaves."
         )
 
@@ -193,7 +195,7 @@ class Shell:
 
     def say(self, message: str) -> None:
         """A message for the person at the prompt (not a result): to the error stream."""
-        self.err.write(render.safe_line(message) + "\n")
+        self.err.write(safe_line(message) + "\n")
         self.err.flush()
 
     # -- one line ---------------------------------------------------------------------
@@ -218,7 +220,7 @@ class Shell:
         return True
 
     def answer(self, question: str) -> None:
-        answer = ask(self.index, question, limit=self.limit, filters=self.filters, explain=self.explain)
+        answer = self.corpus.ask(question, k=self.limit, filters=self.filters, explain=self.explain)
         self.last = answer
         render.render_answer(answer, self.output_format(), self.out, self.console)
         if self.json:
@@ -246,13 +248,13 @@ class Shell:
             self.limit = int(args)
             self.say(f"showing {_results(self.limit)} per question")
         elif name == ":sources":
-            render.render_sources(sources(self.index), self.output_format(), self.out, self.console)
+            render.render_sources(self.corpus.sources(), self.output_format(), self.out, self.console)
         elif name == ":show":
             cited, context = self._show_args(args)
-            render.render_shown(show(self.index, cited, context), self.output_format(), self.out, self.console)
+            render.render_shown(self.corpus.show(cited, context), self.output_format(), self.out, self.console)
         elif name == ":filter":
             if args:
-                self.filters = parse_filters(args, self.index, self.filters)
+                self.filters = parse_filters(args, self.corpus, self.filters)
             self.say(f"filters: {describe_filters(self.filters) or 'none'}")
         elif name == ":clear":
             self.filters = Filters()
@@ -276,7 +278,7 @@ class Shell:
             cited, context = match.group(1), int(match.group(2))
         if cited.isdigit():
             rank = int(cited)
-            results = self.last.results if self.last else []
+            results = self.last.results if self.last is not None else []
             if not 1 <= rank <= len(results):
                 raise ShellError(f"no result {rank} to show (the last question had {len(results)})")
             cited = results[rank - 1].citation
@@ -290,10 +292,10 @@ class Shell:
         if line.startswith(":filter"):
             if word.startswith("source="):
                 prefix = word[len("source=") :]
-                return [f"source={d.id}" for d in self.index.docs if d.id.startswith(prefix)][:200]
+                return [f"source={d.id}" for d in self.corpus.index.docs if d.id.startswith(prefix)][:200]
             if word.startswith("kind="):
                 return [f"kind={k}" for k in KINDS if f"kind={k}".startswith(word)]
             return [k for k in ("source=", "kind=", "speaker=", "min-score=") if k.startswith(word)]
         if line.startswith(":show"):
-            return [d.id for d in self.index.docs if d.id.startswith(word)][:200]
+            return [d.id for d in self.corpus.index.docs if d.id.startswith(word)][:200]
         return []

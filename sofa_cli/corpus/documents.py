@@ -14,43 +14,42 @@ or line, however long, becomes a passage longer than `MAX_PASSAGE_CHARS`.
 from __future__ import annotations
 
 import codecs
-import errno
 import json
-import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TEXT_SUFFIXES = (".md", ".txt", ".markdown")
-HTML_SUFFIXES = (".html", ".htm")
-JSONL_SUFFIXES = (".jsonl",)
-CORPUS_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
-KINDS = ("article", "interview")
+from sofa_cli.corpus.decode import BINARY_SNIFF, LATIN1_WARNING, decode, encoding_of
+from sofa_cli.corpus.discover import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES
+from sofa_cli.corpus.paragraphs import (
+    _BLANK_LINE_RE,
+    MAX_PASSAGE_CHARS,
+    _cuts,
+    cap_length,
+    first_heading,
+    has_blank_line,
+    looks_like_interview,
+    split_paragraphs,
+)
+from sofa_cli.model import KINDS
+
 METADATA_KEYS = ("title", "source", "author", "date", "kind", "url")
+
 
 # Limits that keep one odd file from costing more than its share (see docs/robustness.md).
 # Above this size a text file is streamed rather than read whole: well above any article,
 # small enough that reading one whole costs little memory.
 STREAM_THRESHOLD = 8 * 1024 * 1024
+
+
 # Bytes decoded at a time when streaming: large enough that the per-chunk work is negligible.
 READ_CHUNK = 1024 * 1024
+
+
 # The beginning of a streamed file that decides its encoding, metadata header, title, kind
 # and paragraph style (blank-line separated or one per line).
 HEAD_BYTES = 1024 * 1024
-# A longer paragraph or line (a minified page, a log, a file with no line breaks) is cut
-# into pieces of at most this, at a sentence end or a space when there is one. Natural
-# paragraphs stay whole: the longest XQuAD paragraph has 3,326 characters.
-MAX_PASSAGE_CHARS = 8000
-# A NUL byte in the first bytes marks a binary file, as ripgrep and git decide.
-BINARY_SNIFF = 8192
-
-_SPEAKER_RE = re.compile(
-    r"^\s*(?:\*\*(?P<md>[^*\n]{1,60}?):\*\*|\*\*(?P<md2>[^*\n]{1,60}?)\*\*:"
-    r"|(?P<caps>[A-Z][A-Z .'\-]{1,40}[A-Z.]):)\s*"
-)
-_HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s+(?P<hash>.+?)\s*#*|\*\*(?P<bold>[^*\n]+)\*\*)\s*$")
 
 
 @dataclass(frozen=True)
@@ -85,94 +84,6 @@ class Skipped:
     reason: str
 
 
-class CorpusError(Exception):
-    """The corpus folder itself is unusable (missing, not a folder, unreadable)."""
-
-
-def discover(root: Path) -> list[Path]:
-    """All corpus files under `root`, sorted, hidden entries skipped, symlinked dirs not followed."""
-    return sorted(Path(path) for path, _ in _corpus_files(root))
-
-
-def fingerprints(root: Path) -> dict[str, tuple[int, int]]:
-    """(size, mtime_ns) of each corpus file `discover` finds, by its path relative to `root`.
-
-    One stat a file and no Path objects: every one-shot `sofa ask` checks its index is fresh
-    with this, and a corpus of tens of thousands of files would spend longer on pathlib.
-    """
-    skip = len(os.path.join(str(root), ""))
-    out = {}
-    for path, st in _corpus_files(root):
-        rel = path[skip:]
-        out[rel if os.sep == "/" else rel.replace(os.sep, "/")] = (st.st_size, st.st_mtime_ns)
-    return out
-
-
-_NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
-
-
-def _corpus_files(root: Path) -> Iterator[tuple[str, os.stat_result]]:
-    if not root.exists():
-        raise CorpusError(f"corpus folder not found: {root}")
-    if not root.is_dir():
-        raise CorpusError(f"corpus is not a folder: {root}")
-
-    def on_error(err: OSError) -> None:
-        if Path(err.filename or "") == root:
-            raise CorpusError(f"cannot read corpus folder {root}: {err.strerror}")
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith(".") or not name.lower().endswith(CORPUS_SUFFIXES):
-                continue
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.stat(path)
-            except OSError as err:
-                if err.errno in _NOT_A_FILE:  # vanished, a dangling symlink: as Path.is_file()
-                    continue
-                raise
-            if stat.S_ISREG(st.st_mode):
-                yield path, st
-
-
-UTF16_WARNING = "decoded as UTF-16 (byte order mark)"
-LATIN1_WARNING = "not valid UTF-8, decoded as Latin-1"
-
-
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Text of a file and a warning when it was not plain UTF-8; raises ValueError for binary."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), UTF16_WARNING
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data[:BINARY_SNIFF]:
-        raise ValueError("binary file")
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), LATIN1_WARNING
-
-
-def encoding_of(head: bytes, whole: bool = False) -> tuple[str, str | None]:
-    """The codec for a file starting with `head`, and its warning; ValueError for binary.
-
-    For streamed files: the choice is made on the first chunk; a later chunk that is not
-    UTF-8 switches the rest of the file to Latin-1 (see `_decoded_chunks`).
-    """
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", UTF16_WARNING
-    if b"\x00" in head[:BINARY_SNIFF]:
-        raise ValueError("binary file")
-    codec = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        codecs.getincrementaldecoder(codec)("strict").decode(head, final=whole)
-    except UnicodeDecodeError:
-        return "cp1252", LATIN1_WARNING
-    return codec, None
-
-
 def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
     """Split a `---` metadata header (simple `key: value` lines) from the body."""
     if not text.startswith("---"):
@@ -194,84 +105,6 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
 def doc_id_for(path: Path, root: Path) -> str:
     rel = path.relative_to(root).as_posix()
     return rel.rsplit(".", 1)[0] if "." in rel else rel
-
-
-def first_heading(body: str) -> str | None:
-    for line in body.split("\n"):
-        if not line.strip():
-            continue
-        match = _HEADING_RE.match(line)
-        if match:
-            return (match.group("hash") or match.group("bold")).strip()
-        return None
-    return None
-
-
-def is_heading(paragraph: str) -> bool:
-    return "\n" not in paragraph.strip() and bool(_HEADING_RE.match(paragraph))
-
-
-def speaker_of(paragraph: str) -> tuple[str, int] | None:
-    """(speaker, end of the marker) when a paragraph opens with `**Name:**` or `NAME:`."""
-    match = _SPEAKER_RE.match(paragraph)
-    if not match:
-        return None
-    name = (match.group("md") or match.group("md2") or match.group("caps")).strip()
-    return name, match.end()
-
-
-def looks_like_interview(body: str) -> bool:
-    turns = sum(1 for block in split_paragraphs(body) if speaker_of(block))
-    return turns >= 2
-
-
-_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
-_CUT_RE = re.compile(r"[.!?…。！？][\"'”’)\]]*\s+|\n")
-
-
-def has_blank_line(body: str) -> bool:
-    """Whether paragraphs are blank-line separated (else: one paragraph per line)."""
-    return bool(_BLANK_LINE_RE.search(body.strip("\n")))
-
-
-def split_paragraphs(body: str) -> list[str]:
-    """Blocks separated by blank lines; a text with no blank line has one paragraph per line.
-
-    A block longer than MAX_PASSAGE_CHARS is cut into bounded pieces (`cap_length`).
-    """
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
-    blocks = _BLANK_LINE_RE.split(body) if has_blank_line(body) else body.split("\n")
-    return [piece for b in blocks if b.strip() for piece in cap_length(b.strip("\n"))]
-
-
-def cap_length(block: str, limit: int = MAX_PASSAGE_CHARS) -> Iterator[str]:
-    """`block` in consecutive pieces of at most `limit` characters, verbatim but for the
-    whitespace at the cuts; cut after the last sentence end (or line break) in the second
-    half of the window, else at the last space, else hard."""
-    start = 0
-    for a, b in _cuts(block, len(block), limit):
-        piece = block[a:b].strip()
-        if piece:
-            yield piece
-        start = b
-    piece = block[start:].strip("\n")
-    if piece.strip():
-        yield piece
-
-
-def _cuts(block: str, end: int, limit: int) -> Iterator[tuple[int, int]]:
-    """Spans of the pieces `cap_length` cuts from `block[:end]`, but for the last piece."""
-    start = 0
-    while end - start > limit:
-        window_end = start + limit
-        cut = None
-        for match in _CUT_RE.finditer(block, start + limit // 2, window_end):
-            cut = match.end()
-        if cut is None:
-            space = max(block.rfind(" ", start + 1, window_end), block.rfind("\t", start + 1, window_end))
-            cut = space + 1 if space > start else window_end
-        yield start, cut
-        start = cut
 
 
 def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnings, stream=None) -> Document:
@@ -321,7 +154,7 @@ def load_file(path: Path, root: Path) -> Iterator[Document | Skipped]:
         return
     del data
     if suffix in HTML_SUFFIXES:
-        from sofa_cli.html_text import html_to_text
+        from sofa_cli.corpus.html import html_to_text
 
         title, body = html_to_text(text)
         yield _document(path, root, doc_id, {"title": title}, body, [warning])

@@ -19,6 +19,8 @@ import sys
 import zlib
 from pathlib import Path
 
+from sofa_cli.errors import SofaError
+
 MAGIC = b"SOFAIDX\x00"
 # 2: documents moved from the JSON header to sections (decoded on demand), numpy-built postings.
 FORMAT_VERSION = 2
@@ -27,7 +29,7 @@ FORMAT_VERSION = 2
 VERIFY_LIMIT = 64 * 1024 * 1024
 
 
-class IndexFileError(Exception):
+class IndexFileError(SofaError):
     """The file is not a usable sofa index (torn, corrupted, foreign, or too new)."""
 
 
@@ -141,6 +143,7 @@ class IndexFile:
             raise OlderFormatError(f"index format {version} is older than this sofa's")
         self._base = 16 + head_len
         self._view = view
+        self._handed_out: list[memoryview] = [view]
         self._sections: dict[str, memoryview] = {}
         if verify is None:
             verify = size <= VERIFY_LIMIT
@@ -164,4 +167,21 @@ class IndexFile:
 
     def raw(self, name: str) -> memoryview:
         """The section's bytes (for numpy.frombuffer)."""
-        return self._sections[name].cast("B")
+        raw = self._sections[name].cast("B")
+        self._handed_out.append(raw)
+        return raw
+
+    def close(self) -> None:
+        """Release every view of the mapping and unmap it. A view still exported (a numpy
+        array someone kept) leaves the mapping to be unmapped when that is collected."""
+        for view in [*self._sections.values(), *reversed(self._handed_out)]:
+            try:
+                view.release()
+            except BufferError:
+                pass
+        self._sections.clear()
+        self._handed_out.clear()
+        try:
+            self._map.close()
+        except BufferError:
+            pass

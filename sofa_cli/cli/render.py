@@ -7,71 +7,13 @@ offsets still line up), and it is never parsed as rich markup.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import asdict
 from typing import TextIO
 
-from sofa_cli.lookup import Shown, Source
-from sofa_cli.search import Answer, Result
+from sofa_cli.model import Answer, Result, Shown, Source, json_line
+from sofa_cli.text.safety import safe, safe_line
 
 FORMATS = ("rich", "plain", "markdown", "json")
-
-# C0 controls but tab and newline (ESC starts CSI/OSC sequences), DEL, C1 controls (U+009B
-# is a one-character CSI on some terminals), and the bidi marks, embeddings, overrides and
-# isolates that can make text read in another order than it is stored ("Trojan Source").
-_UNSAFE_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_UNSAFE_RE = re.compile(f"[{_UNSAFE_CHARS}]")
-_UNSAFE_LINE_RE = re.compile(f"[{_UNSAFE_CHARS}\t\n\u2028\u2029]")
-# Whole escape sequences, for text typed at sofa (a question): CSI, OSC/DCS/APC strings, 2-char ESC.
-_ESCAPE_SEQUENCE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_].*?(?:\x07|\x1b\\|$)|\x1b.?|\x9b[0-?]*[ -/]*[@-~]", re.S)
-
-
-def _stand_in(match: re.Match) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␛ for ESC, ␍ for CR, ...
-    if code == 0x7F:
-        return "\u2421"
-    return "\ufffd"
-
-
-def safe(text: str) -> str:
-    """`text` with every control/bidi character replaced by one visible character."""
-    return _UNSAFE_RE.sub(_stand_in, text)
-
-
-def safe_line(text: str) -> str:
-    """`safe`, and kept on one line: for headers, titles, ids and file names in messages."""
-    return _UNSAFE_LINE_RE.sub(lambda m: " " if m.group() == "\t" else _stand_in(m), text)
-
-
-def strip_controls(text: str) -> str:
-    """Text typed at sofa (a question) without terminal escape sequences or control/bidi
-    characters; they carry no words, and would otherwise glue onto them ("[31mHornung")."""
-    return _UNSAFE_LINE_RE.sub(" ", _ESCAPE_SEQUENCE_RE.sub(" ", text))
-
-
-def _json_escape(match: re.Match) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
-def answer_record(answer: Answer) -> dict:
-    record = asdict(answer)
-    for r in record["results"]:
-        if r["explain"] is None:
-            del r["explain"]
-    if not record["corrections"]:
-        del record["corrections"]
-    if not record["unknown"]:
-        del record["unknown"]
-    return record
-
-
-def json_line(record) -> str:
-    """One JSON line, with control and bidi characters written as \\u escapes: the data
-    is exact once parsed, and the bytes are harmless when the JSON lands on a terminal."""
-    return _UNSAFE_RE.sub(_json_escape, json.dumps(record, ensure_ascii=False)) + "\n"
 
 
 def render_answer(answer: Answer, fmt: str, out: TextIO, console=None) -> None:
@@ -87,7 +29,7 @@ def render_answer(answer: Answer, fmt: str, out: TextIO, console=None) -> None:
 
 
 def render_json(answer: Answer, out: TextIO) -> None:
-    out.write(json_line(answer_record(answer)))
+    out.write(json_line(answer))
 
 
 def _header(r: Result) -> str:
@@ -178,7 +120,7 @@ def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> N
     """The documents of an index: JSON Lines, a markdown table, aligned columns or a rich table."""
     if fmt == "json":
         for d in docs:
-            out.write(json_line(asdict(d)))
+            out.write(json_line(d))
         return
     columns = ("DOC", "KIND", "PASSAGES", "AUTHOR", "DATE", "TITLE", "PATH")
     rows = [(d.doc, d.kind, str(d.passages), d.author or "-", d.date or "-", d.title, d.path) for d in docs]
@@ -210,7 +152,7 @@ def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> N
 def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
     """A cited passage among its neighbours; the cited one is marked (>), bold, or quoted."""
     if fmt == "json":
-        out.write(json_line(asdict(shown)))
+        out.write(json_line(shown))
         return
     if fmt == "markdown":
         out.write(f"## {_md_escape(safe_line(shown.citation))} · {_md_escape(safe_line(shown.title))}\n\n")

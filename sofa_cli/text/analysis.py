@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sofa_cli.stopwords import STOPWORDS
+from sofa_cli.text.stopwords import STOPWORDS
 
 # Order matters: dotted acronyms (U.S.) before words, grouped numbers (50,000; 2.5) before words.
 _TOKEN_RE = re.compile(

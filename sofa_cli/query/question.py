@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sofa_cli.analysis import is_stopword, normalise_form, stem, tokenize
-from sofa_cli.index import Index
+from sofa_cli.index.reader import Index
+from sofa_cli.query.answer_types import answer_type
+from sofa_cli.query.typos import closest_form, split_joined_words
+from sofa_cli.text.analysis import is_stopword, normalise_form, stem, tokenize
 
 # Words that ask rather than describe; they would only add noise to the scores.
 SCAFFOLDING = frozenset(
@@ -24,7 +26,9 @@ SCAFFOLDING = frozenset(
     """.split()
 )
 
+
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof", "gen", "sen", "rep", "gov"})
+
 
 # A reporting verb in the question stands for its family. These are Snowball stems, written
 # out so the query path needs no stemmer (tests/test_analysis.py checks them against nltk).
@@ -43,6 +47,8 @@ VERB_FAMILIES: tuple[frozenset[str], ...] = tuple(
         "acknowledg admit conced",
     )
 )
+
+
 # Nouns after a name that ask for that person's words: "Tanaka's view", "Nakashima advice".
 OPINION_NOUNS = frozenset(
     """
@@ -72,81 +78,11 @@ class Query:
     # Acronyms the question uses, each with its expansion's terms: a sentence spelling out
     # "Taskforce of United Methodists on Abortion and Sexuality" holds "TUMAS".
     spelled_out: tuple[tuple[int, frozenset[int]], ...] = ()
-    # Terms of the corpus that say what a question term says (sofa_cli.synonyms), each with
+    # Terms of the corpus that say what a question term says (sofa_cli.text.synonyms), each with
     # the question term it stands for: "death" for "die".
     synonyms: tuple[tuple[int, int], ...] = ()
     # What "how many" counts ("how many tackles" -> tackl): its number stands beside it.
     counted: frozenset[int] = frozenset()
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein (adjacent transpositions), giving up past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            best = min(best, v)
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def closest_form(index: Index, form: str, name_like: bool = False) -> str | None:
-    """The corpus word form nearest to `form`, or None when nothing is close enough.
-
-    The first letter must agree (typos rarely hit it, and "losing" is not "closing"); one edit
-    is allowed from 5 letters, two only for a long capitalised word (a name: "Nakashma"),
-    and up to three from 6 letters for a word with the same letters ("Ghandi": `_anagram_form`).
-    Looser rules turn real words into others: "France" into "face", "percentage" into
-    "parentage" (bench/quality counted such corrections on XQuAD).
-    """
-    if len(form) < 5 or not form.isalpha():
-        return None
-    limit = 2 if name_like and len(form) >= 8 else 1
-    best: tuple[int, int, str] | None = None
-    blob, offsets = index.form_blob, index.form_off
-    for i in index.form_candidates(form, limit):
-        a, b = offsets[i], offsets[i + 1]
-        candidate = bytes(blob[a:b]).decode("utf-8")
-        if candidate[:1] != form[0]:
-            continue
-        d = edit_distance(form, candidate, limit)
-        if d <= limit:
-            df = index.doc_freq(index.form_term[i])
-            key = (d, -df, candidate)
-            if best is None or key < best:
-                best = key
-    if best is None and len(form) >= 6:
-        return _anagram_form(index, form)
-    return best[2] if best else None
-
-
-def _anagram_form(index: Index, form: str) -> str | None:
-    """A corpus form with the same letters as `form`, within three edits: letters swapped
-    ("Ghandi" for "Gandhi") are a misspelling, where a word two edits away with other
-    letters ("grand") is another word."""
-    letters = sorted(form)
-    best: tuple[int, int, str] | None = None
-    blob, offsets = index.form_blob, index.form_off
-    for i in index.form_candidates(form, 0):
-        candidate = bytes(blob[offsets[i] : offsets[i + 1]]).decode("utf-8")
-        if candidate[:1] != form[0] or candidate == form or sorted(candidate) != letters:
-            continue
-        d = edit_distance(form, candidate, 3)
-        if d <= 3:
-            key = (d, -index.doc_freq(index.form_term[i]), candidate)
-            best = key if best is None or key < best else best
-    return best[2] if best else None
 
 
 def person_names(index: Index, forms: set[str]) -> dict[str, set[str]]:
@@ -171,99 +107,6 @@ def _names_by_part(index: Index) -> dict[str, list[int]]:
 
 
 AUTHORSHIP_RE = re.compile(r"\b(?:who\s+wrote|written\s+by|author|authors|writer|byline|reporter)\b", re.IGNORECASE)
-
-
-_ANSWER_TYPES = (
-    ("time", re.compile(r"when\b|(?:what|which) (?:year|date|day|month|century|decade|time)\b", re.I)),
-    (
-        "number",
-        re.compile(
-            r"how (?:many|much|old|long|far|large|big|tall|high|often|fast)\b"
-            r"|what (?:percentage|percent|number|amount|proportion|size)\b",
-            re.I,
-        ),
-    ),
-    (
-        "name",
-        re.compile(
-            r"(?:who|whom|whose)\b|(?:what|which) (?:\w+ )?(?:person|people|player|players|team|teams|company|"
-            r"companies|country|countries|nation|nations|city|cities|state|states|king|queen|emperor|president|leader|"
-            r"author|writer|actor|actress|scientist|man|woman|organization|organisation|group|university|church|"
-            r"party|army|tribe|dynasty|empire|museum|newspaper|network|club|band|ship)\b",
-            re.I,
-        ),
-    ),
-    ("place", re.compile(r"where\b", re.I)),
-    ("reason", re.compile(r"why\b", re.I)),
-)
-_WH_RE = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
-# Words after which a wh-word asks ("in what year", "by whom") rather than relates ("the year when").
-_ASKING_AFTER = frozenset("in on at by for from to of with during since until after before about and but".split())
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-_TIME_RE = re.compile(
-    rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|{_MONTHS}|{_DAYS}|century|centuries|decade)\b"
-    r"|\b\d[\d,.]*\s+(?:BC|BCE|AD|CE|BP)\b|\b\d[\d,.]*(?:\s+(?:thousand|million|billion))?\s+years\s+ago\b"
-    r"|\b\d{1,2}:\d{2}\b"
-)
-_NUMBER_RE = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|dozen|half|twice|percent)\b",
-    re.I,
-)
-_NAME_RE = re.compile(r"(?<=[\s(“\"])[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
-# A reason: a causal connective ("because", "due to", "in order to").
-_REASON_RE = re.compile(
-    r"\b(?:because|due|since|so|therefore|thus|hence|cause[sd]?|reasons?|result(?:ed|s)?|order|led|lead|leads|"
-    r"owing|thanks|consequently|why|motivated|aim(?:ed)?|purpose)\b",
-    re.I,
-)
-# A place: a capitalised name right after a preposition of place ("in Geelong", "from the Rhine").
-_PLACE_RE = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout)\s+(?:the\s+)?([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)")
-
-
-def answer_type(question: str) -> str | None:
-    """The kind of answer a question asks for: "time", "number", "name", "place", or None.
-
-    Read at the wh-words that ask: one that opens the question or a clause ("..., who"),
-    follows a preposition ("in what year", "the estimate of how many") or ends the question;
-    the first of them with a kind decides. A "when" inside the question ("what sea bordered
-    the empire when he died?") only relates a clause, and "Doctor Who" is a name.
-    """
-    for match in _WH_RE.finditer(question):
-        if not _asks(question, match):
-            continue
-        for kind, pattern in _ANSWER_TYPES:
-            if pattern.match(question, match.start()):
-                return kind
-    return None
-
-
-def _asks(question: str, match: re.Match) -> bool:
-    before = question[: match.start()].rstrip()
-    if not before or before.endswith((",", ";", ":")):
-        return True
-    if not question[match.end() :].strip(" ?.!\"'”"):
-        return True
-    return before.split()[-1].lower() in _ASKING_AFTER
-
-
-def has_answer_type(sentence: str, kind: str, question_forms: frozenset[str]) -> bool:
-    """Whether `sentence` holds an answer of `kind` that the question does not already say."""
-    if kind == "reason":
-        return any(m.group().lower() not in question_forms for m in _REASON_RE.finditer(sentence))
-    if kind == "time":
-        return any(m.group().lower() not in question_forms for m in _TIME_RE.finditer(sentence))
-    if kind == "number":
-        return any(m.group().lower() not in question_forms for m in _NUMBER_RE.finditer(sentence))
-    if kind == "place":
-        return any(_new_name(m.group(1), question_forms) for m in _PLACE_RE.finditer(sentence))
-    return any(_new_name(m.group(), question_forms) for m in _NAME_RE.finditer(sentence))
-
-
-def _new_name(name: str, question_forms: frozenset[str]) -> bool:
-    words = [normalise_form(w) for w in name.split()]
-    return any(w not in question_forms and not is_stopword(w) for w in words)
 
 
 def author_terms(index: Index) -> list[int]:
@@ -313,11 +156,7 @@ def _cooccur(index: Index, a: int, b: int) -> bool:
     """Whether some passage holds both terms (the shorter postings list is walked)."""
     if index.doc_freq(a) > index.doc_freq(b):
         a, b = b, a
-    start, end = index.post_off[a], index.post_off[a + 1]
-    return any(index.impact(b, pid) for pid in index.post_pid[start:end])
-
-
-_JOINED_RE = re.compile(r"\b[A-Za-z][a-z]+(?:[A-Z][a-z]+)+\b")
+    return any(index.impact(b, pid) for pid in index.passages_with(a))
 
 
 _COUNTED_RE = re.compile(r"\bhow\s+(?:many|much)\s+((?:[\w'’-]+\s*){1,3})", re.I)
@@ -334,23 +173,6 @@ def _counted_terms(question: str, forms: dict[str, int]) -> frozenset[int]:
         if token.form in forms:
             found.add(forms[token.form])
     return frozenset(found)
-
-
-def split_joined_words(index: Index, question: str) -> tuple[str, list[tuple[str, str]]]:
-    """The question with words run together in camel case ("UserDatagram") split apart
-    when the corpus lacks the joined form but has every part (a typo that edit distance
-    cannot mend), and the splits made, as corrections."""
-    splits: list[tuple[str, str]] = []
-
-    def split(match: re.Match) -> str:
-        word = match.group()
-        parts = re.findall(r"[A-Z]?[a-z]+", word)
-        if index.stem_of(normalise_form(word)) is None and all(index.stem_of(p.lower()) for p in parts):
-            splits.append((normalise_form(word), " ".join(p.lower() for p in parts)))
-            return " ".join(parts)
-        return word
-
-    return _JOINED_RE.sub(split, question), splits
 
 
 def analyse_question(index: Index, question: str, typos: bool = True, scaffolding: bool = True, synonyms: bool = True) -> Query:

@@ -1,4 +1,4 @@
-"""The command line: arguments in, a call of the core, a renderer out. Nothing else lives here."""
+"""The command line: arguments in, a call of the library (sofa_cli.api), a renderer out."""
 
 from __future__ import annotations
 
@@ -8,10 +8,41 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from sofa_cli import __version__
+from sofa_cli.cli.options import (
+    AskOptions,
+    CorpusOpt,
+    ExplainOpt,
+    FormatOpt,
+    IndexDirOpt,
+    JsonOpt,
+    KindOpt,
+    LimitOpt,
+    MinScoreOpt,
+    SourceOpt,
+    SpeakerOpt,
+)
+from sofa_cli.errors import ExitStatus, SofaError
+
+
+class _Commands(TyperGroup):
+    """sofa's commands, with every SofaError turned into its one stderr line and exit status
+    here, in one place, whoever runs the app (`main`, or a test's CliRunner)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SofaError as err:
+            if os.environ.get("SOFA_DEBUG"):
+                raise
+            sys.stderr.write(f"sofa: error: {_one_line(str(err))}\n")
+            raise typer.Exit(err.exit_status)
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="sofa",
     help="Ask questions of a folder of news articles and interviews; get cited passages back.",
     no_args_is_help=False,
@@ -20,43 +51,20 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
-# Longer questions are cut, with a warning: a question is a sentence or two, and each
-# unknown word costs a scan of the vocabulary for typo correction.
-MAX_QUESTION_CHARS = 1000
 
-CorpusOpt = Annotated[
-    Optional[Path],
-    typer.Option("--corpus", "-c", envvar="SOFA_CORPUS", help="Corpus folder (default: the bundled one).", show_default=False),
-]
-IndexDirOpt = Annotated[
-    Optional[str],
-    typer.Option("--index-dir", envvar="SOFA_INDEX_DIR", help="Where indexes are kept (default: XDG cache).", show_default=False),
-]
+class UsageError(SofaError):
+    """Arguments that cannot be acted on (an unknown format, kind or source, an empty question)."""
 
 
 def _one_line(message: str) -> str:
     """Messages quote file names, ids and questions: keep them one harmless line."""
-    from sofa_cli.render import safe_line
+    from sofa_cli.text.safety import safe_line
 
     return safe_line(message)
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
-    """Print a one-line error to stderr and return the Exit to raise."""
-    sys.stderr.write(f"sofa: error: {_one_line(message)}\n")
-    return typer.Exit(code)
-
-
 def warn(message: str) -> None:
     sys.stderr.write(f"sofa: {_one_line(message)}\n")
-
-
-def bundled_corpus() -> Path:
-    """The corpus shipped in the wheel, or the checkout's `corpus/` in an editable install."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "corpus"
-    return packaged if packaged.is_dir() else here.parent / "corpus"
 
 
 def _progress():
@@ -78,23 +86,19 @@ def _progress():
     return update, bar.stop
 
 
-def load_index(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False):
-    """The corpus's index, built or refreshed as needed, with what happened told on stderr."""
-    return open_corpus(corpus, index_dir, rebuild).index
-
-
 def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False):
-    from sofa_cli.documents import CORPUS_SUFFIXES, CorpusError
-    from sofa_cli.index import open_index
+    """The library's Corpus for --corpus (default: the bundled one), with what happened told on stderr."""
+    import sofa_cli.api
+    from sofa_cli.corpus.discover import CORPUS_SUFFIXES, CorpusError
 
-    root = corpus or bundled_corpus()
+    root = corpus or sofa_cli.api.bundled_corpus()
     progress, done = _progress()
     try:
-        opened = open_index(root, index_dir, rebuild=rebuild, progress=progress, notice=warn)
+        opened = sofa_cli.api.open(root, index_dir, rebuild=rebuild, progress=progress, notice=warn)
     except CorpusError as err:
-        raise fail(f"{err} (pass an existing folder to --corpus)")
+        raise UsageError(f"{err} (pass an existing folder to --corpus)")
     except OSError as err:
-        raise fail(f"cannot index {root}: {err.strerror or err}")
+        raise UsageError(f"cannot index {root}: {err.strerror or err}")
     finally:
         done()
     for w in opened.warnings:
@@ -105,8 +109,8 @@ def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool 
         for w in opened.report.warnings:
             warn(f"warning: {w}")
         warn(f"indexed {root}: {opened.report.summary()}")
-    if opened.index.n_passages == 0:
-        raise fail(f"no text to search in {root} (sofa reads {' '.join(CORPUS_SUFFIXES)} files)")
+    if opened.passages == 0:
+        raise UsageError(f"no text to search in {root} (sofa reads {' '.join(CORPUS_SUFFIXES)} files)")
     return opened
 
 
@@ -117,36 +121,43 @@ def _console(stderr: bool = False):
 
 
 def _choose_format(fmt: Optional[str], as_json: bool) -> str:
-    from sofa_cli.render import FORMATS
+    from sofa_cli.cli.render import FORMATS
 
     if as_json:
         return "json"
     if fmt is None:
         return "rich" if sys.stdout.isatty() else "plain"
     if fmt not in FORMATS:
-        raise fail(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+        raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     return fmt
 
 
+def _check_kind(kind: Optional[str]) -> None:
+    from sofa_cli.model import KINDS
+
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r} (choose article or interview)")
+
+
 def emit(answer, fmt: str, console=None) -> None:
-    from sofa_cli import render
+    from sofa_cli.cli import render
+    from sofa_cli.text.safety import safe
 
     render.render_answer(answer, fmt, sys.stdout, console)
     if fmt != "json":
         for wrong, right in answer.corrections:
             warn(f"showing results for {right!r} (no match for {wrong!r})")
         if not answer.results:
-            warn(f"no answer found for: {render.safe(answer.question)}")
+            warn(f"no answer found for: {safe(answer.question)}")
 
 
 def _clean_question(text: str, where: str) -> str:
-    """The question without terminal escapes or control characters, at most MAX_QUESTION_CHARS."""
-    from sofa_cli.render import strip_controls
+    """The question as the library will read it (sofa_cli.api.clean_question), saying when it was cut."""
+    from sofa_cli.api import MAX_QUESTION_CHARS, clean_question
 
-    question = strip_controls(text).strip()
-    if len(question) > MAX_QUESTION_CHARS:
-        warn(f"{where} has {len(question):,} characters; only the first {MAX_QUESTION_CHARS:,} are used")
-        question = question[:MAX_QUESTION_CHARS]
+    question, length = clean_question(text)
+    if length is not None:
+        warn(f"{where} has {length:,} characters; only the first {MAX_QUESTION_CHARS:,} are used")
     return question
 
 
@@ -155,7 +166,7 @@ def _questions(question: str):
     if question != "-":
         question = _clean_question(question, "the question")
         if not question:
-            raise fail('the question is empty (ask e.g. sofa ask "what did Hornung suggest?", or - to read stdin)')
+            raise UsageError('the question is empty (ask e.g. sofa ask "what did Hornung suggest?", or - to read stdin)')
         return [question]
     return _stdin_questions()
 
@@ -176,40 +187,35 @@ def _stdin_questions():
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, or - to read one question per line from stdin.")],
-    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="Results per question.")] = 3,
+    limit: LimitOpt = 3,
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines: one object per question.")] = False,
-    fmt: Annotated[
-        Optional[str], typer.Option("--format", "-f", help="rich, plain, markdown or json.", show_default=False)
-    ] = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this document id (repeatable).")] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="article or interview.")] = None,
-    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")] = None,
-    min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how each score is made: BM25 per word + evidence.")] = False,
+    as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+    speaker: SpeakerOpt = None,
+    min_score: MinScoreOpt = None,
+    explain: ExplainOpt = False,
 ) -> None:
     """Answer QUESTION from the corpus: best passages first, with citations."""
-    from sofa_cli.search import Filters
-    from sofa_cli.search import ask as ask_index
-
+    options = AskOptions(limit, as_json, fmt, tuple(source or ()), kind, speaker, min_score, explain)
     output = _choose_format(fmt, as_json)
-    if kind not in (None, "article", "interview"):
-        raise fail(f"unknown kind {kind!r} (choose article or interview)")
+    _check_kind(kind)
     questions = _questions(question)
-    index = load_index(corpus, index_dir)
-    filters = Filters(sources=tuple(source or ()), kind=kind, speaker=speaker, min_score=min_score)
-    unknown = [s for s in filters.sources if index.doc_by_id(s) is None]
+    opened = open_corpus(corpus, index_dir)
+    filters = options.filters()
+    unknown = [s for s in filters.sources if not opened.has_document(s)]
     if unknown:
-        raise fail(f"unknown source {unknown[0]!r} (see `sofa sources`)")
+        raise UsageError(f"unknown source {unknown[0]!r} (see `sofa sources`)")
     console = _console() if output == "rich" else None
     found = False
     for q in questions:
-        answer = ask_index(index, q, limit=limit, filters=filters, explain=explain)
+        answer = opened.ask(q, k=limit, filters=filters, explain=explain)
         found |= bool(answer.results)
         emit(answer, output, console)
         sys.stdout.flush()
-    raise typer.Exit(EXIT_FOUND if found else EXIT_NOT_FOUND)
+    raise typer.Exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
 
 
 @app.command("index")
@@ -232,7 +238,7 @@ def index_cmd(
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
         warn(
             f"indexed {index.corpus}: 0 new, 0 updated, {len(index.files)} unchanged, 0 removed"
-            f" ({len(index.docs)} documents, {index.n_passages} passages; already up to date)"
+            f" ({opened.documents} documents, {opened.passages} passages; already up to date)"
         )
     sys.stdout.write(f"{index.path}\n")
 
@@ -247,24 +253,13 @@ def eval_cmd(
     show_misses: Annotated[bool, typer.Option("--misses", help="List the questions not answered first.")] = False,
 ) -> None:
     """Measure sofa on a QA file: hit@1, hit@k, MRR and answer@1."""
-    import json
+    from sofa_cli.model import json_line
+    from sofa_cli.query.evaluate import read_qa
 
-    from sofa_cli.evaluate import QAFileError, evaluate, read_qa
-    from sofa_cli.search import ask as ask_index
-
-    try:
-        items = read_qa(qa_file)
-    except QAFileError as err:
-        raise fail(str(err))
-    index = load_index(corpus, index_dir)
-    scores = evaluate(items, lambda q: ask_index(index, q, limit=k), k)
+    items = read_qa(qa_file)
+    scores = open_corpus(corpus, index_dir).evaluate(items, k=k)
     if as_json:
-        from dataclasses import asdict
-
-        record = asdict(scores)
-        if not show_misses:
-            del record["misses"]
-        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.write(json_line(scores, omit=() if show_misses else ("misses",)))
     else:
         sys.stdout.write(
             f"questions {scores.questions}  hit@1 {scores.hit_at_1:.3f}  hit@{k} {scores.hit_at_k:.3f}"
@@ -275,19 +270,14 @@ def eval_cmd(
                 sys.stdout.write(f"  miss: {m['q']!r} got {m.get('got')} (gold rank {m.get('rank')})\n")
 
 
-FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="rich, plain, markdown or json.", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="JSON (Lines) for programs; the same as --format json.")]
-
-
 @app.command()
 def sources(corpus: CorpusOpt = None, index_dir: IndexDirOpt = None, as_json: JsonOpt = False, fmt: FormatOpt = None) -> None:
     """List the documents of the corpus: id, kind, passages, author, date, title, path."""
-    from sofa_cli import render
-    from sofa_cli.lookup import sources as list_sources
+    from sofa_cli.cli import render
 
     output = _choose_format(fmt, as_json)
-    index = load_index(corpus, index_dir)
-    render.render_sources(list_sources(index), output, sys.stdout, _console() if output == "rich" else None)
+    docs = open_corpus(corpus, index_dir).sources()
+    render.render_sources(docs, output, sys.stdout, _console() if output == "rich" else None)
 
 
 @app.command()
@@ -302,81 +292,50 @@ def show(
     fmt: FormatOpt = None,
 ) -> None:
     """Print a cited passage with the passages around it (read from the index, not the files)."""
-    from sofa_cli import render
-    from sofa_cli.lookup import CitationError
-    from sofa_cli.lookup import show as show_passage
+    from sofa_cli.cli import render
 
     output = _choose_format(fmt, as_json)
-    index = load_index(corpus, index_dir)
-    try:
-        shown = show_passage(index, citation) if context is None else show_passage(index, citation, context)
-    except CitationError as err:
-        raise fail(str(err))
+    opened = open_corpus(corpus, index_dir)
+    shown = opened.show(citation) if context is None else opened.show(citation, context)
     render.render_shown(shown, output, sys.stdout, _console() if output == "rich" else None)
 
 
 @app.command("shell")
 def shell_cmd(
-    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="Results per question.")] = 3,
+    limit: LimitOpt = 3,
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this document id (repeatable).")] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="article or interview.")] = None,
-    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")] = None,
-    min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show how each score is made.")] = False,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+    speaker: SpeakerOpt = None,
+    min_score: MinScoreOpt = None,
+    explain: ExplainOpt = False,
 ) -> None:
     """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
-    run_shell(
-        corpus,
-        index_dir,
-        limit=limit,
-        as_json=as_json,
-        fmt=fmt,
-        source=source,
-        kind=kind,
-        speaker=speaker,
-        min_score=min_score,
-        explain=explain,
-    )
+    run_shell(corpus, index_dir, AskOptions(limit, as_json, fmt, tuple(source or ()), kind, speaker, min_score, explain))
 
 
-def run_shell(
-    corpus: Optional[Path],
-    index_dir: Optional[str],
-    limit: int = 3,
-    as_json: bool = False,
-    fmt: Optional[str] = None,
-    source: Optional[list[str]] = None,
-    kind: Optional[str] = None,
-    speaker: Optional[str] = None,
-    min_score: Optional[float] = None,
-    explain: bool = False,
-) -> None:
+def run_shell(corpus: Optional[Path], index_dir: Optional[str], options: AskOptions = AskOptions()) -> None:
     """Load the index once, then hand the terminal (or piped stdin) to the REPL."""
-    from sofa_cli.search import Filters
-    from sofa_cli.shell import Shell, ShellError, check_filters
+    from sofa_cli.cli.shell import Shell, check_filters
 
-    output = _choose_format(fmt, as_json)
-    index = load_index(corpus, index_dir)
-    filters = Filters(sources=tuple(source or ()), kind=kind, speaker=speaker, min_score=min_score)
-    try:
-        check_filters(filters, index)
-    except ShellError as err:
-        raise fail(str(err))
+    output = _choose_format(options.fmt, options.as_json)
+    opened = open_corpus(corpus, index_dir)
+    filters = options.filters()
+    check_filters(filters, opened)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     human = output if output != "json" else _choose_format(None, False)
     repl = Shell(
-        index=index,
+        corpus=opened,
         out=sys.stdout,
         err=sys.stderr,
-        limit=limit,
+        limit=options.limit,
         filters=filters,
         fmt=human,
         json=output == "json",
-        explain=explain,
+        explain=options.explain,
         clean=lambda line: _clean_question(line, "the question"),
         console=_console() if human == "rich" else None,
     )
@@ -400,7 +359,7 @@ def _stdin_lines(prompt: str) -> str:
 
 def _terminal_input(repl):
     """input() with readline's editing, history across sessions and completion of commands."""
-    from sofa_cli.shell import HISTORY_LENGTH, history_path
+    from sofa_cli.cli.shell import HISTORY_LENGTH, history_path
 
     try:
         import readline
@@ -466,10 +425,10 @@ def main() -> None:
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_FOUND)
+        sys.exit(ExitStatus.FOUND)
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("\n")
-        sys.exit(130)
+        sys.exit(ExitStatus.INTERRUPTED)
     except Exception as err:  # the last line of defence: a bug must not print a traceback
         if callable(getattr(err, "show", None)) and isinstance(getattr(err, "exit_code", None), int):
             err.show()  # a usage error, which click (vendored or not by typer) formats itself
@@ -477,5 +436,5 @@ def main() -> None:
         if os.environ.get("SOFA_DEBUG"):
             raise
         sys.stderr.write(f"sofa: error: {_one_line(f'{type(err).__name__}: {err}')} (a bug; SOFA_DEBUG=1 shows where)\n")
-        sys.exit(EXIT_ERROR)
-    sys.exit(code if isinstance(code, int) else EXIT_FOUND)
+        sys.exit(ExitStatus.ERROR)
+    sys.exit(code if isinstance(code, int) else ExitStatus.FOUND)

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sofa_cli.documents import Document, is_heading, speaker_of
+from sofa_cli.corpus.documents import Document
+from sofa_cli.corpus.paragraphs import is_heading, speaker_of
 
 ABBREVIATIONS = frozenset(
     """
@@ -41,7 +42,7 @@ class Passage:
 
 @lru_cache(maxsize=1)
 def _punkt():
-    from sofa_cli.analysis import nltk_module
+    from sofa_cli.text.analysis import nltk_module
 
     punkt = nltk_module("nltk.tokenize.punkt")  # not `import nltk`: seconds and ~100 MB
     params = punkt.PunktParameters()

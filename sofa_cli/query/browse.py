@@ -8,10 +8,11 @@ number, and nothing in it is ever used as a file path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from sofa_cli.index import Index
-from sofa_cli.search import citation as format_citation
+from sofa_cli.errors import SofaError
+from sofa_cli.index.reader import Index
+from sofa_cli.model import Shown, ShownPassage, Source
+from sofa_cli.model import citation as format_citation
 
 # Passages shown either side of a cited one by default: enough to see the question an
 # interview answer replies to, or the paragraph a quotation continues.
@@ -21,44 +22,8 @@ SHOW_CONTEXT = 1
 _CITATION_RE = re.compile(r"^(?P<doc>.+?)(?:\s*¶\s*|:)(?P<number>\d+)$")
 
 
-class CitationError(ValueError):
+class CitationError(SofaError, ValueError):
     """A citation that is malformed or names no passage in the index; the message says which."""
-
-
-@dataclass(frozen=True)
-class Source:
-    """One document as `sofa sources` lists it; the JSON output is this dataclass."""
-
-    doc: str
-    title: str
-    kind: str
-    author: str | None
-    date: str | None
-    source: str | None
-    url: str | None
-    passages: int
-    path: str
-
-
-@dataclass(frozen=True)
-class ShownPassage:
-    passage: int
-    citation: str
-    speaker: str | None
-    text: str
-    cited: bool
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A cited passage and its neighbours, in reading order; the JSON output is this dataclass."""
-
-    citation: str
-    doc: str
-    title: str
-    kind: str
-    path: str
-    passages: list[ShownPassage]
 
 
 def sources(index: Index) -> list[Source]:

@@ -9,31 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from sofa_cli.search import Answer
+from sofa_cli.errors import SofaError
+from sofa_cli.model import Answer, QAItem, Scores
 
 
-class QAFileError(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class QAItem:
-    q: str
-    gold: tuple[str, ...]
-
-
-@dataclass
-class Scores:
-    questions: int = 0
-    k: int = 5
-    hit_at_1: float = 0.0
-    hit_at_k: float = 0.0
-    mrr: float = 0.0
-    answer_at_1: float = 0.0
-    misses: list[dict] = field(default_factory=list)
+class QAFileError(SofaError):
+    """A QA file that cannot be read or holds a line that is not {"q": ..., "gold": [...]}."""
 
 
 def read_qa(path: Path) -> list[QAItem]:

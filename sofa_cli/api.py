@@ -1,0 +1,133 @@
+"""The library: open a corpus, ask it questions, list its documents, show a citation, evaluate.
+
+    import sofa_cli
+
+    with sofa_cli.open() as corpus:             # the bundled corpus; or sofa_cli.open("notes/")
+        answer = corpus.ask("what did Hornung suggest?")
+        print(answer[0].citation)               # kyodo-sofa ¶19
+
+The command line, the shell, `sofa eval`, the tests and the benches all go through `Corpus`:
+what they need to vary (filters, ranking weights, the index folder) is a parameter here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sofa_cli.index import bm25
+from sofa_cli.index.cache import open_index
+from sofa_cli.index.reader import Index
+from sofa_cli.model import Answer, QAItem, Scores, Shown, Source
+from sofa_cli.query.browse import SHOW_CONTEXT
+from sofa_cli.query.config import Weights
+from sofa_cli.query.rank import Filters
+from sofa_cli.text.safety import strip_controls
+
+# Longer questions are cut: a question is a sentence or two, and each unknown word costs a
+# scan of the vocabulary for typo correction.
+MAX_QUESTION_CHARS = 1000
+
+
+def bundled_corpus() -> Path:
+    """The corpus shipped in the wheel, or the checkout's `corpus/` in an editable install."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "bundled"
+    return packaged if packaged.is_dir() else here.parent / "corpus"
+
+
+def clean_question(text: str) -> tuple[str, int | None]:
+    """The question without terminal escapes or control characters, cut to MAX_QUESTION_CHARS;
+    with its length when it was cut (for the caller to say so)."""
+    question = strip_controls(text).strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        return question[:MAX_QUESTION_CHARS], len(question)
+    return question, None
+
+
+class Corpus:
+    """A corpus folder and its index, opened for questions; close it (or use `with`) to unmap the index."""
+
+    def __init__(self, root: Path, index: Index, report=None, warnings: list[str] | None = None) -> None:
+        self.root = root
+        self.index = index
+        self.report = report  # the BuildReport when opening (re)built the index, else None
+        self.warnings = list(warnings or [])
+
+    # -- asking -----------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        k: int = 3,
+        filters: Filters | None = None,
+        weights: Weights | None = None,
+        explain: bool = False,
+    ) -> Answer:
+        """The best `k` passages for `question`, best first (an `Answer`, indexable as its results)."""
+        from sofa_cli.query.rank import ask
+
+        question, _ = clean_question(question)
+        return ask(self.index, question, limit=k, filters=filters or Filters(), weights=weights or Weights(), explain=explain)
+
+    def evaluate(self, qa: Path | str | Iterable[QAItem], k: int = 5, weights: Weights | None = None) -> Scores:
+        """hit@1, hit@k, MRR and answer@1 over a QA file (JSON Lines of {"q", "gold"}) or QAItems."""
+        from sofa_cli.query.evaluate import evaluate, read_qa
+
+        items = read_qa(Path(qa)) if isinstance(qa, (str, Path)) else qa
+        return evaluate(items, lambda q: self.ask(q, k=k, weights=weights), k)
+
+    # -- browsing ---------------------------------------------------------------------
+    def sources(self) -> list[Source]:
+        """The documents of the corpus, in index order."""
+        from sofa_cli.query.browse import sources
+
+        return sources(self.index)
+
+    def show(self, citation: str, context: int = SHOW_CONTEXT) -> Shown:
+        """The passage `citation` names ("kyodo-sofa ¶19" or "kyodo-sofa:19") with `context` passages either side."""
+        from sofa_cli.query.browse import show
+
+        return show(self.index, citation, context)
+
+    def has_document(self, doc_id: str) -> bool:
+        return self.index.doc_by_id(doc_id) is not None
+
+    @property
+    def documents(self) -> int:
+        return len(self.index.docs)
+
+    @property
+    def passages(self) -> int:
+        return self.index.n_passages
+
+    # -- lifetime ---------------------------------------------------------------------
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<sofa Corpus {str(self.root)!r}: {self.documents} documents, {self.passages} passages>"
+
+
+def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like io.open
+    path: str | Path | None = None,
+    index_dir: str | Path | None = None,
+    rebuild: bool = False,
+    variant: str = bm25.DEFAULT_VARIANT,
+    progress: Callable[[int, int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> Corpus:
+    """The corpus at `path` (default: the bundled one), its index built or refreshed as needed.
+
+    Raises `CorpusError` for a missing folder. Warnings (a damaged index rebuilt, a cache that
+    cannot be written) are in `Corpus.warnings`; what a build did is in `Corpus.report`;
+    `notice` hears at once that this process waits for another one's build.
+    """
+    root = Path(path) if path is not None else bundled_corpus()
+    opened = open_index(root, str(index_dir) if index_dir is not None else None, rebuild, variant, progress, notice)
+    return Corpus(root.resolve(), opened.index, opened.report, opened.warnings)

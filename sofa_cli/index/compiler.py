@@ -1,0 +1,235 @@
+"""Compiling analysed documents into the index's arrays, with BM25 compiled into impacts."""
+
+from __future__ import annotations
+
+import array
+import json
+import time
+from pathlib import Path
+
+from sofa_cli.index import bm25
+from sofa_cli.index.schema import ANALYSIS_ID
+from sofa_cli.index.vocabulary import _char_hists, _hash_table, _string_table, synonym_groups
+from sofa_cli.text.analysis import stem
+
+# Postings are counted with numpy every this many tokens, so memory stays bounded; a
+# chunk is counted while the workers go on parsing, so only the last one (at most this
+# size) is counted after them (the postings do not depend on where chunks end).
+TOKEN_CHUNK = 2_000_000
+
+
+# Impacts are computed this many postings at a time (bounds the temporaries).
+IMPACT_BLOCK = 4_000_000
+
+
+class _Compiler:
+    """Accumulates analysed documents into flat arrays, then compiles BM25 into impacts.
+
+    Per passage it keeps only its text (UTF-8) and the term ids of its tokens (4 bytes
+    each). Every TOKEN_CHUNK tokens numpy turns them into (term, passage, tf) postings;
+    `finish` sorts the vocabulary, merges the chunks and computes every impact in one
+    vectorised pass (bm25.impacts: the same formulas as bm25.impact).
+    """
+
+    def __init__(self, variant: str) -> None:
+        self.variant = variant
+        self.names: dict[str, int] = {}
+        self.text = bytearray()
+        self.text_off = array.array("q", [0])
+        self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (array.array("i") for _ in range(4))
+        self.p_sent = array.array("i", [0])
+        self.s_start, self.s_end, self.s_attr = (array.array("i") for _ in range(3))
+        self.p_len = array.array("i")
+        self.doc_blob = bytearray()
+        self.doc_off = array.array("q", [0])
+        self.doc_first = array.array("i", [0])
+        self.vocab: dict[str, int] = {}  # term -> provisional id (order of first sight)
+        self.forms: dict[str, str] = {}  # surface form -> term
+        self.acronyms: dict[str, list[str]] = {}  # acronym term -> its expansion's terms
+        self.tokens = array.array("i")
+        self.chunk_first_pid = 0
+        self.chunks: list[tuple] = []
+        # Per analyser (`_Analyser.source`): its term number -> provisional term id (0 unused).
+        self.term_ids: dict[tuple, array.array] = {}
+        self.form_ids: dict[str, int] = {}  # surface form -> provisional term id
+        self._np = None
+
+    def _name_id(self, name: str | None) -> int:
+        if name is None:
+            return -1
+        return self.names.setdefault(name, len(self.names))
+
+    def add_vocabulary(self, acronyms: dict[str, list[str]], source: tuple, forms: list[str]) -> None:
+        """What an analyser reports (`_Analyser.take_new`): acronyms, and the forms it
+        numbered since its last report, stemmed here (once per form) into terms with
+        provisional ids. A form whose stem is empty is no term (id -1)."""
+        self.acronyms.update(acronyms)
+        ids = self.term_ids.get(source)
+        if ids is None:
+            ids = self.term_ids[source] = array.array("i", [-1])
+        vocab, form_ids = self.vocab, self.form_ids
+        for form in forms:
+            tid = form_ids.get(form)
+            if tid is None:
+                term = stem(form)
+                if term:
+                    self.forms[form] = term
+                    tid = vocab.setdefault(term, len(vocab))
+                else:
+                    tid = -1
+                form_ids[form] = tid
+            ids.append(tid)
+
+    def add(self, record: dict, packed: tuple) -> int:
+        """Append one document and its packed passages (`_pack`); returns its number.
+
+        The analyser that packed them must have reported its new terms first."""
+        text, text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, names, tokens, p_len, source = packed
+        d = len(self.doc_first) - 1
+        raw = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.doc_blob += raw
+        self.doc_off.append(len(self.doc_blob))
+        name_ids = [self._name_id(name) for name in names]
+        first_pid, text_base, sentence_base = len(self.p_doc), len(self.text), len(self.s_start)
+        self.text += text
+        self.text_off.extend(text_base + end for end in text_end)
+        self.p_doc.extend(array.array("i", [d]) * len(numbers))
+        self.p_num.extend(numbers)
+        self.p_speaker.extend(name_ids[n] if n >= 0 else -1 for n in speakers)
+        self.p_prompt.extend(first_pid + n if n >= 0 else -1 for n in prompts)
+        self.s_start.extend(s_start)
+        self.s_end.extend(s_end)
+        self.s_attr.extend(name_ids[n] if n >= 0 else -1 for n in s_attr)
+        self.p_sent.extend(sentence_base + end for end in sent_end)
+        if tokens:
+            np = self._np
+            if np is None:
+                import numpy as np
+
+                self._np = np
+            ids = np.frombuffer(self.term_ids[source], dtype=np.int32)
+            mapped = ids[np.frombuffer(tokens, dtype=np.int32)]
+            del ids
+            if mapped.min() < 0:  # forms that are no term: drop them, and shorten their passages
+                keep = mapped >= 0
+                owner = np.repeat(np.arange(len(p_len)), np.frombuffer(p_len, dtype=np.int32))
+                p_len = array.array("i", np.bincount(owner[keep], minlength=len(p_len)).astype(np.int32).tobytes())
+                mapped = mapped[keep]
+            self.tokens.frombytes(mapped.tobytes())
+        self.p_len.extend(p_len)
+        self.doc_first.append(len(self.p_doc))
+        if len(self.tokens) >= TOKEN_CHUNK:
+            self._flush()
+        return d
+
+    def _flush(self) -> None:
+        """Count this chunk's (term, passage) pairs: provisional term ids, passage ids and
+        tf, int32 each, ordered by term then passage (np.unique of term << 32 | pid)."""
+        import numpy as np
+
+        first, last = self.chunk_first_pid, len(self.p_doc)
+        if last > first:
+            lengths = np.frombuffer(self.p_len, dtype=np.int32)[first:last]
+            tids = np.frombuffer(self.tokens, dtype=np.int32).astype(np.int64)
+            pids = np.repeat(np.arange(first, last, dtype=np.int64), lengths)
+            keys, tf = np.unique((tids << 32) | pids, return_counts=True)
+            del tids, pids
+            term = (keys >> 32).astype(np.int32)
+            passage = (keys & 0xFFFFFFFF).astype(np.int32)
+            self.chunks.append((term, passage, tf.astype(np.int32)))
+        self.tokens = array.array("i")
+        self.chunk_first_pid = last
+
+    def finish(self, root: Path, files: list) -> tuple[dict, dict]:
+        """Sort the vocabulary, lay the postings out term by term, compute every impact.
+
+        The chunks are scattered into the final arrays one at a time (a counting sort by
+        term: chunks come in passage order, so each term's passages stay sorted), and the
+        impacts are computed in blocks, so the peak memory is the postings, not several
+        temporary copies of them.
+        """
+        import numpy as np
+
+        self._flush()
+        n = len(self.p_doc)
+        doc_len = np.frombuffer(self.p_len, dtype=np.int32).astype(np.float64)
+        avgdl = float(doc_len.mean()) if n else 0.0
+        # Sorted vocabulary: byte order (binary-searchable; the hash tables below are the fast path).
+        vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
+        n_terms = len(vocab)
+        rank = np.empty(n_terms, dtype=np.int32)
+        rank[[self.vocab[t] for t in vocab]] = np.arange(n_terms, dtype=np.int32)
+        df = np.zeros(n_terms, dtype=np.int64)
+        for term, _, _ in self.chunks:
+            term[:] = rank[term]  # final term ids
+            df += np.bincount(term, minlength=n_terms)
+        post_off = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(df, out=post_off[1:])
+        post_pid = np.empty(int(post_off[-1]), dtype=np.int32)
+        post_tf = np.empty(int(post_off[-1]), dtype=np.int32)
+        fill = post_off[:-1].copy()
+        while self.chunks:
+            term, passage, tf = self.chunks.pop(0)
+            order = np.argsort(term, kind="stable")
+            term = term[order]
+            counts = np.bincount(term, minlength=n_terms)
+            starts = np.cumsum(counts) - counts
+            where = fill[term] + (np.arange(len(term)) - starts[term])
+            post_pid[where] = passage[order]
+            post_tf[where] = tf[order]
+            fill += counts
+            del term, passage, tf, order, where
+        idf = bm25.idf_array(self.variant, df, n)
+        term_of = np.repeat(np.arange(n_terms, dtype=np.int32), df)
+        post_w = np.empty(len(post_pid), dtype=np.float64)
+        for a in range(0, len(post_w), IMPACT_BLOCK):
+            b = a + IMPACT_BLOCK
+            post_w[a:b] = bm25.impacts(self.variant, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
+        del term_of, post_tf
+        term_blob, term_off = _string_table(vocab)
+        form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
+        form_blob, form_off = _string_table(form_list)
+        form_term = rank[[self.vocab[self.forms[f]] for f in form_list]].astype(np.int32)
+        form_hist = _char_hists(form_list)
+        header = {
+            "corpus": str(root),
+            "variant": self.variant,
+            "analysis": ANALYSIS_ID,
+            "avgdl": avgdl,
+            "built": time.time(),
+            "files": files,
+            "names": list(self.names),
+            "acronyms": {a: e for a, e in self.acronyms.items() if a in self.vocab},
+            "synonyms": synonym_groups(),
+            "k1": bm25.K1,
+            "b": bm25.B,
+            "delta": bm25.DELTA,
+        }
+        sections = {
+            "text": self.text,
+            "text_off": self.text_off,
+            "p_doc": self.p_doc,
+            "p_num": self.p_num,
+            "p_speaker": self.p_speaker,
+            "p_prompt": self.p_prompt,
+            "p_sent": self.p_sent,
+            "s_start": self.s_start,
+            "s_end": self.s_end,
+            "s_attr": self.s_attr,
+            "doc_blob": self.doc_blob,
+            "doc_off": self.doc_off,
+            "doc_first": self.doc_first,
+            "term_blob": term_blob,
+            "term_off": term_off,
+            "form_blob": form_blob,
+            "form_off": form_off,
+            "form_term": form_term,
+            "form_hist": form_hist,
+            "term_hash": _hash_table(vocab),
+            "form_hash": _hash_table(form_list),
+            "idf": idf,
+            "post_off": post_off,
+            "post_pid": post_pid,
+            "post_w": post_w,
+        }
+        return header, sections

@@ -1,0 +1,124 @@
+"""Numbering the terms of passages where they are parsed, and packing a document's passages
+into the compact arrays the compiler appends (what crosses a worker's process boundary)."""
+
+from __future__ import annotations
+
+import array
+import os
+from itertools import chain
+
+from sofa_cli.corpus.segment import Passage
+from sofa_cli.text.analysis import acronym_definitions, form_of, is_stopword, raw_tokens
+
+
+class _Analyser:
+    """Index terms of passages, analysing each distinct raw token once.
+
+    A corpus repeats its words: at a million passages almost every token is a dict hit,
+    and only a new raw token is normalised. Surface forms (stopwords left out) are
+    numbered in this analyser's own order of first sight (`source` names that
+    numbering), so a parse worker sends arrays of numbers, not strings; the compiler
+    stems each form once for all workers (every worker used to stem the whole
+    vocabulary) and maps the numbers to its term ids. `new_forms` lists the forms
+    numbered since the last report, in number order.
+    """
+
+    def __init__(self) -> None:
+        self.source = (os.getpid(), id(self))
+        self.memo: dict[str, int] = {}  # raw token -> form number, 0 for a stopword
+        self.chunks: dict[str, tuple[int, ...]] = {}  # text between whitespace -> its form numbers
+        self.numbers: dict[str, int] = {}  # form -> number (from 1)
+        self.new_forms: list[str] = []
+        self.acronyms: dict[str, list[str]] = {}
+        self.people: dict[str, list[int]] = {}  # the people of a passage -> their term numbers
+
+    def _miss(self, raw: str) -> int:
+        form = form_of(raw)
+        number = 0
+        if form and not is_stopword(form):
+            number = self.numbers.get(form, 0)
+            if not number:
+                number = self.numbers[form] = len(self.numbers) + 1
+                self.new_forms.append(form)
+        self.memo[raw] = number
+        return number
+
+    def term_numbers(self, text: str) -> list[int]:
+        """The term numbers of `text`'s tokens, stopwords left out.
+
+        No token spans whitespace or depends on what lies beyond it, so the tokens of a
+        text are those of its whitespace-separated chunks in turn; chunks repeat like
+        words ("said", "said,"), so each is tokenized and looked up once, and a known
+        text costs a split and one dict look-up per chunk.
+        """
+        chunks = text.split()
+        try:
+            return list(chain.from_iterable(map(self.chunks.__getitem__, chunks)))
+        except KeyError:  # new chunks (in any order: form numbers are only names)
+            if len(self.chunks) >= 1 << 21:
+                self.chunks.clear()
+            memo = self.memo
+            for chunk in set(chunks).difference(self.chunks):
+                raws = raw_tokens(chunk)
+                self.chunks[chunk] = tuple(filter(None, [memo[r] if r in memo else self._miss(r) for r in raws]))
+            return list(chain.from_iterable(map(self.chunks.__getitem__, chunks)))
+
+    def passage_numbers(self, p: Passage) -> list[int]:
+        """A passage's term numbers: its text, the question it answers, the people it reports."""
+        numbers = self.term_numbers(p.text)
+        if "(" in p.text:
+            self.acronyms.update(acronym_definitions(p.text))
+        if p.prompt:
+            numbers += self.term_numbers(p.prompt)
+        # The people a passage reports are matched as if named in it: "he clarified" is Hornung's.
+        people = sorted({who for who in (p.speaker, *p.attributions) if who})
+        if people:
+            joined = " ".join(people)
+            known = self.people.get(joined)
+            if known is None:
+                if len(self.people) >= 1 << 16:
+                    self.people.clear()
+                known = self.people[joined] = self.term_numbers(joined)
+            numbers += known
+        return numbers
+
+    def take_new(self) -> tuple[dict[str, list[str]], tuple, list[str]]:
+        """The acronyms defined and the forms numbered (in number order) since the last
+        call, with this analyser's `source`."""
+        acronyms, self.acronyms = self.acronyms, {}
+        forms, self.new_forms = self.new_forms, []
+        return acronyms, self.source, forms
+
+
+def _pack(passages: list[Passage], analyser: _Analyser) -> tuple:
+    """One document's passages as the compiler's arrays, relative to the document.
+
+    Made where the document is parsed (in a worker for a large corpus), so what crosses
+    to the compiler is a few arrays, not passage objects and lists of term strings.
+    Names are numbered in the order `_Compiler.add` used to meet them (each passage's
+    speaker, then its sentences' people), so the index's table of names keeps its order.
+    """
+    names: dict[str, int] = {}
+    text = bytearray()
+    text_end, numbers, speakers, prompts = array.array("q"), array.array("i"), array.array("i"), array.array("i")
+    sent_end, s_start, s_end, s_attr = array.array("i"), array.array("i"), array.array("i"), array.array("i")
+    tokens, p_len = array.array("i"), array.array("i")
+    prompt_at: dict[str, int] = {}
+    for n, p in enumerate(passages):
+        text += p.text.encode("utf-8")
+        text_end.append(len(text))
+        numbers.append(p.number)
+        speakers.append(-1 if p.speaker is None else names.setdefault(p.speaker, len(names)))
+        prompts.append(prompt_at.get(p.prompt, -1) if p.prompt else -1)
+        prompt_at[p.text] = n
+        attributions = p.attributions or (None,) * len(p.sentences)
+        for (a, b), who in zip(p.sentences, attributions):
+            s_start.append(a)
+            s_end.append(b)
+            s_attr.append(-1 if who is None else names.setdefault(who, len(names)))
+        sent_end.append(len(s_start))
+        ids = analyser.passage_numbers(p)
+        tokens.extend(ids)
+        p_len.append(len(ids))
+    packed = (bytes(text), text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, list(names))
+    return (*packed, tokens, p_len, analyser.source)

@@ -1,0 +1,150 @@
+"""The results sofa gives, as plain dataclasses, and the one JSON serializer for all of them.
+
+Every command's JSON is one of these dataclasses serialized by `to_record` / `json_line`:
+`Answer` (ask), `Source` (sources), `Shown` (show), `Scores` (eval).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from sofa_cli.text.safety import escape_json_unsafe
+
+# What a document is: a news article (paragraphs) or an interview (speaker turns).
+KINDS = ("article", "interview")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a passage scored what it did: `terms` (each query word's BM25 part, summing to
+    `bm25`) plus `evidence` (all that ranking adds to BM25: best sentence, attribution and
+    the other features of `Weights`), which add up to the score."""
+
+    terms: dict[str, float]
+    bm25: float
+    evidence: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """One answer to a question; the JSON output is this dataclass (see README: JSON output)."""
+
+    rank: int
+    score: float
+    doc: str
+    title: str
+    path: str
+    kind: str
+    passage: int
+    speaker: str | None
+    text: str
+    answer: str
+    highlights: list[list[int]]
+    citation: str
+    answer_span: list[int] = field(default_factory=list)
+    answer_by: str | None = None
+    explain: Explanation | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question: its results, best first, and what was made of its words.
+
+    It reads as the sequence of its results (`answer[0].citation`, `len(answer)`, `for r in answer`).
+    """
+
+    question: str
+    results: list[Result]
+    corrections: list[list[str]] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    def __getitem__(self, i):
+        return self.results[i]
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self):
+        return iter(self.results)
+
+
+def citation(doc_id: str, number: int) -> str:
+    return f"{doc_id} ¶{number}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document as `sofa sources` lists it; the JSON output is this dataclass."""
+
+    doc: str
+    title: str
+    kind: str
+    author: str | None
+    date: str | None
+    source: str | None
+    url: str | None
+    passages: int
+    path: str
+
+
+@dataclass(frozen=True)
+class ShownPassage:
+    passage: int
+    citation: str
+    speaker: str | None
+    text: str
+    cited: bool
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A cited passage and its neighbours, in reading order; the JSON output is this dataclass."""
+
+    citation: str
+    doc: str
+    title: str
+    kind: str
+    path: str
+    passages: list[ShownPassage]
+
+
+@dataclass(frozen=True)
+class QAItem:
+    q: str
+    gold: tuple[str, ...]
+
+
+@dataclass
+class Scores:
+    questions: int = 0
+    k: int = 5
+    hit_at_1: float = 0.0
+    hit_at_k: float = 0.0
+    mrr: float = 0.0
+    answer_at_1: float = 0.0
+    misses: list[dict] = field(default_factory=list)
+
+
+def to_record(result, omit: tuple[str, ...] = ()) -> dict:
+    """A result as the dict its JSON is made of: the dataclass's fields, with an answer's
+    optional parts (a result's `explain`, empty `corrections`/`unknown`) left out when unset
+    and the fields named in `omit` dropped."""
+    record = asdict(result)
+    if isinstance(result, Answer):
+        for r in record["results"]:
+            if r["explain"] is None:
+                del r["explain"]
+        for key in ("corrections", "unknown"):
+            if not record[key]:
+                del record[key]
+    for key in omit:
+        record.pop(key, None)
+    return record
+
+
+def json_line(result, omit: tuple[str, ...] = ()) -> str:
+    """One JSON line, with control and bidi characters written as \\u escapes: the data
+    is exact once parsed, and the bytes are harmless when the JSON lands on a terminal."""
+    record = result if isinstance(result, dict) else to_record(result, omit)
+    return escape_json_unsafe(json.dumps(record, ensure_ascii=False)) + "\n"

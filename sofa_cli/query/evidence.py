@@ -1,0 +1,84 @@
+"""Passage-level evidence beside BM25: title, document, phrase and coverage shares of the question."""
+
+from __future__ import annotations
+
+from sofa_cli.index.reader import Index
+from sofa_cli.index.schema import StoredPassage
+from sofa_cli.query.question import Query
+from sofa_cli.query.sentences import _passage_terms
+
+
+def _title_terms(index: Index, doc, cache: dict[str, set[int]]) -> set[int]:
+    terms = cache.get(doc.id)
+    if terms is None:
+        terms = cache[doc.id] = {tid for _, tid in _passage_terms(index, doc.title)}
+    return terms
+
+
+def _title_excess(index: Index, p: StoredPassage, query: Query, title: set[int]) -> float:
+    """BM25 a passage owes to repeating its document's title words beyond once.
+
+    A question names the topic ("Super Bowl 50") to pick the document; within that document
+    the paragraph that says "Super Bowl" five times is no better an answer. So a query term
+    in the title counts at most as one occurrence would (its IDF).
+    """
+    excess = 0.0
+    for tid in query.terms:
+        if tid in title:
+            excess += max(0.0, index.impact(tid, p.pid) - index.idf[tid])
+    return excess
+
+
+def _title_share(index: Index, query: Query, title: set[int]) -> float:
+    """The share of the question's weight that its document's title holds.
+
+    The title names what a document is about, as the question names what it asks about
+    ("How many species of ctenophore are there?" of the article "Ctenophora"): the title
+    picks the document, `_title_excess` keeps it from picking the paragraph.
+    """
+    terms = set(query.terms)
+    total = sum(index.idf[t] for t in terms)
+    return sum(index.idf[t] for t in terms if t in title) / total if total else 0.0
+
+
+def _phrase_share(index: Index, query: Query, sentence_terms: list[list[int]]) -> float:
+    """The IDF-weighted share of the question's word pairs the passage repeats side by side.
+
+    "Which famous Indian practiced civil disobedience?": a paragraph saying "civil
+    disobedience" is about it; one saying "civil rights" and "disobedience" apart may not be.
+    """
+    present = {t for sequence in sentence_terms for t in sequence}
+    pairs = {pair for sequence in sentence_terms for pair in zip(sequence, sequence[1:])}
+    for acronym, expansion in query.acronym_pairs:
+        if acronym in present:
+            pairs |= expansion
+    idf = index.idf
+    total = sum(idf[a] + idf[b] for a, b in query.bigrams)
+    found = sum(idf[a] + idf[b] for a, b in query.bigrams & pairs)
+    return found / total if total else 0.0
+
+
+def _document_share(index: Index, query: Query, doc, cache: dict[str, float]) -> float:
+    """The share of the question's weight found anywhere in the document.
+
+    Questions lean on their document's context ("what goal do these protests have?" is asked
+    of an article on civil disobedience): a passage of a document that holds all the question's
+    words elsewhere is likelier the answer than a lone passage sharing one of them.
+    """
+    share = cache.get(doc.id)
+    if share is None:
+        terms = set(query.terms)
+        total = sum(index.idf[t] for t in terms) or 1.0
+        end = doc.first_passage + doc.passage_count
+        found = sum(index.idf[t] for t in terms if index.occurs_between(t, doc.first_passage, end))
+        share = cache[doc.id] = found / total
+    return share
+
+
+def coverage(index: Index, query: Query) -> float:
+    """Share of the question's weight held by words the corpus has."""
+    top_idf = max((index.idf[t] for t in query.terms), default=0.0)
+    unknown_idf = max(top_idf, 1.0)
+    matched = sum(index.idf[t] for t in set(query.terms))
+    total = matched + unknown_idf * len(query.unknown)
+    return matched / total if total else 0.0

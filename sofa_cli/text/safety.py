@@ -1,0 +1,59 @@
+"""Terminal safety: corpus text (and anything typed at sofa) is untrusted.
+
+Before it reaches a terminal, control characters, escape sequences and bidi overrides are
+replaced one-for-one by visible stand-ins (so highlight offsets still line up); in JSON they
+are written as \\u escapes. One place for every printer of corpus text, names and questions.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab and newline (ESC starts CSI/OSC sequences), DEL, C1 controls (U+009B
+# is a one-character CSI on some terminals), and the bidi marks, embeddings, overrides and
+# isolates that can make text read in another order than it is stored ("Trojan Source").
+_UNSAFE_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+
+
+_UNSAFE_RE = re.compile(f"[{_UNSAFE_CHARS}]")
+
+
+_UNSAFE_LINE_RE = re.compile(f"[{_UNSAFE_CHARS}\t\n\u2028\u2029]")
+
+
+# Whole escape sequences, for text typed at sofa (a question): CSI, OSC/DCS/APC strings, 2-char ESC.
+_ESCAPE_SEQUENCE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_].*?(?:\x07|\x1b\\|$)|\x1b.?|\x9b[0-?]*[ -/]*[@-~]", re.S)
+
+
+def _stand_in(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␛ for ESC, ␍ for CR, ...
+    if code == 0x7F:
+        return "\u2421"
+    return "\ufffd"
+
+
+def safe(text: str) -> str:
+    """`text` with every control/bidi character replaced by one visible character."""
+    return _UNSAFE_RE.sub(_stand_in, text)
+
+
+def safe_line(text: str) -> str:
+    """`safe`, and kept on one line: for headers, titles, ids and file names in messages."""
+    return _UNSAFE_LINE_RE.sub(lambda m: " " if m.group() == "\t" else _stand_in(m), text)
+
+
+def strip_controls(text: str) -> str:
+    """Text typed at sofa (a question) without terminal escape sequences or control/bidi
+    characters; they carry no words, and would otherwise glue onto them ("[31mHornung")."""
+    return _UNSAFE_LINE_RE.sub(" ", _ESCAPE_SEQUENCE_RE.sub(" ", text))
+
+
+def _json_escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def escape_json_unsafe(text: str) -> str:
+    """Serialized JSON with each control or bidi character written as a \\u escape."""
+    return _UNSAFE_RE.sub(_json_escape, text)

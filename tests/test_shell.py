@@ -173,10 +173,12 @@ def test_quit_stops_reading(repl):
 
 
 def test_completion_of_commands_and_documents(repl):
-    assert repl.completions(":so", ":so") == [":sources"]
-    assert repl.completions(":filter source=ky", "source=ky") == ["source=kyodo-sofa"]
+    assert repl.completions(":so", ":so") == [":sources"]  # takes nothing: no space after it
+    assert repl.completions(":sh", ":sh") == [":show "]  # takes a citation: the space is typed for you
+    assert repl.completions(":filter source=ky", "source=ky") == ["source=kyodo-sofa "]
     assert repl.completions(":filter ki", "ki") == ["kind="]
-    assert repl.completions(":show tan", "tan") == ["tanaka-interview"]
+    assert repl.completions(":show tan", "tan") == ["tanaka-interview "]
+    assert repl.completions(":quotes Hor", "Hor") == ["Hornung "]
     assert repl.completions("what did", "did") == []
 
 
@@ -235,7 +237,7 @@ def test_bare_sofa_without_a_terminal_prints_help(sofa):
     code, out, _ = sofa(input="what did Hornung suggest?\n")
     assert code == 0
     assert "Usage:" in out and "shell" in out
-    assert "kyodo-sofa" not in out
+    assert "Hornung suggested" not in out  # the help, not an answer
 
 
 # -- a pseudo-terminal: readline, Ctrl-C, Ctrl-D, history -------------------------------------

@@ -48,7 +48,10 @@ def parse_citation(text: str) -> tuple[str, int]:
     match = _CITATION_RE.match(text.strip())
     if not match:
         raise CitationError(f"not a citation: {text.strip()!r} (expected e.g. 'kyodo-sofa ¶19' or 'kyodo-sofa:19')")
-    return match.group("doc").strip(), int(match.group("number"))
+    number = match.group("number")
+    if len(number) > 9:  # h-cli (issue 17 #9): no document has a billion passages; int() of 5,000 digits fails
+        raise CitationError(f"{match.group('doc').strip()} has no passage {number[:12]}… (a number of {len(number)} digits)")
+    return match.group("doc").strip(), int(number)
 
 
 def show(index: Index, cited: str, context: int = SHOW_CONTEXT) -> Shown:

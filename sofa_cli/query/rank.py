@@ -40,10 +40,18 @@ class Filters:
     kind: str | None = None
     speaker: str | None = None
     min_score: float | None = None
+    # h-cli (issue 14 #12): documents dated in [since, until]; ISO prefixes ("2024", "2024-11"),
+    # compared as strings; an undated document is left out when either bound is set.
+    since: str | None = None
+    until: str | None = None
 
     def allows(self, p: StoredPassage) -> bool:
         if self.sources and p.doc.id not in self.sources:
             return False
+        if self.since or self.until:
+            date = p.doc.date or ""
+            if not date or (self.since and date < self.since) or (self.until and date[: len(self.until)] > self.until):
+                return False
         if self.kind and p.doc.kind != self.kind:
             return False
         if self.speaker:
@@ -148,4 +156,7 @@ def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassa
         answer_span=[a, b],
         answer_by=p.attributions[best.index] if best.index < len(p.attributions) else None,
         explain=contributions,
+        author=p.doc.author,  # h-cli (issue 14 #7): the document's metadata on every result
+        date=p.doc.date,
+        url=p.doc.url,
     )

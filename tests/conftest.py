@@ -19,6 +19,8 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SOFA_INDEX_DIR", str(tmp_path_factory.mktemp("index")))
     monkeypatch.setenv("SOFA_HISTORY", str(tmp_path_factory.mktemp("history") / "history"))
     monkeypatch.delenv("SOFA_CORPUS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))  # no user's config.toml
+    monkeypatch.delenv("SOFA_CONFIG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
 
 

@@ -354,7 +354,7 @@ def _filters(options: AskOptions):
 QuestionArg = Annotated[
     Optional[list[str]],
     typer.Argument(
-        metavar="QUESTION",
+        metavar="QUESTION...",
         help="The question: words, quoted or not; - reads one question per line from stdin.",
         show_default=False,
     ),

@@ -40,7 +40,7 @@ def render_answer(answer: Answer, fmt: str, out: TextIO, console=None, heading: 
         render_rich(answer, console)
     else:
         if heading:
-            out.write(f"## {safe_line(answer.question)}\n")
+            out.write(f"Q: {safe_line(answer.question)}\n")
             if not answer.results:
                 out.write(f"   {NO_ANSWER}\n\n")
         render_plain(answer, out)

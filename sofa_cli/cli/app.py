@@ -218,10 +218,11 @@ class _TrimmedLines:
         import re
 
         self.out = out
-        self._padding = re.compile(r" +((?:\x1b\[[0-9;]*m)*)(?=\n)")
+        self._padding = re.compile(r"(?:[ ]|\x1b\[[0-9;]*m)+(?=\n)")  # spaces and style codes before a line's end
+        self._style = re.compile(r"\x1b\[[0-9;]*m")
 
     def write(self, text: str) -> int:
-        return self.out.write(self._padding.sub(r"\1", text))
+        return self.out.write(self._padding.sub(lambda m: "".join(self._style.findall(m.group())), text))
 
     def flush(self) -> None:
         self.out.flush()

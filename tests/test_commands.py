@@ -565,3 +565,43 @@ def test_quotes_take_unquoted_names(sofa):
     _, out, _ = sofa("quotes", "Dr.", "Tanaka", "--json")
     record = json.loads(out)
     assert record["name"] == "Dr. Tanaka" and len(record["quotes"]) == 17
+
+
+# -- issue 14 #9: completion of option values and document ids in bash, zsh and fish --------------------
+
+
+def complete(sofa, shell, words, cword=None):
+    """The candidates sofa's completion gives `shell` for the command line `words` (run in-process)."""
+    if shell == "bash":
+        env = {"_SOFA_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+    else:
+        env = {"_SOFA_COMPLETE": f"complete_{shell}", "_TYPER_COMPLETE_ARGS": words, "_TYPER_COMPLETE_FISH_ACTION": "get-args"}
+    code, out, _ = sofa(env=env)
+    assert code == 0
+    return out
+
+
+def test_bash_completes_option_values_and_document_ids(sofa):
+    sofa("sources")  # completion reads the index already built; it never builds one
+    assert complete(sofa, "bash", "sofa ask --kind ", 3).split() == ["article", "interview"]
+    assert complete(sofa, "bash", "sofa ask -f m", 3).split() == ["markdown"]
+    assert complete(sofa, "bash", "sofa ask --color ", 3).split() == ["auto", "always", "never"]
+    assert complete(sofa, "bash", "sofa show ky", 2).split() == ["kyodo-sofa"]
+    assert complete(sofa, "bash", "sofa ask --source t", 3).split() == ["tanaka-interview"]
+
+
+def test_zsh_and_fish_complete_values_too(sofa):
+    sofa("sources")
+    assert '"markdown"' in complete(sofa, "zsh", "sofa ask -f ")
+    assert "tanaka-interview" in complete(sofa, "fish", "sofa ask --source t")
+    assert "kyodo-sofa" in complete(sofa, "zsh", "sofa show k")
+
+
+@pytest.mark.parametrize(
+    "shell,marker", [("bash", "complete_bash"), ("zsh", "#compdef sofa"), ("fish", "complete --command sofa")]
+)
+def test_show_completion_honours_the_shell_named(shell, marker, sofa):
+    code, out, _ = sofa("--show-completion", shell)
+    assert code == 0 and marker in out
+    others = {"bash": "#compdef", "zsh": "complete --command", "fish": "complete_bash"}
+    assert others[shell] not in out

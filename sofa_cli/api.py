@@ -144,7 +144,8 @@ class Corpus:
         from dataclasses import replace
 
         results = [replace(r, file=self.file_of(r.doc), lines=self.lines_of(r.doc, r.passage)) for r in answer.results]
-        return replace(answer, results=results)
+        corrections = [list(c) for c in dict.fromkeys(map(tuple, answer.corrections))]  # once each, however often typed
+        return replace(answer, results=results, corrections=corrections)
 
     # -- where passages are in the files ---------------------------------------------
     def file_of(self, doc_id: str) -> str | None:
@@ -202,9 +203,13 @@ class Corpus:
 
     def show(self, citation: str, context: int = SHOW_CONTEXT) -> Shown:
         """The passage `citation` names ("kyodo-sofa ¶19" or "kyodo-sofa:19") with `context` passages either side."""
+        from sofa_cli.model import citation as format_citation
         from sofa_cli.query.browse import parse_citation, show
 
-        parse_citation(citation)  # a malformed citation is told as such before anything else
+        doc_id, number = parse_citation(citation)  # a malformed citation is told as such before anything else
+        real = self.resolve_id(doc_id)
+        if real is not None and real != doc_id:
+            citation = format_citation(real, number)
         shown = show(self.index, citation, context)
         cited = next(p.passage for p in shown.passages if p.cited)
         return self._with_file(shown, cited)
@@ -215,7 +220,7 @@ class Corpus:
 
         from sofa_cli.query.browse import CitationError, show
 
-        doc = self.index.doc_by_id(doc_id)
+        doc = self.index.doc_by_id(self.resolve_id(doc_id) or doc_id)
         if doc is None:
             raise CitationError(f"unknown document {doc_id!r} (see `sofa sources`)")
         shown = show(self.index, f"{doc.id}:1", doc.passage_count)
@@ -236,7 +241,21 @@ class Corpus:
         )
 
     def has_document(self, doc_id: str) -> bool:
-        return self.index.doc_by_id(doc_id) is not None
+        return self.resolve_id(doc_id) is not None
+
+    def resolve_id(self, doc_id: str) -> str | None:
+        """The document id `doc_id` names: itself, or the id it is the printed form of (an id
+        holding a newline or a control character is printed with visible stand-ins, `a␊b`,
+        and that is what people copy back); None when no document has it."""
+        if self.index.doc_by_id(doc_id) is not None:
+            return doc_id
+        from sofa_cli.text.safety import safe_line
+
+        if doc_id == safe_line(doc_id):
+            matches = [d.id for d in self.index.docs if d.id != safe_line(d.id) and safe_line(d.id) == doc_id]
+            if len(matches) == 1:
+                return matches[0]
+        return None
 
     def document_ids(self) -> list[str]:
         return [d.id for d in self.index.docs]

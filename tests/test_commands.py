@@ -605,3 +605,19 @@ def test_show_completion_honours_the_shell_named(shell, marker, sofa):
     assert code == 0 and marker in out
     others = {"bash": "#compdef", "zsh": "complete --command", "fish": "complete_bash"}
     assert others[shell] not in out
+
+
+# -- issue 17 #20: a name with a newline can be given back as it is printed ----------------------------
+
+
+def test_an_id_with_a_newline_is_shown_from_its_printed_citation(sofa, tmp_path):
+    (tmp_path / "two\nlines.md").write_text("The harbour plan was approved.\n")
+    code, out, _ = sofa("ask", "harbour plan", "--corpus", str(tmp_path), "-f", "plain")
+    assert code == 0
+    printed = out.splitlines()[0].split(" · ")[0][len("1. ") :]
+    assert printed == "two␊lines ¶1"
+    code, out, err = sofa("show", printed, "--corpus", str(tmp_path), "-f", "plain")
+    assert code == 0, err
+    assert "> ¶1  The harbour plan was approved." in out
+    code, out, _ = sofa("ask", "harbour", "--corpus", str(tmp_path), "--source", "two␊lines", "--json")
+    assert code == 0 and json.loads(out)["results"][0]["doc"] == "two\nlines"

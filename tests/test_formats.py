@@ -206,3 +206,8 @@ def test_a_single_question_has_no_heading(sofa):
 def test_a_correction_is_said_once(sofa):
     _, _, err = sofa("ask", "hornug hornug hornug suggest", "-k", "1")
     assert err.count("no match for 'hornug'") == 1
+
+
+def test_a_correction_is_listed_once_in_json(sofa):
+    _, out, _ = sofa("ask", "hornug hornug hornug suggest", "-k", "1", "--json")
+    assert json.loads(out)["corrections"] == [["hornug", "hornung"]]

@@ -321,8 +321,11 @@ def _stdin_questions():
             yield line
 
 
-def check_filters(filters, opened, where: str = "`sofa sources`") -> None:
-    """A usage error for a source or speaker the corpus does not have, with a did-you-mean."""
+def check_filters(filters, opened, where: str = "`sofa sources`"):
+    """`filters` with each source as the corpus's id (one may be given in its printed form);
+    a usage error for a source or speaker the corpus does not have, with a did-you-mean."""
+    from dataclasses import replace
+
     for doc_id in filters.sources:
         if not opened.has_document(doc_id):
             guess = did_you_mean(doc_id, opened.document_ids())
@@ -336,6 +339,7 @@ def check_filters(filters, opened, where: str = "`sofa sources`") -> None:
         raise UsageError(
             f"unknown speaker {filters.speaker!r}: nobody of that name speaks or is quoted ({hint}see `sofa people`)"
         )
+    return replace(filters, sources=tuple(opened.resolve_id(s) for s in filters.sources))
 
 
 def _filters(options: AskOptions):
@@ -399,7 +403,7 @@ def ask(
     batch = question == ["-"]
     questions = _questions(question)
     opened = open_corpus(corpus, index_dir)
-    check_filters(filters, opened)
+    filters = check_filters(filters, opened)
     found = False
     for q in questions:
         answer = opened.ask(q, k=limit, filters=filters, explain=explain)
@@ -700,7 +704,7 @@ def run_shell(corpus: Optional[Path], index_dir: Optional[str], options: AskOpti
         human = output
     filters = _filters(options)
     opened = open_corpus(corpus, index_dir)
-    check_filters(filters, opened, where=":sources or `sofa sources`")
+    filters = check_filters(filters, opened, where=":sources or `sofa sources`")
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     repl = Shell(
         corpus=opened,

@@ -115,12 +115,12 @@ def parse_filters(args: str, corpus: Corpus, current: Filters = Filters()) -> Fi
                 raise ShellError(f"min-score must be a number, got {value!r}")
         else:
             raise ShellError(f"unknown filter {key!r} (keys: source, kind, speaker, min-score)")
-    check_filters(filters, corpus)
-    return filters
+    return check_filters(filters, corpus)
 
 
-def check_filters(filters: Filters, corpus: Corpus) -> None:
-    """Raise ShellError for a source or speaker the corpus lacks or a kind that does not exist."""
+def check_filters(filters: Filters, corpus: Corpus) -> Filters:
+    """`filters` with each source as the corpus's id (it may be given in its printed form);
+    ShellError for a source or speaker the corpus lacks or a kind that does not exist."""
     from sofa_cli.cli.options import did_you_mean
     from sofa_cli.query.people import closest_name
 
@@ -135,6 +135,7 @@ def check_filters(filters: Filters, corpus: Corpus) -> None:
         guess = closest_name(filters.speaker, corpus.person_names())
         hint = f"did you mean {guess}? " if guess else ""
         raise ShellError(f"unknown speaker {filters.speaker!r}: nobody of that name speaks or is quoted ({hint}see :people)")
+    return replace(filters, sources=tuple(corpus.resolve_id(s) or s for s in filters.sources))
 
 
 def describe_filters(filters: Filters) -> str:

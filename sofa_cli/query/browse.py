@@ -19,7 +19,8 @@ from sofa_cli.model import citation as format_citation
 SHOW_CONTEXT = 1
 
 # "kyodo-sofa ¶19" as `ask` prints it, and the typeable "kyodo-sofa:19".
-_CITATION_RE = re.compile(r"^(?P<doc>.+?)(?:\s*¶\s*|:)(?P<number>\d+)$")
+# re.S: an id may hold a newline (a file named so); h-cli, issue 17 #20.
+_CITATION_RE = re.compile(r"^(?P<doc>.+?)(?:\s*¶\s*|:)(?P<number>\d+)$", re.S)
 
 
 class CitationError(SofaError, ValueError):

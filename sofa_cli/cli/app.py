@@ -304,7 +304,7 @@ def _questions(words: list[str]):
         return _stdin_questions()
     question = _clean_question(" ".join(words), "the question")
     if not question:
-        raise UsageError("the question is empty (ask e.g. sofa ask what did Hornung suggest, or - to read stdin)")
+        raise UsageError('the question is empty (ask e.g. sofa ask "what did Hornung suggest?", or - to read stdin)')
     return [question]
 
 

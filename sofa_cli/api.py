@@ -65,10 +65,12 @@ def parse_date(text: str) -> str:
     return "-".join([year, *(f"{int(x):02d}" for x in (month, day) if x is not None)])
 
 
-def line_range(file_text: str, passage_text: str, start: int = 0) -> tuple[int, int, int] | None:
-    """(first line, last line, offset after it) of `passage_text` in `file_text` at or after
-    `start`, found by the passage's first and last words (markup around them, such as a
-    speaker's "**Name:**", may differ); None when it is not there verbatim."""
+def line_range(file_text: str, passage_text: str, start: int = 0, start_line: int = 1) -> tuple[int, int, int] | None:
+    """(first line, last line, offset after the passage) of `passage_text` in `file_text` at or
+    after offset `start` (which is on line `start_line`), found by the passage's first and last
+    words (markup around them, such as a speaker's "**Name:**", may differ from the stored text);
+    None when it is not there verbatim. Lines are counted from `start` only, so locating every
+    passage of a document in order costs one pass over its file."""
     words = passage_text.split()
     if not words:
         return None
@@ -82,7 +84,7 @@ def line_range(file_text: str, passage_text: str, start: int = 0) -> tuple[int, 
     tail = words[-1]
     end = file_text.find(tail, at + max(0, len(passage_text) - len(tail) - 200))
     end = at + len(head) if end < 0 else end + len(tail)
-    first = file_text.count("\n", 0, at) + 1
+    first = start_line + file_text.count("\n", start, at)
     return first, first + file_text.count("\n", at, end), end
 
 
@@ -179,12 +181,12 @@ class Corpus:
         except OSError:
             return [None] * doc.passage_count
         found: list[tuple[int, int] | None] = []
-        cursor = 0
+        cursor, line = 0, 1
         for n in range(doc.passage_count):
-            span = line_range(text, self.index.passage_text(doc.first_passage + n), cursor)
+            span = line_range(text, self.index.passage_text(doc.first_passage + n), cursor, line)
             found.append(span[:2] if span else None)
             if span:
-                cursor = span[2]
+                cursor, line = span[2], span[1]
         return found
 
     def evaluate(self, qa: Path | str | Iterable[QAItem], k: int = 5, weights: Weights | None = None) -> Scores:

@@ -621,3 +621,30 @@ def test_an_id_with_a_newline_is_shown_from_its_printed_citation(sofa, tmp_path)
     assert "> ¶1  The harbour plan was approved." in out
     code, out, _ = sofa("ask", "harbour", "--corpus", str(tmp_path), "--source", "two␊lines", "--json")
     assert code == 0 and json.loads(out)["results"][0]["doc"] == "two\nlines"
+
+
+def test_escapes_in_eval_misses_and_index_paths_are_shown_safely(sofa, tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps({"q": "the capital of \x1b]52;c;aGk=\x07France", "gold": ["Paris"]}) + "\n")
+    code, out, _ = sofa("eval", str(qa), "--misses")
+    assert code == 0 and "miss: " in out
+    assert "\x1b" not in out and "\x07" not in out
+    folder = tmp_path / "a\x1b[31mb"
+    write(folder / "x.md", "Alpha.\n")
+    _, out, err = sofa("index", str(folder))
+    assert "\x1b" not in out + err and "a␛[31mb" in err
+
+
+def test_every_passage_of_the_bundled_corpus_is_found_at_its_lines(shared_index_dir):
+    import sofa_cli
+
+    with sofa_cli.open(BUNDLED, shared_index_dir) as corpus:
+        for doc in corpus.sources():
+            lines = (BUNDLED / doc.path).read_text(encoding="utf-8").splitlines()
+            previous = 0
+            for n in range(1, doc.passages + 1):
+                first, last = corpus.lines_of(doc.doc, n)
+                text = corpus.show(f"{doc.doc}:{n}", 0).passages[0].text
+                assert text.split()[0] in lines[first - 1] and text.split()[-1] in lines[last - 1]
+                assert first > previous  # in order, each on its own lines
+                previous = last

@@ -276,9 +276,10 @@ class Corpus:
 
     def has_person(self, name: str) -> bool:
         """True when `name` names someone as --speaker matches them (a part of the name, any case)."""
-        from sofa_cli.query.people import matches
+        from sofa_cli.query.people import attributed_names, matches
 
-        return any(matches(n, name) for n in self.person_names())
+        names = self.person_names() if self._people is not None else attributed_names(self.index)
+        return any(matches(n, name) for n in names)  # lazily: a known name stops the scan early
 
     def quotes(self, name: str) -> Quotes:
         """Every sentence attributed to `name` (corrected to the closest name when it matches no one)."""

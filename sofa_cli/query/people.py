@@ -32,6 +32,11 @@ def _attributed(index: Index) -> Iterator[tuple[str, object, tuple[int, int]]]:
                 yield name, p, span
 
 
+def attributed_names(index: Index) -> Iterator[str]:
+    """Each attributed sentence's person, in index order (a name many times over)."""
+    return (name for name, _, _ in _attributed(index))
+
+
 def people(index: Index) -> list[Person]:
     """Everyone who speaks or is quoted, most sentences first (then by name)."""
     counts: dict[str, int] = {}

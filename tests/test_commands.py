@@ -648,3 +648,18 @@ def test_every_passage_of_the_bundled_corpus_is_found_at_its_lines(shared_index_
                 assert text.split()[0] in lines[first - 1] and text.split()[-1] in lines[last - 1]
                 assert first > previous  # in order, each on its own lines
                 previous = last
+
+
+@pytest.mark.parametrize(
+    "typed,name", [("hornug", "Jeffrey Hornung"), ("Dr. Tanka", "Dr. Tanaka"), ("Shigeru Ishbia", "Shigeru Ishiba")]
+)
+def test_quotes_correct_names_by_the_rules_questions_use(typed, name, sofa):
+    _, out, _ = sofa("quotes", typed, "--json")
+    record = json.loads(out)
+    assert (record["name"], record["corrected"]) == (name, True) and record["quotes"]
+
+
+@pytest.mark.parametrize("typed", ["Zornung", "Hrnnng", "Smith"])
+def test_quotes_do_not_guess_wildly(typed, sofa):
+    code, out, _ = sofa("quotes", typed, "--json")
+    assert code == 1 and json.loads(out)["quotes"] == []

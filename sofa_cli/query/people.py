@@ -9,16 +9,12 @@ corrected to the closest one the corpus has, as a question's unknown word is.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from sofa_cli.index.reader import Index
 from sofa_cli.model import Person, Quote, Quotes
 from sofa_cli.model import citation as format_citation
-
-# How alike a misspelt name must be to a known one (difflib's ratio) to be taken for it:
-# "hornug" ~ "hornung" is 0.92, "tanka" ~ "tanaka" 0.91; unrelated names stay below 0.6.
-NAME_CUTOFF = 0.75
+from sofa_cli.query.typos import edit_distance
 
 
 def _attributed(index: Index) -> Iterator[tuple[str, object, tuple[int, int]]]:
@@ -56,17 +52,37 @@ def matches(name: str, wanted: str) -> bool:
     return wanted.casefold() in name.casefold()
 
 
+def _word_distance(typed: str, word: str) -> int | None:
+    """Edits from a typed word to a name's word, by the rules a question's words are corrected
+    with (query/typos.py): the first letter agrees, one edit from 5 letters, two from 8; None
+    when they are further apart."""
+    if typed == word:
+        return 0
+    if len(typed) < 5 or typed[:1] != word[:1]:
+        return None
+    limit = 2 if len(typed) >= 8 else 1
+    d = edit_distance(typed, word, limit)
+    return d if d <= limit else None
+
+
 def closest_name(wanted: str, known: list[str]) -> str | None:
-    """The known name (or the name one of whose words) `wanted` is a misspelling of."""
-    folded = wanted.casefold()
-    candidates: dict[str, str] = {}
-    for name in known:
-        candidates.setdefault(name.casefold(), name)
-        for word in name.replace(".", " ").split():
-            if len(word) > 2:
-                candidates.setdefault(word.casefold(), name)
-    close = difflib.get_close_matches(folded, list(candidates), n=1, cutoff=NAME_CUTOFF)
-    return candidates[close[0]] if close else None
+    """The known name `wanted` is a misspelling of: each typed word within the question's typo
+    rules of a word of the name ("hornug" → "Jeffrey Hornung", "Dr. Tanka" → "Dr. Tanaka");
+    the fewest edits win, then the name first in `known` (people() lists the most quoted first)."""
+    typed = [w.casefold() for w in wanted.replace(".", " ").split()]
+    best: tuple[int, int, str] | None = None
+    for rank, name in enumerate(known):
+        words = [w.casefold() for w in name.replace(".", " ").split()]
+        total = 0
+        for t in typed:
+            distances = [d for d in (_word_distance(t, w) for w in words) if d is not None]
+            if not distances:
+                break
+            total += min(distances)
+        else:
+            if typed and (best is None or (total, rank) < best[:2]):
+                best = (total, rank, name)
+    return best[2] if best else None
 
 
 def quotes(index: Index, wanted: str) -> Quotes:

@@ -513,3 +513,11 @@ def test_since_and_until_filter_by_document_date(args, docs, dated, sofa):
     code, out, _ = sofa("ask", "harbour plan", "--corpus", str(dated), "-k", "10", "--json", *args)
     assert {r["doc"] for r in json.loads(out)["results"]} == docs
     assert code == (0 if docs else 1)
+
+
+def test_a_mistyped_option_gets_a_suggestion_on_its_one_line(sofa):
+    code, _, err = sofa("ask", "hi", "--limt", "3")
+    assert code == 2
+    assert err == "sofa: error: No such option: --limt; did you mean --limit? (see `sofa ask -h`)\n"
+    code, _, err = sofa("sorces")
+    assert err == "sofa: error: No such command 'sorces'. Did you mean 'sources'? (see `sofa -h`)\n"

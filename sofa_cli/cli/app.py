@@ -106,6 +106,10 @@ class _Commands(TyperGroup):
 
 def _click_message(err: click_errors.ClickException) -> str:
     message = err.format_message()
+    if isinstance(err, click_errors.NoSuchOption) and err.possibilities:
+        options = sorted(err.possibilities)
+        guess = options[0] if len(options) == 1 else f"one of {', '.join(options)}"
+        message = f"No such option: {err.option_name}; did you mean {guess}?"
     ctx = getattr(err, "ctx", None)
     if isinstance(err, click_errors.UsageError) and ctx is not None:
         message = f"{message.rstrip('.')} (see `{ctx.command_path} -h`)"

@@ -26,7 +26,13 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def shared_index_dir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("shared-index"))
+    """An index folder shared by the tests, the bundled corpus already indexed in it (so that
+    a test's stderr never depends on whether it happened to run first)."""
+    import sofa_cli
+
+    folder = str(tmp_path_factory.mktemp("shared-index"))
+    sofa_cli.open(BUNDLED, folder).close()
+    return folder
 
 
 @pytest.fixture

@@ -448,8 +448,26 @@ def test_history_is_saved_when_the_terminal_closes_or_sofa_is_terminated(signal_
         term.send("what did Nakashima advise?\r")
         term.expect("sofa> ")
         term.process.send_signal(getattr(signal, signal_name))
+        try:  # if the signal came before readline waits for a key, a key wakes it to end
+            term.send("\r")
+        except OSError:  # the shell has already ended
+            pass
         term.rest()
         assert term.wait() == 128 + getattr(signal, signal_name)
     finally:
         term.close()
     assert "what did Nakashima advise?" in (tmp_path / "history").read_text().splitlines()
+
+
+def test_each_question_is_in_the_history_file_as_soon_as_it_is_asked(terminal_env, tmp_path):
+    term = Terminal("shell", env=terminal_env)
+    try:
+        term.expect("sofa> ")
+        term.send("what did Nakashima advise?\r")
+        term.expect("sofa> ")
+        assert (tmp_path / "history").read_text().splitlines()[-1] == "what did Nakashima advise?"
+        term.process.kill()  # no chance to save at the end
+        term.wait()
+    finally:
+        term.close()
+    assert (tmp_path / "history").read_text().splitlines() == ["what did Nakashima advise?"]

@@ -793,11 +793,27 @@ def _terminal_input(repl):
     def save() -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(path)
+            readline.write_history_file(path)  # the whole history, cut to HISTORY_LENGTH
         except OSError as err:
             warn(f"cannot save history to {path}: {err.strerror or err}")
 
-    return input, save
+    appending = True
+
+    def read_line(prompt: str) -> str:
+        """input(), each line entered added to the history file at once: a shell ended by a
+        signal it cannot turn into an exit (SIGKILL, a power cut) still keeps its questions."""
+        nonlocal appending
+        line = input(prompt)
+        if line.strip() and appending:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.touch()
+                readline.append_history_file(1, path)
+            except OSError:
+                appending = False  # save() says why at the end
+        return line
+
+    return read_line, save
 
 
 def _version(value: bool) -> None:

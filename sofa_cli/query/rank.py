@@ -15,6 +15,7 @@ The constants live in `Weights`, each with the reason for its value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sofa_cli.index.reader import Index
@@ -33,6 +34,8 @@ from sofa_cli.query.explain import _explain
 from sofa_cli.query.question import Query, analyse_question
 from sofa_cli.query.sentences import _best_sentence, _passage_terms, _Sentence, _sentence_terms
 
+_ISO_DATE = re.compile(r"\d{4}(?:[-/]\d\d){0,2}")
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -49,7 +52,8 @@ class Filters:
         if self.sources and p.doc.id not in self.sources:
             return False
         if self.since or self.until:
-            date = p.doc.date or ""
+            iso = _ISO_DATE.match(p.doc.date or "")  # a date in another form cannot be compared: left out
+            date = iso.group().replace("/", "-") if iso else ""
             if not date or (self.since and date < self.since) or (self.until and date[: len(self.until)] > self.until):
                 return False
         if self.kind and p.doc.kind != self.kind:

@@ -9,8 +9,18 @@ import readme
 
 
 @pytest.fixture(scope="module")
-def index_dir():
-    return readme.prepared_index_dir()
+def index_dir(shared_index_dir, tmp_path_factory):
+    """The bundled corpus's index, copied from the shared folder (`sofa index --list` lists it alone)."""
+    import shutil
+
+    from conftest import BUNDLED
+
+    from sofa_cli.index.cache import index_path
+
+    bundled = index_path(BUNDLED.resolve(), shared_index_dir).parent  # only it: other tests add theirs
+    folder = tmp_path_factory.mktemp("readme") / "index"
+    shutil.copytree(bundled, folder / bundled.name)
+    return str(folder)
 
 
 TEXT = readme.README.read_text(encoding="utf-8")

@@ -396,11 +396,12 @@ def test_show_odd_numbers_are_clean_errors(line, message, repl):
 
 
 def test_filter_did_you_mean_and_kind_case(repl):
-    _, err = feed(repl, ":filter source=kyodo", ":filter kind=Interview", ":filter speaker=Hornug")
+    _, err = feed(repl, ":filter source=kyodo", ":filter kind=Interview", ":filter speaker=Hornug", ":filter kind=intervew")
     lines = err.splitlines()
     assert lines[0] == "error: unknown source 'kyodo' (did you mean kyodo-sofa? see :sources)"
     assert lines[1] == "filters: kind=interview"
     assert lines[2].startswith("error: unknown speaker 'Hornug'") and "did you mean Jeffrey Hornung?" in lines[2]
+    assert lines[3] == "error: unknown kind 'intervew' (did you mean interview? choose from article, interview)"
 
 
 def test_escape_sequences_in_a_name_never_reach_the_prompt_or_completion(tmp_path):

@@ -21,7 +21,7 @@ from sofa_cli.api import Corpus
 from sofa_cli.cli import render
 from sofa_cli.errors import SofaError
 from sofa_cli.model import KINDS, Answer
-from sofa_cli.query.browse import SHOW_CONTEXT, CitationError
+from sofa_cli.query.browse import SHOW_CONTEXT
 from sofa_cli.query.rank import Filters
 from sofa_cli.text.safety import safe_line, strip_controls
 
@@ -102,10 +102,9 @@ def parse_filters(args: str, corpus: Corpus, current: Filters = Filters()) -> Fi
         if key == "source":
             filters = replace(filters, sources=(*filters.sources, value))
         elif key == "kind":
-            from sofa_cli.cli.options import KIND_ALIASES
+            from sofa_cli.cli.options import KIND_ALIASES, choice
 
-            folded = value.strip().casefold()
-            filters = replace(filters, kind=KIND_ALIASES.get(folded, folded))
+            filters = replace(filters, kind=choice(value, KINDS, "kind", KIND_ALIASES))
         elif key == "speaker":
             filters = replace(filters, speaker=value or None)
         elif key in ("min-score", "min_score"):
@@ -250,7 +249,7 @@ class Shell:
             return False
         try:
             self.command(name, args.strip())
-        except (ShellError, CitationError) as err:
+        except SofaError as err:  # ShellError, CitationError, an unknown name: said, and the shell goes on
             self.say(f"error: {err}")
         return True
 

@@ -523,3 +523,9 @@ def test_a_mistyped_option_gets_a_suggestion_on_its_one_line(sofa):
     assert err == "sofa: error: No such option: --limt; did you mean --limit? (see `sofa ask -h`)\n"
     code, _, err = sofa("sorces")
     assert err == "sofa: error: No such command 'sorces'. Did you mean 'sources'? (see `sofa -h`)\n"
+
+
+def test_top_level_help_says_bare_sofa_opens_the_shell(sofa):
+    _, out, _ = sofa("-h", env={"COLUMNS": "200"})
+    assert "Bare `sofa` on a terminal opens the interactive shell" in out
+    assert "config.toml" in out

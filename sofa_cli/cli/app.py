@@ -119,7 +119,6 @@ def _click_message(err: click_errors.ClickException) -> str:
 app = typer.Typer(
     cls=_Commands,
     name="sofa",
-    help="Ask questions of a folder of news articles and interviews; get cited passages back.",
     no_args_is_help=False,
     add_completion=False,  # ours below: --show-completion SHELL honours the shell named
     pretty_exceptions_enable=False,

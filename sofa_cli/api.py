@@ -46,8 +46,9 @@ def clean_question(text: str) -> tuple[str, int | None]:
 
 
 # Files larger than this are not read to find a passage's lines (results then have `lines: null`):
-# finding them reads the file at answer time, which must stay cheap.
-MAX_LOCATE_BYTES = 8 * 1024 * 1024
+# finding them reads the file at answer time, which must stay cheap (an article is a few KB; a
+# MiB is read and searched in about a millisecond).
+MAX_LOCATE_BYTES = 1024 * 1024
 
 
 def parse_date(text: str) -> str:
@@ -137,15 +138,22 @@ class Corpus:
         filters: Filters | None = None,
         weights: Weights | None = None,
         explain: bool = False,
+        locate: bool = True,
     ) -> Answer:
-        """The best `k` passages for `question`, best first (an `Answer`, indexable as its results)."""
+        """The best `k` passages for `question`, best first (an `Answer`, indexable as its results).
+
+        With `locate`, each result's `file` and `lines` are filled in; finding the lines reads
+        the result's file (once per document per Corpus): a bench timing the search alone may
+        turn it off."""
         from sofa_cli.query.rank import ask
 
         question, _ = clean_question(question)
         answer = ask(self.index, question, limit=k, filters=filters or Filters(), weights=weights or Weights(), explain=explain)
         from dataclasses import replace
 
-        results = [replace(r, file=self.file_of(r.doc), lines=self.lines_of(r.doc, r.passage)) for r in answer.results]
+        results = answer.results
+        if locate:
+            results = [replace(r, file=self.file_of(r.doc), lines=self.lines_of(r.doc, r.passage)) for r in results]
         corrections = [list(c) for c in dict.fromkeys(map(tuple, answer.corrections))]  # once each, however often typed
         return replace(answer, results=results, corrections=corrections)
 

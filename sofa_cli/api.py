@@ -202,7 +202,7 @@ class Corpus:
         from sofa_cli.query.evaluate import evaluate, read_qa
 
         items = read_qa(Path(qa)) if isinstance(qa, (str, Path)) else qa
-        return evaluate(items, lambda q: self.ask(q, k=k, weights=weights), k)
+        return evaluate(items, lambda q: self.ask(q, k=k, weights=weights, locate=False), k)
 
     # -- browsing ---------------------------------------------------------------------
     def sources(self) -> list[Source]:

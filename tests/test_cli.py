@@ -529,3 +529,14 @@ def test_top_level_help_says_bare_sofa_opens_the_shell(sofa):
     _, out, _ = sofa("-h", env={"COLUMNS": "200"})
     assert "Bare `sofa` on a terminal opens the interactive shell" in out
     assert "config.toml" in out
+
+
+def test_config_file_color_and_corpus_apply(sofa, tmp_path, monkeypatch):
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "a.md").write_text("Alpha beta gamma.\n")
+    write_config(tmp_path, monkeypatch, f'color = "always"\ncorpus = "{own}"\n')
+    code, out, _ = sofa("ask", "gamma", "-k", "1")
+    assert code == 0 and "\x1b[" in out and "a ¶1" in out
+    code, out, _ = sofa("ask", "gamma", "-k", "1", "--color", "never")
+    assert "\x1b" not in out

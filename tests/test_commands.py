@@ -663,3 +663,9 @@ def test_quotes_correct_names_by_the_rules_questions_use(typed, name, sofa):
 def test_quotes_do_not_guess_wildly(typed, sofa):
     code, out, _ = sofa("quotes", typed, "--json")
     assert code == 1 and json.loads(out)["quotes"] == []
+
+
+def test_show_completion_of_an_unknown_shell_is_a_usage_error(sofa):
+    code, out, err = sofa("--show-completion", "tcsh")
+    assert (code, out) == (2, "")
+    assert err == "sofa: error: unknown shell 'tcsh' (choose from bash, zsh, fish, powershell, pwsh)\n"

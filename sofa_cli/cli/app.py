@@ -61,6 +61,9 @@ class _Commands(TyperGroup):
         except click_errors.ClickException as err:  # a usage error found by click: one line, as ours
             sys.stderr.write(f"sofa: error: {_one_line(_click_message(err))}\n")
             code = ExitStatus.ERROR
+        except SofaError as err:  # raised while the arguments are read (an eager option's value)
+            sys.stderr.write(f"sofa: error: {_one_line(str(err))}\n")
+            code = err.exit_status
         except typer.Abort:
             sys.stderr.write("\n")
             code = ExitStatus.INTERRUPTED

@@ -39,7 +39,9 @@ COLOR_ALIASES = {
 def did_you_mean(value: str, known: Iterable[str]) -> str | None:
     """The known name `value` was most likely meant as: the one it starts, the one holding it, or a close spelling."""
     known = list(known)
-    folded = value.casefold()
+    folded = value.strip().casefold()
+    if not folded:
+        return None
     for test in (lambda k: k.casefold().startswith(folded), lambda k: folded in k.casefold()):
         hits = [k for k in known if test(k)]
         if hits:

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench bench-quality bench-tune clean
+.PHONY: setup run test lint readme bench bench-quality bench-tune clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# README.md's example outputs, rewritten from what sofa prints now (tests/test_readme.py checks them).
+readme: $(STAMP)
+	$(BIN)/python tests/readme.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check sofa_cli tests bench

@@ -18,7 +18,7 @@ from pathlib import Path
 from sofa_cli.index import bm25
 from sofa_cli.index.cache import open_index
 from sofa_cli.index.reader import Index
-from sofa_cli.model import Answer, QAItem, Scores, Shown, Source
+from sofa_cli.model import Answer, IndexInfo, Person, QAItem, Quotes, Scores, Shown, Source
 from sofa_cli.query.browse import SHOW_CONTEXT
 from sofa_cli.query.config import Weights
 from sofa_cli.query.rank import Filters
@@ -45,14 +45,90 @@ def clean_question(text: str) -> tuple[str, int | None]:
     return question, None
 
 
+# Files larger than this are not read to find a passage's lines (results then have `lines: null`):
+# finding them reads the file at answer time, which must stay cheap (an article is a few KB; a
+# MiB is read and searched in about a millisecond).
+MAX_LOCATE_BYTES = 1024 * 1024
+
+
+def parse_date(text: str) -> str:
+    """A --since/--until DATE as the ISO prefix documents' dates are compared with
+    ("2024", "2024-11", "2024-11-12"); ValueError says what is accepted."""
+    import re
+
+    text = text.strip()
+    match = re.fullmatch(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?", text)
+    if not match or not (match.group(2) is None or 1 <= int(match.group(2)) <= 12):
+        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = match.groups()
+    if day is not None and not 1 <= int(day) <= 31:
+        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    return "-".join([year, *(f"{int(x):02d}" for x in (month, day) if x is not None)])
+
+
+def line_range(file_text: str, passage_text: str, start: int = 0, start_line: int = 1) -> tuple[int, int, int] | None:
+    """(first line, last line, offset after the passage) of `passage_text` in `file_text` at or
+    after offset `start` (which is on line `start_line`), found by the passage's first and last
+    words (markup around them, such as a speaker's "**Name:**", may differ from the stored text);
+    None when it is not there verbatim. Lines are counted from `start` only, so locating every
+    passage of a document in order costs one pass over its file."""
+    words = passage_text.split()
+    if not words:
+        return None
+    head = " ".join(words[:6])
+    at = file_text.find(head, start)
+    if at < 0:
+        head = words[0]
+        at = file_text.find(head, start)
+        if at < 0:
+            return None
+    tail = words[-1]
+    end = file_text.find(tail, at + max(0, len(passage_text) - len(tail) - 200))
+    end = at + len(head) if end < 0 else end + len(tail)
+    first = start_line + file_text.count("\n", start, at)
+    return first, first + file_text.count("\n", at, end), end
+
+
 class Corpus:
     """A corpus folder and its index, opened for questions; close it (or use `with`) to unmap the index."""
 
-    def __init__(self, root: Path, index: Index, report=None, warnings: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        index: Index,
+        report=None,
+        warnings: list[str] | None = None,
+        index_dir: str | None = None,
+        variant: str = bm25.DEFAULT_VARIANT,
+    ) -> None:
         self.root = root
         self.index = index
         self.report = report  # the BuildReport when opening (re)built the index, else None
         self.warnings = list(warnings or [])
+        self.index_dir = index_dir
+        self.variant = variant
+        self._people: list[Person] | None = None
+        self._lines: dict[str, list[tuple[int, int] | None]] = {}
+
+    # -- keeping fresh ----------------------------------------------------------------
+    def is_stale(self) -> bool:
+        """True when a corpus file was added, changed or removed since the index was loaded."""
+        from sofa_cli.index.cache import is_fresh
+
+        return not is_fresh(self.index, self.root)
+
+    def refresh(self, progress: Callable[[int, int], None] | None = None, notice: Callable[[str], None] | None = None) -> bool:
+        """Re-index what changed, as a new `open` would; True when the index was rebuilt
+        (`report` and `warnings` then tell what happened)."""
+        if not self.is_stale():
+            return False
+        opened = open_index(self.root, self.index_dir, False, self.variant, progress, notice)
+        old, self.index = self.index, opened.index
+        if old is not self.index:
+            old.close()
+        self.report, self.warnings = opened.report, opened.warnings
+        self._people, self._lines = None, {}
+        return True
 
     # -- asking -----------------------------------------------------------------------
     def ask(
@@ -62,19 +138,71 @@ class Corpus:
         filters: Filters | None = None,
         weights: Weights | None = None,
         explain: bool = False,
+        locate: bool = True,
     ) -> Answer:
-        """The best `k` passages for `question`, best first (an `Answer`, indexable as its results)."""
+        """The best `k` passages for `question`, best first (an `Answer`, indexable as its results).
+
+        With `locate`, each result's `file` and `lines` are filled in; finding the lines reads
+        the result's file (once per document per Corpus): a bench timing the search alone may
+        turn it off."""
         from sofa_cli.query.rank import ask
 
         question, _ = clean_question(question)
-        return ask(self.index, question, limit=k, filters=filters or Filters(), weights=weights or Weights(), explain=explain)
+        answer = ask(self.index, question, limit=k, filters=filters or Filters(), weights=weights or Weights(), explain=explain)
+        from dataclasses import replace
+
+        results = answer.results
+        if locate:
+            results = [replace(r, file=self.file_of(r.doc), lines=self.lines_of(r.doc, r.passage)) for r in results]
+        corrections = [list(c) for c in dict.fromkeys(map(tuple, answer.corrections))]  # once each, however often typed
+        return replace(answer, results=results, corrections=corrections)
+
+    # -- where passages are in the files ---------------------------------------------
+    def file_of(self, doc_id: str) -> str | None:
+        """The absolute path of the file a document comes from."""
+        doc = self.index.doc_by_id(doc_id)
+        return str(Path(self.index.corpus) / doc.path) if doc is not None else None
+
+    def lines_of(self, doc_id: str, passage: int) -> list[int] | None:
+        """[first, last] line (1-based) of a passage in its file, read from the file now;
+        None when it cannot be found there verbatim (HTML, a file changed since indexing)."""
+        doc = self.index.doc_by_id(doc_id)
+        if doc is None or not 1 <= passage <= doc.passage_count:
+            return None
+        if "#" in doc.id and doc.path.endswith(".jsonl"):  # one document per line: its line
+            try:
+                line = int(doc.id.rsplit("#", 1)[1])
+            except ValueError:
+                return None
+            return [line, line]
+        if doc.id not in self._lines:
+            self._lines[doc.id] = self._locate(doc)
+        found = self._lines[doc.id][passage - 1]
+        return list(found) if found else None
+
+    def _locate(self, doc) -> list[tuple[int, int] | None]:
+        path = Path(self.index.corpus) / doc.path
+        try:
+            if path.stat().st_size > MAX_LOCATE_BYTES:
+                return [None] * doc.passage_count
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return [None] * doc.passage_count
+        found: list[tuple[int, int] | None] = []
+        cursor, line = 0, 1
+        for n in range(doc.passage_count):
+            span = line_range(text, self.index.passage_text(doc.first_passage + n), cursor, line)
+            found.append(span[:2] if span else None)
+            if span:
+                cursor, line = span[2], span[1]
+        return found
 
     def evaluate(self, qa: Path | str | Iterable[QAItem], k: int = 5, weights: Weights | None = None) -> Scores:
         """hit@1, hit@k, MRR and answer@1 over a QA file (JSON Lines of {"q", "gold"}) or QAItems."""
         from sofa_cli.query.evaluate import evaluate, read_qa
 
         items = read_qa(Path(qa)) if isinstance(qa, (str, Path)) else qa
-        return evaluate(items, lambda q: self.ask(q, k=k, weights=weights), k)
+        return evaluate(items, lambda q: self.ask(q, k=k, weights=weights, locate=False), k)
 
     # -- browsing ---------------------------------------------------------------------
     def sources(self) -> list[Source]:
@@ -85,12 +213,87 @@ class Corpus:
 
     def show(self, citation: str, context: int = SHOW_CONTEXT) -> Shown:
         """The passage `citation` names ("kyodo-sofa ¶19" or "kyodo-sofa:19") with `context` passages either side."""
-        from sofa_cli.query.browse import show
+        from sofa_cli.model import citation as format_citation
+        from sofa_cli.query.browse import parse_citation, show
 
-        return show(self.index, citation, context)
+        doc_id, number = parse_citation(citation)  # a malformed citation is told as such before anything else
+        real = self.resolve_id(doc_id)
+        if real is not None and real != doc_id:
+            citation = format_citation(real, number)
+        shown = show(self.index, citation, context)
+        cited = next(p.passage for p in shown.passages if p.cited)
+        return self._with_file(shown, cited)
+
+    def document(self, doc_id: str) -> Shown:
+        """A whole document, every passage (none marked cited)."""
+        from dataclasses import replace
+
+        from sofa_cli.query.browse import CitationError, show
+
+        doc = self.index.doc_by_id(self.resolve_id(doc_id) or doc_id)
+        if doc is None:
+            raise CitationError(f"unknown document {doc_id!r} (see `sofa sources`)")
+        shown = show(self.index, f"{doc.id}:1", doc.passage_count)
+        shown = replace(shown, citation=doc.id, passages=[replace(p, cited=False) for p in shown.passages])
+        return self._with_file(shown, 1)
+
+    def _with_file(self, shown: Shown, passage: int) -> Shown:
+        from dataclasses import replace
+
+        doc = self.index.doc_by_id(shown.doc)
+        return replace(
+            shown,
+            file=self.file_of(shown.doc),
+            lines=self.lines_of(shown.doc, passage),
+            author=doc.author,
+            date=doc.date,
+            url=doc.url,
+        )
 
     def has_document(self, doc_id: str) -> bool:
-        return self.index.doc_by_id(doc_id) is not None
+        return self.resolve_id(doc_id) is not None
+
+    def resolve_id(self, doc_id: str) -> str | None:
+        """The document id `doc_id` names: itself, or the id it is the printed form of (an id
+        holding a newline or a control character is printed with visible stand-ins, `a␊b`,
+        and that is what people copy back); None when no document has it."""
+        if self.index.doc_by_id(doc_id) is not None:
+            return doc_id
+        from sofa_cli.text.safety import safe_line
+
+        if doc_id == safe_line(doc_id):
+            matches = [d.id for d in self.index.docs if d.id != safe_line(d.id) and safe_line(d.id) == doc_id]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+    def document_ids(self) -> list[str]:
+        return [d.id for d in self.index.docs]
+
+    # -- people -----------------------------------------------------------------------
+    def people(self) -> list[Person]:
+        """Everyone who speaks (interview turns) or is quoted (reported sentences), most sentences first."""
+        if self._people is None:
+            from sofa_cli.query.people import people
+
+            self._people = people(self.index)
+        return self._people
+
+    def person_names(self) -> list[str]:
+        return [p.name for p in self.people()]
+
+    def has_person(self, name: str) -> bool:
+        """True when `name` names someone as --speaker matches them (a part of the name, any case)."""
+        from sofa_cli.query.people import attributed_names, matches
+
+        names = self.person_names() if self._people is not None else attributed_names(self.index)
+        return any(matches(n, name) for n in names)  # lazily: a known name stops the scan early
+
+    def quotes(self, name: str) -> Quotes:
+        """Every sentence attributed to `name` (corrected to the closest name when it matches no one)."""
+        from sofa_cli.query.people import quotes
+
+        return quotes(self.index, name)
 
     @property
     def documents(self) -> int:
@@ -129,5 +332,65 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     `notice` hears at once that this process waits for another one's build.
     """
     root = Path(path) if path is not None else bundled_corpus()
-    opened = open_index(root, str(index_dir) if index_dir is not None else None, rebuild, variant, progress, notice)
-    return Corpus(root.resolve(), opened.index, opened.report, opened.warnings)
+    index_dir = str(index_dir) if index_dir is not None else None
+    opened = open_index(root, index_dir, rebuild, variant, progress, notice)
+    return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, index_dir, variant)
+
+
+# -- the indexes kept ------------------------------------------------------------------
+
+
+def document_ids(path: str | Path | None = None, index_dir: str | Path | None = None) -> list[str]:
+    """The document ids of the index already kept for `path` (empty when there is none):
+    for shell completion, which must never start a build."""
+    from sofa_cli.index.cache import index_path
+
+    root = (Path(path) if path is not None else bundled_corpus()).expanduser().resolve()
+    found = index_path(root, str(index_dir) if index_dir is not None else None)
+    if not found.is_file():
+        return []
+    with Index(found) as index:
+        return [d.id for d in index.docs]
+
+
+def indexes(index_dir: str | Path | None = None) -> list[IndexInfo]:
+    """Every index in the cache folder, with its corpus folder and whether that still exists."""
+    from sofa_cli.index.cache import cache_dir
+    from sofa_cli.index.format import IndexFileError
+    from sofa_cli.index.schema import INDEX_FILE
+
+    folder = cache_dir(str(index_dir) if index_dir is not None else None)
+    found = []
+    for path in sorted(folder.glob(f"*/{INDEX_FILE}")):
+        try:
+            st = path.stat()
+            with Index(path, verify=False) as index:
+                corpus, docs, passages = index.corpus, len(index.docs), index.n_passages
+        except (OSError, IndexFileError, ValueError, KeyError):
+            continue
+        found.append(IndexInfo(str(corpus), docs, passages, st.st_size, st.st_mtime, str(path), Path(corpus).is_dir()))
+    return found
+
+
+def _remove_index(info: IndexInfo) -> None:
+    import shutil
+
+    shutil.rmtree(Path(info.path).parent, ignore_errors=True)
+
+
+def prune_indexes(index_dir: str | Path | None = None) -> list[IndexInfo]:
+    """Remove the indexes whose corpus folder no longer exists; returns what was removed."""
+    gone = [info for info in indexes(index_dir) if not info.exists]
+    for info in gone:
+        _remove_index(info)
+    return gone
+
+
+def clear_index(path: str | Path, index_dir: str | Path | None = None) -> IndexInfo | None:
+    """Remove the index of the corpus at `path` (the next `open` rebuilds it); None when there was none."""
+    root = str(Path(path).expanduser().resolve())
+    for info in indexes(index_dir):
+        if info.corpus == root:
+            _remove_index(info)
+            return info
+    return None

@@ -1,7 +1,8 @@
 """The results sofa gives, as plain dataclasses, and the one JSON serializer for all of them.
 
 Every command's JSON is one of these dataclasses serialized by `to_record` / `json_line`:
-`Answer` (ask), `Source` (sources), `Shown` (show), `Scores` (eval).
+`Answer` (ask), `Source` (sources), `Shown` (show), `Scores` (eval), `Person` (people),
+`Quotes` (quotes), `IndexInfo` (index --list).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ class Result:
     answer_span: list[int] = field(default_factory=list)
     answer_by: str | None = None
     explain: Explanation | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    file: str | None = None  # the absolute path of the document's file
+    lines: list[int] | None = None  # [first, last] line of the passage in `file`, 1-based; None when unknown
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,58 @@ class Shown:
     kind: str
     path: str
     passages: list[ShownPassage]
+    file: str | None = None  # the absolute path of the document's file
+    lines: list[int] | None = None  # [first, last] line of the cited passage (of the first shown, for a whole document)
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who speaks (an interview turn) or is quoted (a reported sentence); `sofa people`."""
+
+    name: str
+    sentences: int
+    documents: list[str]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One sentence attributed to a person, with the citation of its passage."""
+
+    citation: str
+    doc: str
+    passage: int
+    speaker: str
+    text: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Quotes:
+    """Every sentence attributed to `name`, in document order (`sofa quotes NAME`).
+
+    `asked` is the name as typed; `corrected` says it matched no one and `name` is the
+    closest name the corpus has."""
+
+    asked: str
+    name: str | None
+    corrected: bool
+    quotes: list[Quote]
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """One index in the cache folder (`sofa index --list`); `exists` says whether its corpus folder still does."""
+
+    corpus: str
+    documents: int
+    passages: int
+    size: int
+    modified: float
+    path: str
+    exists: bool
 
 
 @dataclass(frozen=True)

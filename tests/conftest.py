@@ -19,12 +19,20 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SOFA_INDEX_DIR", str(tmp_path_factory.mktemp("index")))
     monkeypatch.setenv("SOFA_HISTORY", str(tmp_path_factory.mktemp("history") / "history"))
     monkeypatch.delenv("SOFA_CORPUS", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))  # no user's config.toml
+    monkeypatch.delenv("SOFA_CONFIG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
 
 
 @pytest.fixture(scope="session")
 def shared_index_dir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("shared-index"))
+    """An index folder shared by the tests, the bundled corpus already indexed in it (so that
+    a test's stderr never depends on whether it happened to run first)."""
+    import sofa_cli
+
+    folder = str(tmp_path_factory.mktemp("shared-index"))
+    sofa_cli.open(BUNDLED, folder).close()
+    return folder
 
 
 @pytest.fixture

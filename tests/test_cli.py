@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import ROOT, run_process
 
 RESULT_KEYS = {
@@ -247,3 +248,295 @@ def test_index_of_nested_folders_is_reused_until_a_nested_file_changes(sofa, tmp
     assert "indexed" not in sofa(*args)[2]
     (root / "2024" / "march" / "a.md").write_text("Hornung suggested a barbecue.\n")
     assert "1 updated" in sofa("ask", "barbecue", "--corpus", str(root))[2]
+
+
+# -- issue 14: help, arguments, usage errors --------------------------------------------------
+
+COMMANDS = ("ask", "index", "eval", "sources", "show", "people", "quotes", "shell")
+
+
+def help_examples(help_text: str) -> list[str]:
+    """The `sofa ...` lines under a help page's "Examples:" heading."""
+    lines = help_text.split("Examples:", 1)[1].splitlines()
+    return [line.strip() for line in lines if line.strip().startswith("sofa ")]
+
+
+def test_dash_h_is_help_everywhere(sofa):
+    code, out, _ = sofa("-h")
+    assert code == 0 and out.startswith("Usage: sofa ")
+    for command in COMMANDS:
+        code, out, err = sofa(command, "-h")
+        assert code == 0, (command, err)
+        assert out.startswith(f"Usage: sofa {command} "), command
+
+
+def test_every_help_page_has_two_to_four_examples(sofa):
+    for command in ("", *COMMANDS):
+        _, out, _ = sofa(*([command] if command else []), "--help")
+        examples = help_examples(out)
+        assert 2 <= len(examples) <= 4, (command, examples)
+        if command:
+            assert all(e.startswith(f"sofa {command}") for e in examples if "|" not in e), (command, examples)
+
+
+def test_every_help_example_runs(sofa, tmp_path, monkeypatch, shared_index_dir):
+    """Each example of each help page, run as it is written (stdin given where it reads stdin)."""
+    import shlex
+    import shutil
+
+    examples_index = tmp_path / "examples-index"  # a copy: --clear and --prune act on it alone
+    shutil.copytree(shared_index_dir, examples_index)
+    monkeypatch.setenv("SOFA_INDEX_DIR", str(examples_index))
+    monkeypatch.setenv("EDITOR", "true")  # show --edit
+    monkeypatch.chdir(ROOT)
+    for command in ("", *(c for c in COMMANDS if c != "index"), "index"):  # index --clear last
+        _, out, _ = sofa(*([command] if command else []), "--help")
+        for example in help_examples(out):
+            stdin = None
+            if "|" in example:  # printf '...' | sofa shell
+                feed, example = example.split("|", 1)
+                stdin = shlex.split(feed)[1].encode().decode("unicode_escape")
+            if "<" in example:
+                example, _ = example.split("<", 1)
+                stdin = "what did Hornung suggest?\n"
+            args = shlex.split(example)[1:]
+            if args[:1] == ["shell"] and stdin is None:
+                stdin = "what did Hornung suggest?\n"
+            code, _, err = sofa(*args, input=stdin)
+            assert code == 0, (example, err)
+
+
+def test_question_argument_is_shown_as_QUESTION(sofa):
+    _, out, _ = sofa("ask", "-h")
+    assert out.startswith("Usage: sofa ask [OPTIONS] [QUESTION...]\n")
+    assert "{question}" not in out
+
+
+def test_unquoted_words_form_the_question(sofa):
+    code, out, _ = sofa("ask", "what", "did", "Hornung", "suggest", "--json", "-k", "1")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["question"] == "what did Hornung suggest"
+    assert answer["results"][0]["citation"] == "kyodo-sofa ¶19"
+
+
+ASK_H = " (see `sofa ask -h`)\n"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["ask", "hi", "--qqqq"], "sofa: error: No such option: --qqqq (see `sofa ask -h`)\n"),
+        (
+            ["ask", "hi", "-k", "x"],
+            "sofa: error: Invalid value for '--limit' / '-k': 'x' is not a valid int range (see `sofa ask -h`)\n",
+        ),
+        (["ask", "hi", "-k", "0"], None),
+        (["frobnicate"], "sofa: error: No such command 'frobnicate' (see `sofa -h`)\n"),
+        (["show"], "sofa: error: Missing argument 'CITATION' (see `sofa show -h`)\n"),
+        (["ask"], "sofa: error: missing QUESTION (e.g. sofa ask what did Hornung suggest; see `sofa ask -h`)\n"),
+        (["ask", "hi", "--limit"], None),
+    ],
+)
+def test_every_usage_error_is_one_line_with_exit_2(args, message, sofa):
+    code, out, err = sofa(*args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("sofa: error: "), err
+    assert "Usage:" not in err and "Try " not in err
+    if message:
+        assert err == message
+
+
+def test_click_usage_error_is_one_line_in_a_real_process():
+    done = run_process("ask", "hi", "--qqqq")
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert done.stderr == b"sofa: error: No such option: --qqqq (see `sofa ask -h`)\n"
+
+
+# -- issue 14: choices, aliases, did-you-mean ---------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt,expected", [("JSON", "json"), ("jsonl", "json"), ("md", "markdown"), ("Plain", "plain")])
+def test_format_is_case_insensitive_with_aliases(fmt, expected, sofa):
+    _, want, _ = sofa("ask", "what did Hornung suggest?", "-f", expected)
+    code, out, _ = sofa("ask", "what did Hornung suggest?", "-f", fmt)
+    assert code == 0 and out == want
+
+
+def test_kind_is_case_insensitive(sofa):
+    code, out, _ = sofa("ask", "Ishiba", "--kind", "Interview", "--json")
+    assert code == 0
+    assert {r["kind"] for r in json.loads(out)["results"]} == {"interview"}
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--source", "kyodo"], "unknown source 'kyodo' (did you mean kyodo-sofa? see `sofa sources`)"),
+        (["--source", "tanaka-intervew"], "unknown source 'tanaka-intervew' (did you mean tanaka-interview? see `sofa sources`)"),
+        (["--kind", "intervew"], "unknown kind 'intervew' (did you mean interview? choose from article, interview)"),
+        (["-f", "mark"], "unknown format 'mark' (did you mean markdown? choose from rich, plain, markdown, json)"),
+        (
+            ["--speaker", "Hornug"],
+            "unknown speaker 'Hornug': nobody of that name speaks or is quoted (did you mean Jeffrey Hornung? see `sofa people`)",
+        ),
+        (["--speaker", "Nobody"], "unknown speaker 'Nobody': nobody of that name speaks or is quoted (see `sofa people`)"),
+        (["--json", "--format", "plain"], "--json and --format plain ask for two formats (give one)"),
+        (["--since", "last week"], "not a date: 'last week' (use YYYY, YYYY-MM or YYYY-MM-DD)"),
+    ],
+)
+def test_unknown_names_are_usage_errors_with_a_suggestion(args, message, sofa):
+    code, out, err = sofa("ask", "Ishiba", *args)
+    assert (code, out) == (2, "")
+    assert err == f"sofa: error: {message}\n"
+
+
+def test_known_speaker_by_part_of_the_name_is_accepted(sofa):
+    code, out, _ = sofa("ask", "Ishiba", "--speaker", "tanaka", "--json")
+    assert code == 0 and json.loads(out)["results"]
+
+
+def test_corpus_option_takes_one_folder(sofa, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    code, out, err = sofa("ask", "hi", "-c", str(tmp_path / "a"), "-c", str(tmp_path / "b"))
+    assert (code, out) == (2, "")
+    assert err.startswith("sofa: error: --corpus takes one folder, got 2 (") and err.count("\n") == 1
+
+
+def test_a_file_given_as_corpus_is_said_to_be_a_file(sofa, tmp_path):
+    (tmp_path / "notes.md").write_text("Alpha.\n")
+    code, _, err = sofa("ask", "alpha", "--corpus", str(tmp_path / "notes.md"))
+    assert code == 2
+    assert err == f"sofa: error: {tmp_path / 'notes.md'} is a file; --corpus takes the folder that holds the documents\n"
+
+
+# -- issue 14 #5 / issue 17 #16: a closed pipe ends with the status the results deserve ---------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["ask", "what did Hornung suggest?"], ["sources"], ["show", "kyodo-sofa ¶19"]],
+    ids=["ask", "sources", "show"],
+)
+def test_closed_pipe_under_pipefail_exits_0_when_something_was_found(args, shared_index_dir):
+    import shlex
+
+    command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "sofa_cli", *args])
+    # `head -c 0` reads nothing and exits at once: sofa writes into a pipe already closed.
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command} | head -c 0"],
+        capture_output=True,
+        env=dict(os.environ, SOFA_INDEX_DIR=shared_index_dir),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+
+
+def test_closed_pipe_after_no_answer_exits_1(shared_index_dir):
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {sys.executable} -m sofa_cli ask - -f plain | head -c 0"],
+        input=b"capital of France\n",
+        capture_output=True,
+        env=dict(os.environ, SOFA_INDEX_DIR=shared_index_dir),
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert b"Traceback" not in done.stderr
+
+
+# -- issue 14 #11: a defaults file ---------------------------------------------------------------
+
+
+def write_config(tmp_path, monkeypatch, text):
+    folder = tmp_path / "config"
+    (folder / "sofa").mkdir(parents=True, exist_ok=True)
+    (folder / "sofa" / "config.toml").write_text(text)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+
+
+def test_config_file_sets_defaults(sofa, tmp_path, monkeypatch):
+    write_config(tmp_path, monkeypatch, 'k = 1\nformat = "json"\n')
+    code, out, _ = sofa("ask", "what did Hornung suggest?")
+    assert code == 0
+    assert len(json.loads(out)["results"]) == 1
+
+
+def test_flags_and_environment_override_the_config_file(sofa, tmp_path, monkeypatch):
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "a.md").write_text("Alpha beta gamma.\n")
+    write_config(tmp_path, monkeypatch, f'k = 1\nformat = "json"\ncorpus = "{tmp_path / "nowhere"}"\n')
+    _, out, _ = sofa("ask", "what did Hornung suggest?", "-k", "2", "-f", "plain", "--corpus", str(ROOT / "corpus"))
+    assert out.startswith("1. kyodo-sofa ¶19") and "\n2. " in out
+    code, out, _ = sofa("ask", "gamma", env={"SOFA_CORPUS": str(own)})
+    assert code == 0 and json.loads(out)["results"][0]["doc"] == "a"
+    code, _, err = sofa("ask", "gamma")
+    assert code == 2 and "corpus folder not found" in err and "nowhere" in err
+
+
+def test_bad_config_file_is_a_one_line_error(sofa, tmp_path, monkeypatch):
+    write_config(tmp_path, monkeypatch, "limit = 3\n")
+    code, _, err = sofa("ask", "hi")
+    assert code == 2
+    assert err.startswith("sofa: error: ") and "unknown setting 'limit' (sofa knows k, format, corpus, color)" in err
+    write_config(tmp_path, monkeypatch, "k = [\n")
+    code, _, err = sofa("ask", "hi")
+    assert code == 2 and err.startswith("sofa: error: cannot read ") and err.count("\n") == 1
+
+
+# -- issue 14 #12: --since / --until ----------------------------------------------------------------
+
+
+@pytest.fixture
+def dated(tmp_path):
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    for name, date in (("old", "2019-03-02"), ("mid", "2023-06-30"), ("new", "2024-11-12")):
+        (folder / f"{name}.md").write_text(f"---\ntitle: {name}\ndate: {date}\n---\nThe harbour plan was discussed in {name}.\n")
+    (folder / "undated.md").write_text("The harbour plan, undated.\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args,docs",
+    [
+        ([], {"old", "mid", "new", "undated"}),
+        (["--since", "2023"], {"mid", "new"}),
+        (["--until", "2023-06"], {"old", "mid"}),
+        (["--since", "2020", "--until", "2023-12-31"], {"mid"}),
+        (["--since", "2025"], set()),
+    ],
+)
+def test_since_and_until_filter_by_document_date(args, docs, dated, sofa):
+    code, out, _ = sofa("ask", "harbour plan", "--corpus", str(dated), "-k", "10", "--json", *args)
+    assert {r["doc"] for r in json.loads(out)["results"]} == docs
+    assert code == (0 if docs else 1)
+
+
+def test_a_mistyped_option_gets_a_suggestion_on_its_one_line(sofa):
+    code, _, err = sofa("ask", "hi", "--limt", "3")
+    assert code == 2
+    assert err == "sofa: error: No such option: --limt; did you mean --limit? (see `sofa ask -h`)\n"
+    code, _, err = sofa("sorces")
+    assert err == "sofa: error: No such command 'sorces'. Did you mean 'sources'? (see `sofa -h`)\n"
+
+
+def test_top_level_help_says_bare_sofa_opens_the_shell(sofa):
+    _, out, _ = sofa("-h", env={"COLUMNS": "200"})
+    assert "Bare `sofa` on a terminal opens the interactive shell" in out
+    assert "config.toml" in out
+
+
+def test_config_file_color_and_corpus_apply(sofa, tmp_path, monkeypatch):
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "a.md").write_text("Alpha beta gamma.\n")
+    write_config(tmp_path, monkeypatch, f'color = "always"\ncorpus = "{own}"\n')
+    code, out, _ = sofa("ask", "gamma", "-k", "1")
+    assert code == 0 and "\x1b[" in out and "a ¶1" in out
+    code, out, _ = sofa("ask", "gamma", "-k", "1", "--color", "never")
+    assert "\x1b" not in out

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_process
+from conftest import BUNDLED, run_process
 from terminal import Terminal
 
 SUMMARY_RE = re.compile(r"(\d+) new, (\d+) updated, (\d+) unchanged, (\d+) removed")
@@ -72,7 +73,7 @@ def test_show_doc_colon_number_with_context(sofa):
     lines = out.splitlines()
     assert (
         lines[0]
-        == "kyodo-sofa ¶19 · Trump's return may make Japan wary of seeking changes to the U.S. forces pact · kyodo-sofa.md"
+        == "kyodo-sofa ¶19 · Trump's return may make Japan wary of seeking changes to the U.S. forces pact · kyodo-sofa.md:25"
     )
     assert [line[:5] for line in lines[1:]] == ["  ¶17", "  ¶18", "> ¶19", "  ¶20", "  ¶21"]
 
@@ -102,7 +103,7 @@ def test_show_markdown_quotes_the_cited_passage(sofa):
         ("nowhere ¶3", "unknown document 'nowhere' (see `sofa sources`)"),
         ("kyodo-sofa ¶99", "kyodo-sofa has no passage 99 (it has passages 1-24)"),
         ("kyodo-sofa ¶0", "kyodo-sofa has no passage 0 (it has passages 1-24)"),
-        ("kyodo-sofa", "not a citation: 'kyodo-sofa' (expected e.g. 'kyodo-sofa ¶19' or 'kyodo-sofa:19')"),
+        ("kyodo", "not a citation: 'kyodo' (expected e.g. 'kyodo-sofa ¶19' or 'kyodo-sofa:19')"),
         ("../../etc/passwd:1", "unknown document '../../etc/passwd' (see `sofa sources`)"),
     ],
 )
@@ -163,7 +164,8 @@ def test_index_rebuild_reparses_everything(tmp_path, sofa):
     write(folder / "b.md", "Beta.\n")
     sofa("index", str(folder))
     _, _, err = sofa("index", str(folder), "--rebuild")
-    assert summary(err) == (2, 0, 0, 0)
+    # not "2 new": the files are not new, they are reparsed; files and documents are told apart
+    assert f"indexed {folder.resolve()}: rebuilt, 2 files reparsed (2 documents, 2 passages, " in err
 
 
 def test_index_progress_is_hidden_when_stderr_is_not_a_terminal(corpus_copy):
@@ -332,7 +334,7 @@ def test_filter_min_score_drops_weak_results(sofa):
     "args,message",
     [
         (["--source", "nowhere"], "unknown source 'nowhere' (see `sofa sources`)"),
-        (["--kind", "poem"], "unknown kind 'poem' (choose article or interview)"),
+        (["--kind", "poem"], "unknown kind 'poem' (choose from article, interview)"),
     ],
 )
 def test_bad_filter_is_a_one_line_error(args, message, sofa):
@@ -380,3 +382,290 @@ def test_rich_sources_and_show_without_a_terminal_are_plain_text(sofa):
     lines = out.splitlines()
     assert lines[0].startswith("kyodo-sofa ¶19 · Trump's return")
     assert [line[:5] for line in lines[1:] if line[:5].strip()] == ["  ¶18", "> ¶19", "  ¶20"]  # wrapped lines indent
+
+
+# -- issue 14 #6: sources readable at 80 columns ------------------------------------------------------
+
+
+def test_rich_sources_at_80_columns_never_wrap_an_id(sofa):
+    _, out, _ = sofa("sources", "-f", "rich", env={"COLUMNS": "80", "FORCE_COLOR": "1", "NO_COLOR": ""})
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in out.splitlines()]
+    assert all(len(line) <= 80 for line in lines)
+    starts = [line.split()[0] for line in lines[1:] if line[:1].strip()]
+    assert starts == ["kyodo-sofa", "tanaka-interview"]
+
+
+def test_plain_sources_are_whole_lines_whatever_the_width(sofa):
+    _, out, _ = sofa("sources", "-f", "plain", env={"COLUMNS": "40"})
+    lines = out.splitlines()
+    assert lines[1].startswith("kyodo-sofa ") and lines[1].endswith("kyodo-sofa.md")
+    assert lines[2].startswith("tanaka-interview ") and lines[2].endswith("tanaka-interview.md")
+
+
+# -- issue 14 #7: results carry metadata, the file and the lines ---------------------------------------
+
+
+def test_results_carry_author_date_url_file_and_lines(sofa):
+    _, out, _ = sofa("ask", "what did Hornung suggest?", "--json", "-k", "1")
+    result = json.loads(out)["results"][0]
+    assert result["author"] == "Keita Nakamura"
+    assert result["date"] is None and result["url"] is None
+    assert result["file"] == str(BUNDLED / "kyodo-sofa.md")
+    first, last = result["lines"]
+    lines = (BUNDLED / "kyodo-sofa.md").read_text(encoding="utf-8").splitlines()
+    assert lines[first - 1].startswith("Hornung suggested that while")
+    assert last == first  # one line: a paragraph
+
+
+def test_lines_of_an_interview_turn_and_of_a_jsonl_document(sofa, tmp_path):
+    (tmp_path / "talk.md").write_text(
+        "---\nkind: interview\n---\n**Q:** What is the harbour plan?\n\n**Ann Lee:** The harbour plan\nspans two lines.\n"
+    )
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"title": "one", "text": "Nothing here."})
+        + "\n"
+        + json.dumps(
+            {"title": "two", "text": "The lighthouse keeper retired.", "date": "2024-01-02", "url": "https://x.example/2"}
+        )
+        + "\n"
+    )
+    _, out, _ = sofa("ask", "harbour plan spans", "--corpus", str(tmp_path), "--json", "-k", "1")
+    result = json.loads(out)["results"][0]
+    assert result["speaker"] == "Ann Lee" and result["lines"] == [6, 7]
+    _, out, _ = sofa("ask", "lighthouse keeper", "--corpus", str(tmp_path), "--json", "-k", "1")
+    result = json.loads(out)["results"][0]
+    assert result["lines"] == [2, 2] and result["file"] == str(tmp_path.resolve() / "feed.jsonl")
+    assert (result["date"], result["url"]) == ("2024-01-02", "https://x.example/2")
+
+
+def test_show_a_whole_document(sofa):
+    code, out, _ = sofa("show", "tanaka-interview")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("tanaka-interview · Interview with Dr. Keiko Tanaka")
+    assert [line.split()[0] for line in lines[1:]] == [f"¶{n}" for n in range(1, 13)]
+    assert ">" not in [line[0] for line in lines[1:]]
+    _, out, _ = sofa("show", "tanaka-interview", "--json")
+    record = json.loads(out)
+    assert len(record["passages"]) == 12 and not any(p["cited"] for p in record["passages"])
+
+
+def test_show_json_has_the_file_and_the_cited_lines(sofa):
+    _, out, _ = sofa("show", "kyodo-sofa:19", "--json")
+    record = json.loads(out)
+    assert record["file"] == str(BUNDLED / "kyodo-sofa.md") and record["lines"] == [25, 25]
+
+
+def test_show_edit_opens_the_editor_at_the_line(sofa, tmp_path):
+    log = tmp_path / "editor.log"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f'#!/bin/sh\necho "$@" > {log}\n')
+    editor.chmod(0o755)
+    code, out, _ = sofa("show", "kyodo-sofa ¶19", "--edit", env={"EDITOR": str(editor), "VISUAL": ""})
+    assert code == 0 and out == ""
+    assert log.read_text() == f"+25 {BUNDLED / 'kyodo-sofa.md'}\n"
+
+
+@pytest.mark.parametrize("citation", [f"kyodo-sofa:{'9' * 5000}", f"kyodo-sofa ¶{'1' * 5000}"])
+def test_show_a_huge_passage_number_is_a_clean_error(citation, sofa):
+    code, out, err = sofa("show", citation)
+    assert (code, out) == (2, "")
+    assert err.startswith("sofa: error: kyodo-sofa has no passage ") and err.endswith("digits)\n") and len(err) < 200
+
+
+# -- issue 14 #10: the indexes kept -------------------------------------------------------------------
+
+
+def test_index_list_prune_and_clear(sofa, tmp_path):
+    index_dir = tmp_path / "indexes"
+    env = {"SOFA_INDEX_DIR": str(index_dir)}
+    kept, gone = tmp_path / "kept", tmp_path / "gone"
+    for folder in (kept, gone):
+        write(folder / "a.md", "Alpha.\n\nBeta.\n")
+        sofa("index", str(folder), env=env)
+    code, out, _ = sofa("index", "--list", env=env)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["FOLDER", "DOCUMENTS", "PASSAGES", "SIZE", "AGE"]
+    assert sorted(line.split()[0] for line in lines[1:]) == sorted([str(gone), str(kept)])
+    assert all(line.split()[1:3] == ["1", "2"] for line in lines[1:])
+    shutil.rmtree(gone)
+    _, out, _ = sofa("index", "--list", "--json", env=env)
+    records = {r["corpus"]: r for r in map(json.loads, out.splitlines())}
+    assert records[str(gone)]["exists"] is False and records[str(kept)]["exists"] is True
+    code, _, err = sofa("index", "--prune", env=env)
+    assert code == 0
+    assert f"sofa: removed the index of {gone} (folder gone; " in err and "pruned 1 index\n" in err
+    _, out, _ = sofa("index", "--list", env=env)
+    assert [line.split()[0] for line in out.splitlines()[1:]] == [str(kept)]
+    code, _, err = sofa("index", "--clear", str(kept), env=env)
+    assert code == 0 and err.startswith(f"sofa: cleared the index of {kept} (")
+    _, out, _ = sofa("index", "--list", env=env)
+    assert out.splitlines()[1:] == []
+    _, _, err = sofa("index", "--clear", str(kept), env=env)
+    assert err == f"sofa: no index of {kept} to clear\n"
+
+
+def test_index_options_exclude_each_other(sofa):
+    code, _, err = sofa("index", "--list", "--prune")
+    assert code == 2 and err == "sofa: error: give one of --list, --prune and --clear\n"
+
+
+def test_index_summary_tells_files_from_documents_with_one_path_style(sofa, tmp_path, monkeypatch):
+    folder = tmp_path / "mine"
+    write(folder / "a.md", "Alpha.\n")
+    monkeypatch.chdir(tmp_path)
+    _, _, first = sofa("index", "mine")
+    _, _, again = sofa("index", "mine")
+    assert first.startswith(f"sofa: indexed {folder}: files 1 new, 0 updated, 0 unchanged, 0 removed (1 documents, 1 passages, ")
+    unchanged = "files 0 new, 0 updated, 1 unchanged, 0 removed (1 documents, 1 passages; already up to date)"
+    assert again == f"sofa: indexed {folder}: {unchanged}\n"
+
+
+# -- issue 14 #13: people and quotes --------------------------------------------------------------------
+
+
+def test_people_lists_who_speaks_or_is_quoted(sofa):
+    code, out, _ = sofa("people", "-f", "plain")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["SENTENCES", "NAME", "DOCUMENTS"]
+    rows = {" ".join(line.split()[1:-1]): (int(line.split()[0]), line.split()[-1]) for line in lines[1:]}
+    assert rows["Dr. Tanaka"][1] == "tanaka-interview" and rows["Jeffrey Hornung"] == (4, "kyodo-sofa")
+    _, out, _ = sofa("people", "--json")
+    first = json.loads(out.splitlines()[0])
+    assert set(first) == {"name", "sentences", "documents"}
+
+
+def test_quotes_lists_a_persons_sentences_in_document_order(sofa):
+    code, out, _ = sofa("quotes", "Hornung", "--json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["name"] == "Hornung" and record["corrected"] is False
+    assert [q["citation"] for q in record["quotes"]] == ["kyodo-sofa ¶13", "kyodo-sofa ¶19", "kyodo-sofa ¶20", "kyodo-sofa ¶21"]
+    assert record["quotes"][1]["text"].startswith("Hornung suggested that while")
+    _, out, _ = sofa("quotes", "Hornung", "-f", "plain")
+    assert out.splitlines()[0] == "kyodo-sofa ¶13 · Jeffrey Hornung"
+
+
+def test_quotes_correct_a_misspelt_name_and_say_so(sofa):
+    code, out, err = sofa("quotes", "hornug", "-f", "plain")
+    assert code == 0
+    assert err == "sofa: showing quotes of 'Jeffrey Hornung' (no one named 'hornug')\n"
+    assert out.startswith("kyodo-sofa ¶13 · Jeffrey Hornung")
+
+
+def test_quotes_of_nobody_exit_1(sofa):
+    code, out, err = sofa("quotes", "Zebediah", "Quartermaine")
+    assert (code, out) == (1, "")
+    assert err == "sofa: no quotes of 'Zebediah Quartermaine' (see `sofa people`)\n"
+
+
+def test_quotes_take_unquoted_names(sofa):
+    _, out, _ = sofa("quotes", "Dr.", "Tanaka", "--json")
+    record = json.loads(out)
+    assert record["name"] == "Dr. Tanaka" and len(record["quotes"]) == 17
+
+
+# -- issue 14 #9: completion of option values and document ids in bash, zsh and fish --------------------
+
+
+def complete(sofa, shell, words, cword=None):
+    """The candidates sofa's completion gives `shell` for the command line `words` (run in-process)."""
+    if shell == "bash":
+        env = {"_SOFA_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+    else:
+        env = {"_SOFA_COMPLETE": f"complete_{shell}", "_TYPER_COMPLETE_ARGS": words, "_TYPER_COMPLETE_FISH_ACTION": "get-args"}
+    code, out, _ = sofa(env=env)
+    assert code == 0
+    return out
+
+
+def test_bash_completes_option_values_and_document_ids(sofa):
+    sofa("sources")  # completion reads the index already built; it never builds one
+    assert complete(sofa, "bash", "sofa ask --kind ", 3).split() == ["article", "interview"]
+    assert complete(sofa, "bash", "sofa ask -f m", 3).split() == ["markdown"]
+    assert complete(sofa, "bash", "sofa ask --color ", 3).split() == ["auto", "always", "never"]
+    assert complete(sofa, "bash", "sofa show ky", 2).split() == ["kyodo-sofa"]
+    assert complete(sofa, "bash", "sofa ask --source t", 3).split() == ["tanaka-interview"]
+
+
+def test_zsh_and_fish_complete_values_too(sofa):
+    sofa("sources")
+    assert '"markdown"' in complete(sofa, "zsh", "sofa ask -f ")
+    assert "tanaka-interview" in complete(sofa, "fish", "sofa ask --source t")
+    assert "kyodo-sofa" in complete(sofa, "zsh", "sofa show k")
+
+
+@pytest.mark.parametrize(
+    "shell,marker", [("bash", "complete_bash"), ("zsh", "#compdef sofa"), ("fish", "complete --command sofa")]
+)
+def test_show_completion_honours_the_shell_named(shell, marker, sofa):
+    code, out, _ = sofa("--show-completion", shell)
+    assert code == 0 and marker in out
+    others = {"bash": "#compdef", "zsh": "complete --command", "fish": "complete_bash"}
+    assert others[shell] not in out
+
+
+# -- issue 17 #20: a name with a newline can be given back as it is printed ----------------------------
+
+
+def test_an_id_with_a_newline_is_shown_from_its_printed_citation(sofa, tmp_path):
+    (tmp_path / "two\nlines.md").write_text("The harbour plan was approved.\n")
+    code, out, _ = sofa("ask", "harbour plan", "--corpus", str(tmp_path), "-f", "plain")
+    assert code == 0
+    printed = out.splitlines()[0].split(" · ")[0][len("1. ") :]
+    assert printed == "two␊lines ¶1"
+    code, out, err = sofa("show", printed, "--corpus", str(tmp_path), "-f", "plain")
+    assert code == 0, err
+    assert "> ¶1  The harbour plan was approved." in out
+    code, out, _ = sofa("ask", "harbour", "--corpus", str(tmp_path), "--source", "two␊lines", "--json")
+    assert code == 0 and json.loads(out)["results"][0]["doc"] == "two\nlines"
+
+
+def test_escapes_in_eval_misses_and_index_paths_are_shown_safely(sofa, tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps({"q": "the capital of \x1b]52;c;aGk=\x07France", "gold": ["Paris"]}) + "\n")
+    code, out, _ = sofa("eval", str(qa), "--misses")
+    assert code == 0 and "miss: " in out
+    assert "\x1b" not in out and "\x07" not in out
+    folder = tmp_path / "a\x1b[31mb"
+    write(folder / "x.md", "Alpha.\n")
+    _, out, err = sofa("index", str(folder))
+    assert "\x1b" not in out + err and "a␛[31mb" in err
+
+
+def test_every_passage_of_the_bundled_corpus_is_found_at_its_lines(shared_index_dir):
+    import sofa_cli
+
+    with sofa_cli.open(BUNDLED, shared_index_dir) as corpus:
+        for doc in corpus.sources():
+            lines = (BUNDLED / doc.path).read_text(encoding="utf-8").splitlines()
+            previous = 0
+            for n in range(1, doc.passages + 1):
+                first, last = corpus.lines_of(doc.doc, n)
+                text = corpus.show(f"{doc.doc}:{n}", 0).passages[0].text
+                assert text.split()[0] in lines[first - 1] and text.split()[-1] in lines[last - 1]
+                assert first > previous  # in order, each on its own lines
+                previous = last
+
+
+@pytest.mark.parametrize(
+    "typed,name", [("hornug", "Jeffrey Hornung"), ("Dr. Tanka", "Dr. Tanaka"), ("Shigeru Ishbia", "Shigeru Ishiba")]
+)
+def test_quotes_correct_names_by_the_rules_questions_use(typed, name, sofa):
+    _, out, _ = sofa("quotes", typed, "--json")
+    record = json.loads(out)
+    assert (record["name"], record["corrected"]) == (name, True) and record["quotes"]
+
+
+@pytest.mark.parametrize("typed", ["Zornung", "Hrnnng", "Smith"])
+def test_quotes_do_not_guess_wildly(typed, sofa):
+    code, out, _ = sofa("quotes", typed, "--json")
+    assert code == 1 and json.loads(out)["quotes"] == []
+
+
+def test_show_completion_of_an_unknown_shell_is_a_usage_error(sofa):
+    code, out, err = sofa("--show-completion", "tcsh")
+    assert (code, out) == (2, "")
+    assert err == "sofa: error: unknown shell 'tcsh' (choose from bash, zsh, fish, powershell, pwsh)\n"

@@ -125,3 +125,89 @@ def test_explain_line_in_human_formats_matches_the_json(sofa, fmt):
 def test_no_explain_line_unless_asked(sofa, fmt):
     _, out, _ = sofa("ask", HORNUNG, "-f", fmt)
     assert "explain" not in out
+
+
+# -- issue 14 #3: --color, FORCE_COLOR, no padding ---------------------------------------------------
+
+
+def test_force_color_makes_piped_output_rich_and_coloured(sofa):
+    code, out, _ = sofa("ask", HORNUNG, "-k", "1", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert code == 0
+    assert "\x1b[" in out and ANSI.sub("", out).startswith("1. kyodo-sofa ¶19 · ")
+
+
+def test_color_always_colours_a_pipe_even_under_no_color(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "-k", "1", "--color", "always", env={"NO_COLOR": "1"})
+    assert "\x1b[30;43mHornung" in out or "\x1b[1;30;43mHornung" in out
+
+
+def test_color_never_wins_over_force_color(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "-k", "1", "-f", "rich", "--color", "never", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b" not in out and out.startswith("1. kyodo-sofa ¶19 · ")
+
+
+def test_color_values_are_case_insensitive_and_checked(sofa):
+    assert sofa("ask", HORNUNG, "--color", "NEVER")[0] == 0
+    code, _, err = sofa("ask", HORNUNG, "--color", "sometimes")
+    assert code == 2 and err == "sofa: error: unknown --color value 'sometimes' (choose from auto, always, never)\n"
+
+
+@pytest.mark.parametrize(
+    "args", [("ask", HORNUNG, "-f", "rich"), ("sources", "-f", "rich"), ("show", "kyodo-sofa ¶19", "-f", "rich")]
+)
+def test_piped_rich_output_is_not_padded_to_the_width(args, sofa):
+    for env in ({}, {"FORCE_COLOR": "1", "NO_COLOR": ""}):
+        _, out, _ = sofa(*args, env=env)
+        lines = ANSI.sub("", out).splitlines()
+        assert lines and not [line for line in lines if line.endswith(" ")], (args, env)
+
+
+# -- issue 14 #4: batches head each answer with its question -------------------------------------------
+
+BATCH = "what did Hornung suggest?\ncapital of France\nwho is Jeffrey Hornung?\n"
+
+
+def test_plain_batch_heads_each_answer_with_its_question(sofa):
+    code, out, _ = sofa("ask", "-", "-k", "1", "-f", "plain", input=BATCH)
+    assert code == 0
+    heads = [line for line in out.splitlines() if line and not line.startswith(" ")]
+    assert heads[0] == "Q: what did Hornung suggest?" and heads[1].startswith("1. kyodo-sofa ¶19")
+    assert heads[2] == "Q: capital of France"
+    assert heads[3] == "Q: who is Jeffrey Hornung?" and heads[4].startswith("1. ")
+    assert out.split("Q: capital of France\n")[1].startswith("   no answer\n")
+
+
+def test_rich_batch_heads_each_answer_and_says_no_answer(sofa):
+    _, out, _ = sofa("ask", "-", "-k", "1", "-f", "rich", input=BATCH)
+    lines = out.splitlines()
+    assert lines[0] == "what did Hornung suggest?" and lines[1].startswith("1. kyodo-sofa ¶19")
+    at = lines.index("capital of France")
+    assert lines[at + 1] == "   no answer"
+    assert "who is Jeffrey Hornung?" in lines[at + 2 :]
+
+
+def test_markdown_batch_says_no_answer_under_its_heading(sofa):
+    _, out, _ = sofa("ask", "-", "-k", "1", "-f", "md", input=BATCH)
+    assert "## capital of France\n\n*no answer*\n\n## who is Jeffrey Hornung?\n" in out
+
+
+def test_json_batch_stays_one_line_per_question(sofa):
+    _, out, _ = sofa("ask", "-", "-k", "1", "--json", input=BATCH)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["question"] for r in records] == BATCH.splitlines()
+    assert records[1]["results"] == []
+
+
+def test_a_single_question_has_no_heading(sofa):
+    _, out, _ = sofa("ask", HORNUNG, "-f", "plain")
+    assert out.startswith("1. kyodo-sofa ¶19")
+
+
+def test_a_correction_is_said_once(sofa):
+    _, _, err = sofa("ask", "hornug hornug hornug suggest", "-k", "1")
+    assert err.count("no match for 'hornug'") == 1
+
+
+def test_a_correction_is_listed_once_in_json(sofa):
+    _, out, _ = sofa("ask", "hornug hornug hornug suggest", "-k", "1", "--json")
+    assert json.loads(out)["corrections"] == [["hornug", "hornung"]]

@@ -173,10 +173,12 @@ def test_quit_stops_reading(repl):
 
 
 def test_completion_of_commands_and_documents(repl):
-    assert repl.completions(":so", ":so") == [":sources"]
-    assert repl.completions(":filter source=ky", "source=ky") == ["source=kyodo-sofa"]
+    assert repl.completions(":so", ":so") == [":sources"]  # takes nothing: no space after it
+    assert repl.completions(":sh", ":sh") == [":show "]  # takes a citation: the space is typed for you
+    assert repl.completions(":filter source=ky", "source=ky") == ["source=kyodo-sofa "]
     assert repl.completions(":filter ki", "ki") == ["kind="]
-    assert repl.completions(":show tan", "tan") == ["tanaka-interview"]
+    assert repl.completions(":show tan", "tan") == ["tanaka-interview "]
+    assert repl.completions(":quotes Hor", "Hor") == ["Hornung "]
     assert repl.completions("what did", "did") == []
 
 
@@ -235,7 +237,7 @@ def test_bare_sofa_without_a_terminal_prints_help(sofa):
     code, out, _ = sofa(input="what did Hornung suggest?\n")
     assert code == 0
     assert "Usage:" in out and "shell" in out
-    assert "kyodo-sofa" not in out
+    assert "Hornung suggested" not in out  # the help, not an answer
 
 
 # -- a pseudo-terminal: readline, Ctrl-C, Ctrl-D, history -------------------------------------
@@ -331,3 +333,142 @@ def test_shell_question_is_cleaned_like_ask(sofa):
     record = json.loads(out)
     assert record["question"] == "what did Hornung suggest?"
     assert record["results"][0]["citation"] == "kyodo-sofa ¶19"
+
+
+# -- issue 14 #8 and issue 17: refresh, words, toggles, numbers, names --------------------------
+
+
+def test_shell_sees_a_file_added_while_it_is_open_and_says_so(corpus_copy, tmp_path):
+    shell = Shell(corpus=sofa_cli.open(corpus_copy, tmp_path / "idx"), out=io.StringIO(), err=io.StringIO(), json=True)
+    lines = ["lighthouse keeper", "ADD", "lighthouse keeper", ":reload"]
+
+    def read_line(prompt: str) -> str:
+        if not lines:
+            raise EOFError
+        line = lines.pop(0)
+        if line == "ADD":
+            (corpus_copy / "new.md").write_text("The lighthouse keeper retired after forty years.\n")
+            return ""
+        return line
+
+    assert shell.run(read_line) == 0
+    before, after = (json.loads(line) for line in shell.out.getvalue().splitlines())
+    assert before["results"] == [] and after["results"][0]["doc"] == "new"
+    err = shell.err.getvalue()
+    assert "corpus changed: reindexed (1 new, 0 updated, 0 removed; 3 documents, 37 passages)" in err
+    assert err.rstrip().endswith("index up to date (3 documents, 37 passages)")
+
+
+@pytest.mark.parametrize("word,expected", [("exit", None), ("quit", None), ("QUIT", None), ("help", "Type a question")])
+def test_exit_quit_and_help_are_understood_without_a_colon(word, expected, repl):
+    out, _ = feed(repl, word, HORNUNG)
+    if expected is None:
+        assert out == ""  # it left before the question
+    else:
+        assert out.startswith(expected) and "kyodo-sofa ¶19" in out
+
+
+def test_toggles_alone_show_their_state_like_k(repl):
+    _, err = feed(repl, ":json", ":explain", ":k", ":json on", ":json")
+    assert err.splitlines() == ["json off", "explain off", "showing 3 results per question", "json on", "json on"]
+
+
+@pytest.mark.parametrize("line", [":k ²", f":k {'9' * 5000}", ":k ١٢"])
+def test_k_odd_numbers_are_clean_errors(line, repl):
+    _, err = feed(repl, line, ":k")
+    first, second = err.splitlines()
+    assert first.startswith("error: :k takes a whole number of results, 1 to 99999, got ") and len(first) < 120
+    assert second == "showing 3 results per question"
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        (f":show {'9' * 5000}", "error: no result 999999999999… to show (the last question had 0)"),
+        (f":show kyodo-sofa:19 {'9' * 5000}", "error: :show takes a context of at most 9 digits, got 5000"),
+        (f":show kyodo-sofa:{'9' * 5000}", "error: kyodo-sofa has no passage 999999999999… (a number of 5000 digits)"),
+        (":show ²", "error: not a citation: '²' (expected e.g. 'kyodo-sofa ¶19' or 'kyodo-sofa:19')"),
+    ],
+)
+def test_show_odd_numbers_are_clean_errors(line, message, repl):
+    _, err = feed(repl, line)
+    assert err == message + "\n"
+
+
+def test_filter_did_you_mean_and_kind_case(repl):
+    _, err = feed(repl, ":filter source=kyodo", ":filter kind=Interview", ":filter speaker=Hornug", ":filter kind=intervew")
+    lines = err.splitlines()
+    assert lines[0] == "error: unknown source 'kyodo' (did you mean kyodo-sofa? see :sources)"
+    assert lines[1] == "filters: kind=interview"
+    assert lines[2].startswith("error: unknown speaker 'Hornug'") and "did you mean Jeffrey Hornung?" in lines[2]
+    assert lines[3] == "error: unknown kind 'intervew' (did you mean interview? choose from article, interview)"
+
+
+def test_escape_sequences_in_a_name_never_reach_the_prompt_or_completion(tmp_path):
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    name = "a\x1b]52;c;aGk=\x07b"
+    (folder / f"{name}.md").write_text("The harbour plan.\n")
+    (folder / "plain.md").write_text("Another harbour.\n")
+    shell = Shell(corpus=sofa_cli.open(folder, tmp_path / "idx"), out=io.StringIO(), err=io.StringIO())
+    feed(shell, f":filter source={name}")
+    assert "\x1b" not in shell.prompt() and "\x07" not in shell.prompt()
+    assert shell.prompt().startswith("sofa [source=a␛]52;c;aGk=␇b]")
+    assert "\x1b" not in "".join(shell.completions(":show ", "")) and shell.completions(":show ", "") == ["plain "]
+    assert "\x1b" not in shell.err.getvalue()
+
+
+def test_quotes_and_people_in_the_shell(repl):
+    out, err = feed(repl, ":quotes hornug", ":people")
+    assert out.startswith("kyodo-sofa ¶13 · Jeffrey Hornung\n")
+    assert "SENTENCES  NAME" in out
+    assert err == "showing quotes of 'Jeffrey Hornung' (no one named 'hornug')\n"
+
+
+def test_tab_inserts_the_space_after_a_command(terminal_env):
+    term = Terminal("shell", env=terminal_env)
+    try:
+        term.expect("sofa> ")
+        term.send(":sh\tkyodo-sofa:19\r")  # without the space, ":showkyodo-sofa:19" is an unknown command
+        shown = term.expect("sofa> ")
+        assert "> ¶19" in shown and "unknown command" not in shown
+        term.send("exit\r")
+        term.rest()
+        assert term.wait() == 0
+    finally:
+        term.close()
+
+
+@pytest.mark.parametrize("signal_name", ["SIGHUP", "SIGTERM"])
+def test_history_is_saved_when_the_terminal_closes_or_sofa_is_terminated(signal_name, terminal_env, tmp_path):
+    import signal
+
+    term = Terminal("shell", env=terminal_env)
+    try:
+        term.expect("sofa> ")
+        term.send("what did Nakashima advise?\r")
+        term.expect("sofa> ")
+        term.process.send_signal(getattr(signal, signal_name))
+        try:  # if the signal came before readline waits for a key, a key wakes it to end
+            term.send("\r")
+        except OSError:  # the shell has already ended
+            pass
+        term.rest()
+        assert term.wait() == 128 + getattr(signal, signal_name)
+    finally:
+        term.close()
+    assert "what did Nakashima advise?" in (tmp_path / "history").read_text().splitlines()
+
+
+def test_each_question_is_in_the_history_file_as_soon_as_it_is_asked(terminal_env, tmp_path):
+    term = Terminal("shell", env=terminal_env)
+    try:
+        term.expect("sofa> ")
+        term.send("what did Nakashima advise?\r")
+        term.expect("sofa> ")
+        assert (tmp_path / "history").read_text().splitlines()[-1] == "what did Nakashima advise?"
+        term.process.kill()  # no chance to save at the end
+        term.wait()
+    finally:
+        term.close()
+    assert (tmp_path / "history").read_text().splitlines() == ["what did Nakashima advise?"]

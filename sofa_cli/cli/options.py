@@ -1,29 +1,159 @@
-"""The command line's options, declared once and shared by the commands that take them."""
+"""The command line's options, declared once and shared by the commands that take them, and
+the reading of their values: choices are case-insensitive, take the aliases people type
+(`md`, `jsonl`), and a value that is nearly right gets a "did you mean".
+"""
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from sofa_cli.errors import SofaError
+
+
+class UsageError(SofaError):
+    """Arguments that cannot be acted on (an unknown format, kind or source, an empty question)."""
+
+
+FORMATS = ("rich", "plain", "markdown", "json")
+FORMAT_ALIASES = {"md": "markdown", "jsonl": "json", "json-lines": "json", "ndjson": "json", "text": "plain", "txt": "plain"}
+KIND_ALIASES = {"articles": "article", "news": "article", "interviews": "interview", "transcript": "interview"}
+COLORS = ("auto", "always", "never")
+COLOR_ALIASES = {
+    "yes": "always",
+    "on": "always",
+    "force": "always",
+    "no": "never",
+    "off": "never",
+    "none": "never",
+    "tty": "auto",
+}
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str | None:
+    """The known name `value` was most likely meant as: the one it starts, the one holding it, or a close spelling."""
+    known = list(known)
+    folded = value.strip().casefold()
+    if not folded:
+        return None
+    for test in (lambda k: k.casefold().startswith(folded), lambda k: folded in k.casefold()):
+        hits = [k for k in known if test(k)]
+        if hits:
+            return min(hits, key=len)
+    close = difflib.get_close_matches(folded, [k.casefold() for k in known], n=1, cutoff=0.6)
+    if close:
+        return next(k for k in known if k.casefold() == close[0])
+    return None
+
+
+def choice(value: Optional[str], choices: tuple[str, ...], what: str, aliases: Mapping[str, str] = {}) -> Optional[str]:
+    """`value` as one of `choices` (any case, or an alias); a UsageError naming it otherwise."""
+    if value is None:
+        return None
+    folded = value.strip().casefold()
+    folded = aliases.get(folded, folded)
+    if folded in choices:
+        return folded
+    guess = did_you_mean(folded, [*choices, *aliases])
+    hint = f"did you mean {aliases.get(guess, guess)}? " if guess else ""
+    raise UsageError(f"unknown {what} {value!r} ({hint}choose from {', '.join(choices)})")
+
+
+def force_color(environ: Mapping[str, str] = os.environ) -> bool:
+    """FORCE_COLOR set (and NO_COLOR not): colour wanted even into a pipe."""
+    return bool(environ.get("FORCE_COLOR")) and not environ.get("NO_COLOR")
+
+
 CorpusOpt = Annotated[
-    Optional[Path],
-    typer.Option("--corpus", "-c", envvar="SOFA_CORPUS", help="Corpus folder (default: the bundled one).", show_default=False),
+    Optional[list[Path]],
+    typer.Option(
+        "--corpus",
+        "-c",
+        envvar="SOFA_CORPUS",
+        metavar="DIR",
+        help="Corpus folder (default: the bundled one). One folder per command.",
+        show_default=False,
+    ),
 ]
 IndexDirOpt = Annotated[
     Optional[str],
-    typer.Option("--index-dir", envvar="SOFA_INDEX_DIR", help="Where indexes are kept (default: XDG cache).", show_default=False),
+    typer.Option(
+        "--index-dir",
+        envvar="SOFA_INDEX_DIR",
+        metavar="DIR",
+        help="Where indexes are kept (default: XDG cache).",
+        show_default=False,
+    ),
 ]
-FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="rich, plain, markdown or json.", show_default=False)]
+
+
+def _complete(choices: tuple[str, ...]):
+    def complete(incomplete: str):
+        return [c for c in choices if c.startswith(incomplete.casefold())]
+
+    return complete
+
+
+def complete_documents(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Document ids of the --corpus folder's index (an index already built: completion never indexes)."""
+    from sofa_cli.api import bundled_corpus, document_ids
+
+    corpus = (ctx.params.get("corpus") or [None])[-1] or os.environ.get("SOFA_CORPUS") or bundled_corpus()
+    try:
+        ids = document_ids(corpus, ctx.params.get("index_dir"))
+    except Exception:  # completion must never print a traceback into the user's prompt
+        return []
+    return [d for d in ids if d.startswith(incomplete)][:200]
+
+
+FormatOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="rich, plain, markdown (md) or json (jsonl); any case. Default: rich on a terminal, plain otherwise.",
+        show_default=False,
+        autocompletion=_complete(FORMATS),
+    ),
+]
+ColorOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--color",
+        "--colour",
+        metavar="WHEN",
+        help="auto (colour on a terminal; FORCE_COLOR and NO_COLOR honoured), always or never.",
+        show_default=False,
+        autocompletion=_complete(COLORS),
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON (Lines) for programs; the same as --format json.")]
-LimitOpt = Annotated[int, typer.Option("--limit", "-k", min=1, help="Results per question.")]
-SourceOpt = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this document id (repeatable).")]
-KindOpt = Annotated[Optional[str], typer.Option("--kind", help="article or interview.")]
-SpeakerOpt = Annotated[Optional[str], typer.Option("--speaker", help="Only passages by or reporting this person.")]
-MinScoreOpt = Annotated[Optional[float], typer.Option("--min-score", help="Drop results scoring below this.")]
+LimitOpt = Annotated[int, typer.Option("--limit", "-k", metavar="N", min=1, max=10_000, help="Results per question.")]
+SourceOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--source", "-s", metavar="DOC", help="Only this document id (repeatable).", autocompletion=complete_documents),
+]
+KindOpt = Annotated[
+    Optional[str],
+    typer.Option("--kind", metavar="KIND", help="article or interview.", autocompletion=_complete(("article", "interview"))),
+]
+SpeakerOpt = Annotated[
+    Optional[str], typer.Option("--speaker", metavar="NAME", help="Only passages by or reporting this person.")
+]
+MinScoreOpt = Annotated[Optional[float], typer.Option("--min-score", metavar="X", help="Drop results scoring below this.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show how each score is made: BM25 per word + evidence.")]
+SinceOpt = Annotated[
+    Optional[str],
+    typer.Option("--since", metavar="DATE", help="Only documents dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Only documents dated on or before DATE.")]
 
 
 @dataclass(frozen=True)
@@ -38,8 +168,12 @@ class AskOptions:
     speaker: Optional[str] = None
     min_score: Optional[float] = None
     explain: bool = False
+    color: Optional[str] = None
+    since: Optional[str] = None
+    until: Optional[str] = None
 
     def filters(self):
         from sofa_cli.query.rank import Filters
 
-        return Filters(sources=self.source, kind=self.kind, speaker=self.speaker, min_score=self.min_score)
+        kind = choice(self.kind, ("article", "interview"), "kind", KIND_ALIASES)
+        return Filters(sources=self.source, kind=kind, speaker=self.speaker, min_score=self.min_score)

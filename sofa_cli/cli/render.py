@@ -10,21 +10,39 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from sofa_cli.model import Answer, Result, Shown, Source, json_line
+from sofa_cli.model import Answer, IndexInfo, Person, Quotes, Result, Shown, Source, json_line
 from sofa_cli.text.safety import safe, safe_line
 
 FORMATS = ("rich", "plain", "markdown", "json")
 
+# Said in place of the results of a question that has none, in batch output.
+NO_ANSWER = "no answer"
 
-def render_answer(answer: Answer, fmt: str, out: TextIO, console=None) -> None:
-    """`answer` in one of FORMATS; rich needs a console (a rich Console the caller made)."""
+
+def render_answer(answer: Answer, fmt: str, out: TextIO, console=None, heading: bool = False) -> None:
+    """`answer` in one of FORMATS; rich needs a console (a rich Console the caller made).
+
+    With `heading` (a batch of questions), the text formats head each answer with its question
+    and say NO_ANSWER in place of results, so that answers can be matched to questions;
+    markdown always does (its `## question`)."""
     if fmt == "json":
         render_json(answer, out)
     elif fmt == "markdown":
         render_markdown(answer, out)
     elif fmt == "rich" and console is not None:
+        if heading:
+            from rich.text import Text
+
+            console.print(Text(safe_line(answer.question), style="bold underline"))
+            if not answer.results:
+                console.print(Text(f"   {NO_ANSWER}", style="dim"))
+                console.print()
         render_rich(answer, console)
     else:
+        if heading:
+            out.write(f"Q: {safe_line(answer.question)}\n")
+            if not answer.results:
+                out.write(f"   {NO_ANSWER}\n\n")
         render_plain(answer, out)
 
 
@@ -69,6 +87,8 @@ def _explain_plain(r: Result, out: TextIO) -> None:
 
 def render_markdown(answer: Answer, out: TextIO) -> None:
     out.write(f"## {_md_escape(safe_line(answer.question))}\n\n")
+    if not answer.results:
+        out.write(f"*{NO_ANSWER}*\n\n")
     for r in answer.results:
         out.write(f"### {r.rank}. {_md_escape(safe_line(_header(r)))} (score {r.score:.2f})\n\n")
         text = r.text
@@ -107,7 +127,7 @@ def render_rich(answer: Answer, console) -> None:
             body.stylize("bold", a, b)
         for start, end in r.highlights:
             body.stylize("black on yellow", start, end)
-        console.print(Padding(body, (0, 0, 0, 3)))
+        console.print(Padding(body, (0, 0, 0, 3), expand=False))
         if r.explain:
             console.print(Text("   explain: " + explain_text(r), style="dim"))
         console.print()
@@ -131,22 +151,52 @@ def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> N
         for row in rows:
             out.write("| " + " | ".join(_md_escape(c).replace("|", "\\|") for c in row) + " |\n")
     elif fmt == "rich" and console is not None:
-        from rich.table import Table
-
-        table = Table(box=None, header_style="bold", pad_edge=False)
-        for c in columns:
-            if c == "TITLE":
-                table.add_column("Title", min_width=24, ratio=1)
-            else:
-                table.add_column(c.title(), overflow="fold", justify="right" if c == "PASSAGES" else "left")
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+        _sources_table(columns, rows, console)
     else:
         widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(columns)]
         for row in [columns, *rows]:
             cells = [c.ljust(w) if i < len(columns) - 1 else c for i, (c, w) in enumerate(zip(row, widths))]
             out.write("  ".join(cells).rstrip() + "\n")
+
+
+def _sources_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], console) -> None:
+    """The documents as a rich table that fits the console's width.
+
+    Ids are what people copy into --source: they, the kind, the count and the date are never
+    wrapped. The title and the path share what is left, wrapping inside their columns; on a
+    console too narrow for both, the path gives way (`-f plain` and `--json` always have it).
+    """
+    from rich.table import Table
+
+    natural = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(columns)]
+    widths = dict(zip(columns, natural))
+    widths["AUTHOR"] = min(widths["AUTHOR"], 16)
+    fixed = sum(widths[c] for c in ("DOC", "KIND", "PASSAGES", "AUTHOR", "DATE")) + 2 * (len(columns) - 2)
+    left = console.width - fixed  # for the title, and the path with its 2-space gap
+    path = min(widths["PATH"], max(12, left - 2 - 24))
+    shown = columns if left - path - 2 >= 20 else columns[:-1]
+    if shown == columns:
+        widths["PATH"], widths["TITLE"] = path, min(widths["TITLE"], left - path - 2)
+    else:
+        widths["TITLE"] = max(8, min(widths["TITLE"], left))
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    for c in shown:
+        wraps = c in ("TITLE", "PATH")
+        table.add_column(
+            c.title(),
+            width=widths[c],
+            no_wrap=not wraps,
+            overflow="fold" if wraps else "ellipsis",
+            justify="right" if c == "PASSAGES" else "left",
+        )
+    for row in rows:
+        table.add_row(*row[: len(shown)])
+    console.print(table)
+
+
+def _place(shown: Shown) -> str:
+    """The document's path, with the cited passage's line when it is known (`kyodo-sofa.md:41`)."""
+    return f"{shown.path}:{shown.lines[0]}" if shown.lines else shown.path
 
 
 def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
@@ -170,7 +220,7 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
 
         head = Text()
         head.append(safe_line(shown.citation), style="bold cyan")
-        head.append(f" · {safe_line(shown.title)} · {safe_line(shown.path)}", style="dim")
+        head.append(f" · {safe_line(shown.title)} · {safe_line(_place(shown))}", style="dim")
         console.print(head)
         grid = Table.grid(padding=(0, 1))  # a hanging indent: wrapped lines stay right of the ¶ number
         grid.add_column(no_wrap=True, justify="right")
@@ -184,7 +234,116 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
             grid.add_row(Text(f"{'>' if p.cited else ' '} ¶{p.passage}", style=style or "dim"), body)
         console.print(grid)
         return
-    out.write(f"{safe_line(shown.citation)} · {safe_line(shown.title)} · {safe_line(shown.path)}\n")
+    out.write(f"{safe_line(shown.citation)} · {safe_line(shown.title)} · {safe_line(_place(shown))}\n")
     for p in shown.passages:
         who = f"{safe_line(p.speaker)}: " if p.speaker else ""
         out.write(f"{'>' if p.cited else ' '} ¶{p.passage}  {who}{safe(p.text)}\n")
+
+
+# -- people, quotes, indexes -----------------------------------------------------------------
+
+
+def render_people(found: list[Person], fmt: str, out: TextIO, console=None) -> None:
+    """Who speaks or is quoted: sentences, name, documents."""
+    if fmt == "json":
+        for p in found:
+            out.write(json_line(p))
+        return
+    rows = [(str(p.sentences), safe_line(p.name), safe_line(", ".join(p.documents))) for p in found]
+    if fmt == "markdown":
+        out.write("| Sentences | Name | Documents |\n|---:|---|---|\n")
+        for row in rows:
+            out.write("| " + " | ".join(_md_escape(c).replace("|", "\\|") for c in row) + " |\n")
+        return
+    _columns(("SENTENCES", "NAME", "DOCUMENTS"), rows, out, console, right=(0,))
+
+
+def render_quotes(found: Quotes, fmt: str, out: TextIO, console=None) -> None:
+    """One person's sentences, in document order, each with its citation."""
+    if fmt == "json":
+        out.write(json_line(found))
+        return
+    if fmt == "markdown":
+        out.write(f"## {_md_escape(safe_line(found.name or found.asked))}\n\n")
+        for q in found.quotes:
+            who = _md_escape(safe_line(f"{q.speaker}, {q.citation}"))
+            out.write(f"> {_md_escape(safe_line(q.text))}\n>\n> — {who}\n\n")
+        return
+    if fmt == "rich" and console is not None:
+        from rich.padding import Padding
+        from rich.text import Text
+
+        for q in found.quotes:
+            head = Text()
+            head.append(safe_line(q.citation), style="bold cyan")
+            head.append(" · ")
+            head.append(safe_line(q.speaker), style="bold magenta")
+            console.print(head)
+            console.print(Padding(Text(safe(q.text)), (0, 0, 0, 3), expand=False))
+        return
+    for q in found.quotes:
+        out.write(f"{safe_line(q.citation)} · {safe_line(q.speaker)}\n   {safe_line(q.text)}\n")
+
+
+def render_indexes(found: list[IndexInfo], fmt: str, out: TextIO, now: float | None = None) -> None:
+    """The indexes kept: folder, documents, passages, size, age (and whether the folder is gone)."""
+    import time
+
+    if fmt == "json":
+        for info in found:
+            out.write(json_line(info))
+        return
+    now = time.time() if now is None else now
+    rows = [
+        (
+            safe_line(info.corpus) + ("" if info.exists else "  (gone)"),
+            str(info.documents),
+            str(info.passages),
+            _size(info.size),
+            _age(now - info.modified),
+        )
+        for info in found
+    ]
+    _columns(("FOLDER", "DOCUMENTS", "PASSAGES", "SIZE", "AGE"), rows, out, None, right=(1, 2, 3, 4))
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def _age(seconds: float) -> str:
+    seconds = max(0, seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def _columns(
+    columns: tuple[str, ...], rows: list[tuple[str, ...]], out: TextIO, console=None, right: tuple[int, ...] = ()
+) -> None:
+    """Aligned columns, the last one unpadded; a rich table when there is a console."""
+    if console is not None:
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for i, c in enumerate(columns):
+            last = i == len(columns) - 1
+            table.add_column(c.title(), justify="right" if i in right else "left", no_wrap=not last, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(columns)]
+    for row in [columns, *rows]:
+        cells = []
+        for i, (c, w) in enumerate(zip(row, widths)):
+            if i == len(columns) - 1:
+                cells.append(c)
+            else:
+                cells.append(c.rjust(w) if i in right else c.ljust(w))
+        out.write("  ".join(cells).rstrip() + "\n")

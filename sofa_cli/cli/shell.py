@@ -21,7 +21,7 @@ from sofa_cli.api import Corpus
 from sofa_cli.cli import render
 from sofa_cli.errors import SofaError
 from sofa_cli.model import KINDS, Answer
-from sofa_cli.query.browse import SHOW_CONTEXT, CitationError
+from sofa_cli.query.browse import SHOW_CONTEXT
 from sofa_cli.query.rank import Filters
 from sofa_cli.text.safety import safe_line, strip_controls
 
@@ -30,7 +30,7 @@ HISTORY_LENGTH = 1000
 PROMPT = "sofa> "
 
 HELP = """\
-Type a question and press Enter. Commands:
+Type a question and press Enter. Commands (a command alone shows its setting):
   :k N                 show N results per question (now {limit})
   :sources             list the documents
   :show CITATION [N]   a passage with N passages around it ("kyodo-sofa ¶19", "kyodo-sofa:19")
@@ -38,13 +38,33 @@ Type a question and press Enter. Commands:
   :filter KEY=VALUE..  keep only matching results: source=DOC (repeatable), kind=article|interview,
                        speaker=NAME, min-score=X; without arguments, show the filters
   :clear               remove all filters
+  :quotes NAME         every sentence attributed to NAME, cited (as `sofa quotes`)
+  :people              who speaks or is quoted (as `sofa people`)
   :json on|off         print JSON Lines instead of text (now {json})
   :explain on|off      show how each score is made (now {explain})
-  :help                this list
-  :quit                leave (or Ctrl-D); Ctrl-C abandons the line being typed
+  :reload              index what changed in the corpus (done before each question anyway)
+  :help                this list (or help)
+  :quit                leave (or quit, exit, Ctrl-D); Ctrl-C abandons the line being typed
 """
-COMMANDS = (":help", ":k", ":sources", ":show", ":filter", ":clear", ":json", ":explain", ":quit")
+COMMANDS = (
+    ":help",
+    ":k",
+    ":sources",
+    ":show",
+    ":filter",
+    ":clear",
+    ":quotes",
+    ":people",
+    ":json",
+    ":explain",
+    ":reload",
+    ":quit",
+)
+# Commands that take no argument: completed without the trailing space the others get.
+_BARE = (":sources", ":clear", ":people", ":reload", ":help", ":quit")
 _ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help", ":limit": ":k"}
+# Lines understood as commands although they lack the colon: what people type to leave or ask for help.
+_WORDS = {"exit": ":quit", "quit": ":quit", "help": ":help"}
 
 
 class ShellError(SofaError, ValueError):
@@ -82,7 +102,9 @@ def parse_filters(args: str, corpus: Corpus, current: Filters = Filters()) -> Fi
         if key == "source":
             filters = replace(filters, sources=(*filters.sources, value))
         elif key == "kind":
-            filters = replace(filters, kind=value)
+            from sofa_cli.cli.options import KIND_ALIASES, choice
+
+            filters = replace(filters, kind=choice(value, KINDS, "kind", KIND_ALIASES))
         elif key == "speaker":
             filters = replace(filters, speaker=value or None)
         elif key in ("min-score", "min_score"):
@@ -92,17 +114,27 @@ def parse_filters(args: str, corpus: Corpus, current: Filters = Filters()) -> Fi
                 raise ShellError(f"min-score must be a number, got {value!r}")
         else:
             raise ShellError(f"unknown filter {key!r} (keys: source, kind, speaker, min-score)")
-    check_filters(filters, corpus)
-    return filters
+    return check_filters(filters, corpus)
 
 
-def check_filters(filters: Filters, corpus: Corpus) -> None:
-    """Raise ShellError for a source the corpus lacks or a kind that does not exist."""
+def check_filters(filters: Filters, corpus: Corpus) -> Filters:
+    """`filters` with each source as the corpus's id (it may be given in its printed form);
+    ShellError for a source or speaker the corpus lacks or a kind that does not exist."""
+    from sofa_cli.cli.options import did_you_mean
+    from sofa_cli.query.people import closest_name
+
     for doc_id in filters.sources:
         if not corpus.has_document(doc_id):
-            raise ShellError(f"unknown source {doc_id!r} (see :sources or `sofa sources`)")
+            guess = did_you_mean(doc_id, corpus.document_ids())
+            hint = f"did you mean {guess}? " if guess else ""
+            raise ShellError(f"unknown source {doc_id!r} ({hint}see :sources)")
     if filters.kind is not None and filters.kind not in KINDS:
-        raise ShellError(f"unknown kind {filters.kind!r} (choose article or interview)")
+        raise ShellError(f"unknown kind {filters.kind!r} (choose from article, interview)")
+    if filters.speaker and not corpus.has_person(filters.speaker):
+        guess = closest_name(filters.speaker, corpus.person_names())
+        hint = f"did you mean {guess}? " if guess else ""
+        raise ShellError(f"unknown speaker {filters.speaker!r}: nobody of that name speaks or is quoted ({hint}see :people)")
+    return replace(filters, sources=tuple(corpus.resolve_id(s) or s for s in filters.sources))
 
 
 def describe_filters(filters: Filters) -> str:
@@ -121,9 +153,10 @@ def _results(n: int) -> str:
 
 
 def _switch(value: str, current: bool, name: str) -> bool:
+    """on/off; alone, a switch keeps its state (and the caller shows it), as `:k` alone does."""
     value = value.strip().lower()
     if not value:
-        return not current
+        return current
     if value in ("on", "yes", "true", "1"):
         return True
     if value in ("off", "no", "false", "0"):
@@ -190,7 +223,7 @@ class Shell:
         )
 
     def prompt(self) -> str:
-        described = describe_filters(self.filters)
+        described = safe_line(describe_filters(self.filters))  # names may hold escape sequences
         return f"sofa [{described}]> " if described else PROMPT
 
     def say(self, message: str) -> None:
@@ -204,6 +237,7 @@ class Shell:
         line = line.strip()
         if not line:
             return True
+        line = _WORDS.get(line.lower(), line)
         if not line.startswith(":"):
             question = self.clean(line).strip()
             if question:
@@ -215,17 +249,34 @@ class Shell:
             return False
         try:
             self.command(name, args.strip())
-        except (ShellError, CitationError) as err:
+        except SofaError as err:  # ShellError, CitationError, an unknown name: said, and the shell goes on
             self.say(f"error: {err}")
         return True
 
+    def refresh(self, forced: bool = False) -> None:
+        """Index what changed in the corpus folder since the index was loaded, saying so."""
+        try:
+            rebuilt = self.corpus.refresh()
+        except (OSError, SofaError) as err:
+            self.say(f"cannot refresh the index: {err}")
+            return
+        for w in self.corpus.warnings if rebuilt else ():
+            self.say(w)
+        if rebuilt:
+            report = self.corpus.report
+            what = f"{report.new} new, {report.updated} updated, {report.removed} removed; " if report else ""
+            self.say(f"corpus changed: reindexed ({what}{self.corpus.documents} documents, {self.corpus.passages} passages)")
+        elif forced:
+            self.say(f"index up to date ({self.corpus.documents} documents, {self.corpus.passages} passages)")
+
     def answer(self, question: str) -> None:
+        self.refresh()
         answer = self.corpus.ask(question, k=self.limit, filters=self.filters, explain=self.explain)
         self.last = answer
         render.render_answer(answer, self.output_format(), self.out, self.console)
         if self.json:
             return
-        for wrong, right in answer.corrections:
+        for wrong, right in dict.fromkeys(map(tuple, answer.corrections)):
             self.say(f"showing results for {right!r} (no match for {wrong!r})")
         if not answer.results:
             hint = f" with filters {describe_filters(self.filters)}" if describe_filters(self.filters) else ""
@@ -243,8 +294,8 @@ class Shell:
             if not args:
                 self.say(f"showing {_results(self.limit)} per question")
                 return
-            if not args.isdigit() or int(args) < 1:
-                raise ShellError(f":k takes a whole number of results, at least 1, got {args!r}")
+            if not re.fullmatch(r"[0-9]{1,5}", args) or int(args) < 1:  # not isdigit(): "²" is a digit to it
+                raise ShellError(f":k takes a whole number of results, 1 to 99999, got {args[:20]!r}")
             self.limit = int(args)
             self.say(f"showing {_results(self.limit)} per question")
         elif name == ":sources":
@@ -265,6 +316,19 @@ class Shell:
         elif name == ":explain":
             self.explain = _switch(args, self.explain, ":explain")
             self.say(f"explain {'on' if self.explain else 'off'}")
+        elif name == ":reload":
+            self.refresh(forced=True)
+        elif name == ":people":
+            render.render_people(self.corpus.people(), self.output_format(), self.out, self.console)
+        elif name == ":quotes":
+            if not args:
+                raise ShellError(":quotes takes a name (:quotes Hornung); :people lists them")
+            found = self.corpus.quotes(args)
+            if found.corrected and not self.json:
+                self.say(f"showing quotes of {found.name!r} (no one named {args!r})")
+            render.render_quotes(found, self.output_format(), self.out, self.console)
+            if not found.quotes and not self.json:
+                self.say(f"no quotes of {args!r} (see :people)")
         else:
             raise ShellError(f"unknown command {name} (type :help)")
 
@@ -273,10 +337,14 @@ class Shell:
         if not args:
             raise ShellError(":show takes a citation ('kyodo-sofa ¶19') or the rank of a result of the last question")
         cited, context = args, SHOW_CONTEXT
-        match = re.fullmatch(r"(.+?)\s+(\d+)", args)
+        match = re.fullmatch(r"(.+?)\s+([0-9]+)", args)
         if match and not re.search(r"¶\s*$|:$", match.group(1)):
+            if len(match.group(2)) > 9:
+                raise ShellError(f":show takes a context of at most 9 digits, got {len(match.group(2))}")
             cited, context = match.group(1), int(match.group(2))
-        if cited.isdigit():
+        if re.fullmatch(r"[0-9]+", cited):  # not isdigit(): "²" is a digit to it, and int() refuses it
+            if len(cited) > 9:
+                raise ShellError(f"no result {cited[:12]}… to show (the last question had {len(self.last or [])})")
             rank = int(cited)
             results = self.last.results if self.last is not None else []
             if not 1 <= rank <= len(results):
@@ -288,14 +356,22 @@ class Shell:
     def completions(self, line: str, word: str) -> list[str]:
         """Candidates for `word`, the last word of `line`: commands, filter keys, document ids."""
         if line == word and word.startswith(":"):
-            return [c for c in COMMANDS if c.startswith(word)]
+            return [c if c in _BARE else f"{c} " for c in COMMANDS if c.startswith(word)]
         if line.startswith(":filter"):
             if word.startswith("source="):
                 prefix = word[len("source=") :]
-                return [f"source={d.id}" for d in self.corpus.index.docs if d.id.startswith(prefix)][:200]
+                return [f"source={d} " for d in self._ids() if d.startswith(prefix)][:200]
             if word.startswith("kind="):
-                return [f"kind={k}" for k in KINDS if f"kind={k}".startswith(word)]
+                return [f"kind={k} " for k in KINDS if f"kind={k}".startswith(word)]
             return [k for k in ("source=", "kind=", "speaker=", "min-score=") if k.startswith(word)]
         if line.startswith(":show"):
-            return [d.id for d in self.corpus.index.docs if d.id.startswith(word)][:200]
+            return [f"{d} " for d in self._ids() if d.startswith(word)][:200]
+        if line.startswith(":quotes"):
+            last_names = {n.split()[-1] for n in self.corpus.person_names() if n.split() and n == safe_line(n)}
+            return sorted(f"{n} " for n in last_names if n.startswith(word))[:200]
         return []
+
+    def _ids(self) -> list[str]:
+        """Document ids that can be completed: one with a control, escape or bidi character
+        would reach the terminal raw when readline shows it, so it is left out."""
+        return [d for d in self.corpus.document_ids() if d == safe_line(d)]

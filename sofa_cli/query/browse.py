@@ -19,7 +19,8 @@ from sofa_cli.model import citation as format_citation
 SHOW_CONTEXT = 1
 
 # "kyodo-sofa ¶19" as `ask` prints it, and the typeable "kyodo-sofa:19".
-_CITATION_RE = re.compile(r"^(?P<doc>.+?)(?:\s*¶\s*|:)(?P<number>\d+)$")
+# re.S: an id may hold a newline (a file named so); h-cli, issue 17 #20.
+_CITATION_RE = re.compile(r"^(?P<doc>.+?)(?:\s*¶\s*|:)(?P<number>\d+)$", re.S)
 
 
 class CitationError(SofaError, ValueError):
@@ -48,7 +49,10 @@ def parse_citation(text: str) -> tuple[str, int]:
     match = _CITATION_RE.match(text.strip())
     if not match:
         raise CitationError(f"not a citation: {text.strip()!r} (expected e.g. 'kyodo-sofa ¶19' or 'kyodo-sofa:19')")
-    return match.group("doc").strip(), int(match.group("number"))
+    number = match.group("number")
+    if len(number) > 9:  # h-cli (issue 17 #9): no document has a billion passages; int() of 5,000 digits fails
+        raise CitationError(f"{match.group('doc').strip()} has no passage {number[:12]}… (a number of {len(number)} digits)")
+    return match.group("doc").strip(), int(number)
 
 
 def show(index: Index, cited: str, context: int = SHOW_CONTEXT) -> Shown:

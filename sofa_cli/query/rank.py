@@ -15,6 +15,7 @@ The constants live in `Weights`, each with the reason for its value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sofa_cli.index.reader import Index
@@ -33,6 +34,8 @@ from sofa_cli.query.explain import _explain
 from sofa_cli.query.question import Query, analyse_question
 from sofa_cli.query.sentences import _best_sentence, _passage_terms, _Sentence, _sentence_terms
 
+_ISO_DATE = re.compile(r"\d{4}(?:[-/]\d\d){0,2}")
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -40,10 +43,19 @@ class Filters:
     kind: str | None = None
     speaker: str | None = None
     min_score: float | None = None
+    # h-cli (issue 14 #12): documents dated in [since, until]; ISO prefixes ("2024", "2024-11"),
+    # compared as strings; an undated document is left out when either bound is set.
+    since: str | None = None
+    until: str | None = None
 
     def allows(self, p: StoredPassage) -> bool:
         if self.sources and p.doc.id not in self.sources:
             return False
+        if self.since or self.until:
+            iso = _ISO_DATE.match(p.doc.date or "")  # a date in another form cannot be compared: left out
+            date = iso.group().replace("/", "-") if iso else ""
+            if not date or (self.since and date < self.since) or (self.until and date[: len(self.until)] > self.until):
+                return False
         if self.kind and p.doc.kind != self.kind:
             return False
         if self.speaker:
@@ -148,4 +160,7 @@ def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassa
         answer_span=[a, b],
         answer_by=p.attributions[best.index] if best.index < len(p.attributions) else None,
         explain=contributions,
+        author=p.doc.author,  # h-cli (issue 14 #7): the document's metadata on every result
+        date=p.doc.date,
+        url=p.doc.url,
     )

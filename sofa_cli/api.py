@@ -274,7 +274,7 @@ class Corpus:
     def people(self) -> list[Person]:
         """Everyone who speaks (interview turns) or is quoted (reported sentences), most sentences first."""
         if self._people is None:
-            from sofa_cli.query.people import people
+            from sofa_cli.query.quotes import people
 
             self._people = people(self.index)
         return self._people
@@ -284,14 +284,14 @@ class Corpus:
 
     def has_person(self, name: str) -> bool:
         """True when `name` names someone as --speaker matches them (a part of the name, any case)."""
-        from sofa_cli.query.people import attributed_names, matches
+        from sofa_cli.query.quotes import attributed_names, matches
 
         names = self.person_names() if self._people is not None else attributed_names(self.index)
         return any(matches(n, name) for n in names)  # lazily: a known name stops the scan early
 
     def quotes(self, name: str) -> Quotes:
         """Every sentence attributed to `name` (corrected to the closest name when it matches no one)."""
-        from sofa_cli.query.people import quotes
+        from sofa_cli.query.quotes import quotes
 
         return quotes(self.index, name)
 

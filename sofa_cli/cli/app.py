@@ -338,7 +338,7 @@ def check_filters(filters, opened, where: str = "`sofa sources`"):
             hint = f"did you mean {guess}? " if guess else ""
             raise UsageError(f"unknown source {doc_id!r} ({hint}see {where})")
     if filters.speaker and not opened.has_person(filters.speaker):
-        from sofa_cli.query.people import closest_name
+        from sofa_cli.query.quotes import closest_name
 
         guess = closest_name(filters.speaker, opened.person_names())
         hint = f"did you mean {guess}? " if guess else ""

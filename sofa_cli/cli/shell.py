@@ -121,7 +121,7 @@ def check_filters(filters: Filters, corpus: Corpus) -> Filters:
     """`filters` with each source as the corpus's id (it may be given in its printed form);
     ShellError for a source or speaker the corpus lacks or a kind that does not exist."""
     from sofa_cli.cli.options import did_you_mean
-    from sofa_cli.query.people import closest_name
+    from sofa_cli.query.quotes import closest_name
 
     for doc_id in filters.sources:
         if not corpus.has_document(doc_id):

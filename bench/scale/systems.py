@@ -29,6 +29,7 @@ import os
 import pickle
 import re
 import resource
+import shutil
 import statistics
 import sys
 import time
@@ -128,7 +129,8 @@ def build_tantivy(corpus: Path, work: Path) -> dict:
     schema = tantivy.SchemaBuilder()
     schema.add_text_field("text", stored=True, tokenizer_name="en_stem")
     folder = work / "tantivy"
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)  # a fresh index: tantivy would add to an existing one
+    folder.mkdir(parents=True)
     index = tantivy.Index(schema.build(), path=str(folder))
     writer = index.writer()
     passages = 0

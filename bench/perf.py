@@ -182,7 +182,7 @@ def write_section(oneshot_small: dict, heavy: list[str], oneshot_large: dict | N
             "",
             "Corpus: `bench/scale/generate.py N` (fixed seed; sentences of XQuAD, TIME and Cranfield).",
             f"Queries: the first {QUERIES} XQuAD questions, one at a time, in-process, top 10, after {5} warm-up queries.",
-            "`sofa` = `search.ask` (the full ranking a user gets: BM25 + sentence evidence + attribution for",
+            "`sofa` = `Corpus.ask` (the full ranking a user gets: BM25 + sentence evidence + attribution for",
             "the best 100); `sofa-bm25` = question analysis + `Index.bm25(top=10)`, like for like with the others.",
             "`tantivy` = tantivy-py, `en_stem` tokenizer, text stored, index on disk, each hit's stored text fetched.",
             "Build = read files to index on disk, in a fresh process; peak = that process's max RSS",

@@ -7,6 +7,7 @@
     python bench/profile_index.py sections TANTIVY_DIR   # a tantivy index's bytes by kind of file
     python bench/profile_index.py impacts CORPUS INDEXDIR QUESTIONS  # do float32 / 8-bit impacts change BM25's top 100?
     python bench/profile_index.py query CORPUS INDEXDIR QUESTIONS   # cProfile of Corpus.ask over the questions
+    python bench/profile_index.py stored-rerank CORPUS INDEXDIR QUESTIONS  # Corpus.ask with sentence/title terms stored
 
 Each prints Markdown (bench/results/profile.md is assembled from these outputs) and starts with
 the load average, since the machine is shared.
@@ -669,6 +670,93 @@ def query_profile(corpus: Path, index_dir: Path, questions_file: Path) -> str:
     return "\n".join(lines)
 
 
+def stored_rerank(corpus: Path, index_dir: Path, questions_file: Path) -> str:
+    """What plan 5.1's first step would save, measured without changing sofa_cli: each sentence's
+    term ids and each document's title terms are computed once (as a build would store them),
+    then `rank` is given look-ups of them in place of `_sentence_terms` and `_title_terms`
+    (patched in this process only), and the same questions are asked both ways, alternately.
+    The answers must be identical: the look-ups return what the functions compute."""
+    import numpy as np
+
+    import sofa_cli
+    from sofa_cli.query import rank
+    from sofa_cli.query.sentences import _passage_terms, _sentence_terms
+
+    questions = json.loads(questions_file.read_text(encoding="utf-8"))
+    with sofa_cli.open(corpus, index_dir=index_dir) as opened:
+        index = opened.index
+        started = time.process_time()
+        ids, sentence_end, passage_first = array_i(), array_i(), array_i()
+        for pid in range(index.n_passages):
+            passage_first.append(len(sentence_end))
+            for terms in _sentence_terms(index, index.passage(pid)):
+                ids.extend(terms)
+                sentence_end.append(len(ids))
+        passage_first.append(len(sentence_end))
+        titles = {d.first_passage: {tid for _, tid in _passage_terms(index, d.title)} for d in index.docs}
+        precompute = time.process_time() - started
+        s_terms, s_end, p_first = (np.frombuffer(a, dtype=np.int32) for a in (ids, sentence_end, passage_first))
+
+        def stored_sentence_terms(index, p):
+            a, b = p_first[p.pid], p_first[p.pid + 1]
+            ends = s_end[a:b].tolist()
+            flat = s_terms[(s_end[a - 1] if a else 0) : ends[-1] if ends else 0].tolist()
+            out, start = [], (int(s_end[a - 1]) if a else 0)
+            base = start
+            for end in ends:
+                out.append(flat[start - base : end - base])
+                start = end
+            return out
+
+        def stored_title_terms(index, doc, cache):
+            return titles[doc.first_passage]
+
+        def ask_all() -> tuple[list, list[float]]:
+            answers, cpu = [], []
+            for q in questions:
+                started = time.process_time()
+                answer = opened.ask(q, k=10)
+                cpu.append(time.process_time() - started)
+                answers.append([(r.citation, r.score, r.answer) for r in answer])
+            return answers, cpu
+
+        original = (rank._sentence_terms, rank._title_terms)
+        for q in questions[:5]:
+            opened.ask(q, k=10)
+        runs = {"today": [], "stored": []}
+        answers = {}
+        for mode in ("today", "stored", "today", "stored"):
+            if mode == "stored":
+                rank._sentence_terms, rank._title_terms = stored_sentence_terms, stored_title_terms
+            else:
+                rank._sentence_terms, rank._title_terms = original
+            got, cpu = ask_all()
+            runs[mode] += cpu
+            answers.setdefault(mode, got)
+        rank._sentence_terms, rank._title_terms = original
+    same = sum(a == b for a, b in zip(answers["today"], answers["stored"]))
+    lines = [
+        f"`rank` with stored sentence terms and title terms, {len(questions)} questions x 2 alternating runs each way,"
+        f" {index.n_passages:,} passages ({load()} at the end). Computing the stored arrays once took {precompute:.1f} CPU s"
+        f" ({len(ids):,} term ids, {len(sentence_end):,} sentences: {len(ids) * 4 / 1e6:.1f} MB as int32).",
+        f"Identical answers (citations, scores, answer sentences, top 10): {same}/{len(questions)}.",
+        "",
+        "| rerank reads | CPU p50 ms | CPU p90 ms | CPU p99 ms | CPU mean ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for mode, cpu in runs.items():
+        cpu = sorted(cpu)
+        at = lambda f, cpu=cpu: cpu[min(len(cpu) - 1, int(f * len(cpu)))] * 1000  # noqa: E731
+        lines.append(f"| {mode} | {at(0.5):.1f} | {at(0.9):.1f} | {at(0.99):.1f} | {sum(cpu) / len(cpu) * 1000:.1f} |")
+    return "\n".join(lines)
+
+
+def array_i():
+    import array
+
+    return array.array("i")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -680,6 +768,10 @@ def main() -> None:
     p = sub.add_parser("sections")
     p.add_argument("index", type=Path)
     p = sub.add_parser("impacts")
+    p.add_argument("corpus", type=Path)
+    p.add_argument("index_dir", type=Path)
+    p.add_argument("questions", type=Path)
+    p = sub.add_parser("stored-rerank")
     p.add_argument("corpus", type=Path)
     p.add_argument("index_dir", type=Path)
     p.add_argument("questions", type=Path)
@@ -695,6 +787,8 @@ def main() -> None:
         out.write(build_split(args.corpus, args.serial))
     elif args.what == "sections":
         out.write(sections(args.index))
+    elif args.what == "stored-rerank":
+        out.write(stored_rerank(args.corpus, args.index_dir, args.questions))
     elif args.what == "impacts":
         out.write(impacts(args.corpus, args.index_dir, args.questions))
     else:

@@ -6,6 +6,7 @@
     python bench/profile_index.py sections INDEX         # bytes per section, and what smaller encodings save
     python bench/profile_index.py sections TANTIVY_DIR   # a tantivy index's bytes by kind of file
     python bench/profile_index.py impacts CORPUS INDEXDIR QUESTIONS  # do float32 / 8-bit impacts change BM25's top 100?
+    python bench/profile_index.py impacts-from-tf CORPUS QUESTIONS   # tf + lengths instead of impacts: same floats?
     python bench/profile_index.py query CORPUS INDEXDIR QUESTIONS   # cProfile of Corpus.ask over the questions
     python bench/profile_index.py stored-rerank CORPUS INDEXDIR QUESTIONS  # Corpus.ask with sentence/title terms stored
 
@@ -751,6 +752,75 @@ def stored_rerank(corpus: Path, index_dir: Path, questions_file: Path) -> str:
     return "\n".join(lines)
 
 
+def impacts_from_tf(corpus: Path, questions_file: Path) -> str:
+    """Plan 5.4's first step, checked: if the index stored each posting's tf and each passage's
+    length instead of float64 impacts, would BM25 computed at query time give the same floats, and
+    at what cost a question? The build runs in this process with `bm25.impacts` wrapped to keep
+    its inputs (tf, passage lengths, idf), the postings are kept from the sections, and each
+    question's impacts are recomputed from them with the same function."""
+    import numpy as np
+
+    from sofa_cli.index import bm25, compiler, writer
+    from sofa_cli.query.question import analyse_question
+
+    _serial(writer)
+    seen: dict[str, list] = {"tf": [], "doc_len": []}
+    exact = bm25.impacts
+
+    def keeping(variant, idf, tf, doc_len, avgdl):
+        seen["tf"].append(np.array(tf, dtype=np.int32))
+        seen["doc_len"].append(np.array(doc_len, dtype=np.float64))
+        return exact(variant, idf, tf, doc_len, avgdl)
+
+    compiler.bm25.impacts = keeping
+    header, sections, report = writer.build(corpus.resolve())
+    compiler.bm25.impacts = exact
+    tf = np.concatenate(seen["tf"])
+    post_off, post_pid = np.asarray(sections["post_off"]), np.asarray(sections["post_pid"])
+    post_w, idf = np.asarray(sections["post_w"]), np.asarray(sections["idf"])
+    n = report.passages
+    doc_len = np.zeros(n)
+    doc_len[post_pid] = np.concatenate(seen["doc_len"])  # each passage's length, from its postings
+    variant, avgdl = header["variant"], header["avgdl"]
+    with tempfile.TemporaryDirectory(prefix="sofa-profile-") as tmp:
+        from sofa_cli.index.format import write_index
+        from sofa_cli.index.reader import Index
+
+        write_index(Path(tmp) / "index.sofa", header, sections)
+        with Index(Path(tmp) / "index.sofa") as index:
+            questions = json.loads(questions_file.read_text(encoding="utf-8"))
+            cpu, postings, equal = [], [], 0
+            tf8, len16 = tf.astype(np.uint8), doc_len.astype(np.uint16)  # as they would be stored
+            for q in questions:
+                terms = analyse_question(index, q).terms
+                if not terms:
+                    continue
+                started = time.process_time()
+                spans = [(post_off[t], post_off[t + 1]) for t in terms]
+                pids = np.concatenate([post_pid[a:b] for a, b in spans])
+                term_idf = np.concatenate([np.full(b - a, idf[t]) for t, (a, b) in zip(terms, spans)])
+                freq = np.concatenate([tf8[a:b] for a, b in spans])
+                w = exact(variant, term_idf, freq, len16[pids], avgdl)
+                cpu.append(time.process_time() - started)
+                postings.append(len(pids))
+                equal += bool(np.array_equal(w, np.concatenate([post_w[a:b] for a, b in spans])))
+    cpu.sort()
+    asked = len(cpu)
+    return "\n".join(
+        [
+            f"Impacts from tf + passage length at query time, {n:,} passages, {len(tf):,} postings ({load()} at the end):",
+            f"- largest tf {int(tf.max())} ({np.mean(tf > 255):.4%} of postings above 255); longest passage {int(doc_len.max())}"
+            f" terms, so tf fits uint8 and lengths uint16 here: {len(tf) + 2 * n:,} bytes against"
+            f" {post_w.nbytes:,} for float64 impacts;",
+            f"- recomputed from uint8 tf and uint16 lengths with `bm25.impacts`, each question's impacts equal the"
+            f" stored float64 ones bit for bit: {equal}/{asked} questions;",
+            f"- cost a question (gathering idf, tf and lengths, then the formula): CPU p50 {cpu[asked // 2] * 1000:.2f} ms,"
+            f" p99 {cpu[min(asked - 1, int(0.99 * asked))] * 1000:.2f} ms, for a median of"
+            f" {int(np.median(postings)):,} and at most {max(postings):,} postings.",
+        ]
+    )
+
+
 def array_i():
     import array
 
@@ -775,6 +845,9 @@ def main() -> None:
     p.add_argument("corpus", type=Path)
     p.add_argument("index_dir", type=Path)
     p.add_argument("questions", type=Path)
+    p = sub.add_parser("impacts-from-tf")
+    p.add_argument("corpus", type=Path)
+    p.add_argument("questions", type=Path)
     p = sub.add_parser("query")
     p.add_argument("corpus", type=Path)
     p.add_argument("index_dir", type=Path)
@@ -789,6 +862,8 @@ def main() -> None:
         out.write(sections(args.index))
     elif args.what == "stored-rerank":
         out.write(stored_rerank(args.corpus, args.index_dir, args.questions))
+    elif args.what == "impacts-from-tf":
+        out.write(impacts_from_tf(args.corpus, args.questions))
     elif args.what == "impacts":
         out.write(impacts(args.corpus, args.index_dir, args.questions))
     else:

@@ -233,6 +233,7 @@ def build_rank_bm25(corpus: Path, work: Path) -> dict:
     return {
         "passages": model.corpus_size,
         "seconds": seconds,
+        **cpu_seconds(),
         "peak_mb": own,
         "peak_worker_mb": children,
         "disk": disk_bytes(work / "rank-bm25.pickle"),

@@ -293,6 +293,12 @@ def targets_tantivy(rows: list[dict], small: dict, large: dict | None) -> list[s
             f" {qt['p99_ms']:.1f} ms = {q['p99_ms'] / qt['p99_ms']:.2f}x (<= 1.5x),"
             f" {verdict(q['p50_ms'] <= qt['p50_ms'] and q['p99_ms'] <= 1.5 * qt['p99_ms'])}"
         )
+        if "cpu_p50_ms" in q and "cpu_p50_ms" in qt:  # on a loaded machine the CPU ratios are the steadier ones
+            build_cpu = sofa["build"].get("cpu_s", 0) + sofa["build"].get("cpu_children_s", 0)
+            line += (
+                f" (by CPU time: p50 {q['cpu_p50_ms'] / qt['cpu_p50_ms']:.2f}x, p99 {q['cpu_p99_ms'] / qt['cpu_p99_ms']:.2f}x;"
+                f" build {build_cpu:.1f} vs {tv['build'].get('cpu_s', 0):.1f} CPU s)"
+            )
         if plain:
             pq = plain["query"]
             ratio = pq["p99_ms"] / qt["p99_ms"]

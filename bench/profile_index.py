@@ -8,6 +8,7 @@
     python bench/profile_index.py impacts CORPUS INDEXDIR QUESTIONS  # do float32 / 8-bit impacts change BM25's top 100?
     python bench/profile_index.py impacts-from-tf CORPUS QUESTIONS   # tf + lengths instead of impacts: same floats?
     python bench/profile_index.py query CORPUS INDEXDIR QUESTIONS   # cProfile of Corpus.ask over the questions
+    python bench/profile_index.py tails CORPUS INDEXDIR QUESTIONS   # analysis and BM25 apart: where the p99 comes from
     python bench/profile_index.py stored-rerank CORPUS INDEXDIR QUESTIONS  # Corpus.ask with sentence/title terms stored
 
 Each prints Markdown (bench/results/profile.md is assembled from these outputs) and starts with
@@ -658,6 +659,47 @@ def query_profile(corpus: Path, index_dir: Path, questions_file: Path) -> str:
     return "\n".join(lines)
 
 
+def tails(corpus: Path, index_dir: Path, questions_file: Path) -> str:
+    """The BM25-only tail: question analysis and `Index.bm25(top=100)` timed apart, over the
+    questions twice in one fresh process (numpy is imported lazily, by the first question that
+    needs it), with the slowest analyses and their typo corrections."""
+    import statistics
+
+    import sofa_cli
+    from sofa_cli.query.question import analyse_question
+
+    questions = json.loads(questions_file.read_text(encoding="utf-8"))
+    lines = [f"Question analysis and `Index.bm25(top=100)` apart, {len(questions)} questions twice in one fresh process:", ""]
+    with sofa_cli.open(corpus, index_dir=index_dir) as opened:
+        index = opened.index
+        for round_ in (1, 2):
+            rows, numpy_at = [], None
+            for i, q in enumerate(questions):
+                had = "numpy" in sys.modules
+                started = time.process_time()
+                query = analyse_question(index, q)
+                analysed = time.process_time()
+                index.bm25(query.terms, top=100)
+                done = time.process_time()
+                if not had and "numpy" in sys.modules:
+                    numpy_at = i
+                rows.append((done - started, analysed - started, done - analysed, query.corrections))
+            at99 = min(len(rows) - 1, int(0.99 * len(rows)))
+
+            def p(values, at99=at99):
+                values = sorted(values)
+                return f"{statistics.median(values) * 1000:.2f}/{values[at99] * 1000:.1f}"
+
+            slow = sorted(rows, key=lambda r: -r[1])[:3]
+            lines.append(
+                f"- round {round_}: numpy imported at question {numpy_at}; CPU ms p50/p99: total {p(r[0] for r in rows)},"
+                f" analysis {p(r[1] for r in rows)}, bm25 {p(r[2] for r in rows)}; slowest analyses: "
+                + ", ".join(f"{r[1] * 1000:.1f} ms {list(r[3]) or ''}" for r in slow)
+            )
+    lines.append(f"- {load()} at the end")
+    return "\n".join(lines)
+
+
 def _query_stages(stats: pstats.Stats, stored: bool = False) -> list[tuple[str, float]]:
     """Cumulative CPU seconds of the query path's stages; `stored`: with stored-rerank's look-ups."""
     c = lambda suffix, name: cumulative(stats, suffix, name)  # noqa: E731
@@ -878,6 +920,10 @@ def main() -> None:
     p = sub.add_parser("impacts-from-tf")
     p.add_argument("corpus", type=Path)
     p.add_argument("questions", type=Path)
+    p = sub.add_parser("tails")
+    p.add_argument("corpus", type=Path)
+    p.add_argument("index_dir", type=Path)
+    p.add_argument("questions", type=Path)
     p = sub.add_parser("query")
     p.add_argument("corpus", type=Path)
     p.add_argument("index_dir", type=Path)
@@ -894,6 +940,8 @@ def main() -> None:
         out.write(stored_rerank(args.corpus, args.index_dir, args.questions))
     elif args.what == "impacts-from-tf":
         out.write(impacts_from_tf(args.corpus, args.questions))
+    elif args.what == "tails":
+        out.write(tails(args.corpus, args.index_dir, args.questions))
     elif args.what == "impacts":
         out.write(impacts(args.corpus, args.index_dir, args.questions))
     else:

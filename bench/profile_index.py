@@ -7,6 +7,7 @@
     python bench/profile_index.py sections TANTIVY_DIR   # a tantivy index's bytes by kind of file
     python bench/profile_index.py impacts CORPUS INDEXDIR QUESTIONS  # do float32 / 8-bit impacts change BM25's top 100?
     python bench/profile_index.py impacts-from-tf CORPUS QUESTIONS   # tf + lengths instead of impacts: same floats?
+    python bench/profile_index.py merge-sim INDEX [--runs 10]   # plan 5.2's merge of runs: memory, CPU, same bytes?
     python bench/profile_index.py query CORPUS INDEXDIR QUESTIONS   # cProfile of Corpus.ask over the questions
     python bench/profile_index.py tails CORPUS INDEXDIR QUESTIONS   # analysis and BM25 apart: where the p99 comes from
     python bench/profile_index.py stored-rerank CORPUS INDEXDIR QUESTIONS  # Corpus.ask with sentence/title terms stored
@@ -700,6 +701,110 @@ def tails(corpus: Path, index_dir: Path, questions_file: Path) -> str:
     return "\n".join(lines)
 
 
+def merge_sim(index_path: Path, runs: int, block_terms: int) -> str:
+    """The merge of plan 5.2, measured on this index's own postings: they are cut into `runs`
+    runs by passage range (as a streaming build would write them: each run's postings sorted
+    by term, then passage), each run written to its own files, and a fresh process merges them
+    term block by term block with explicit reads. Its peak RSS, CPU and output are reported, and
+    the output must equal the index's postings byte for byte. The payload is the float64 impact,
+    where a run would hold tf (1 byte): the merge moves more bytes here than it would there."""
+    import subprocess
+
+    import numpy as np
+
+    from sofa_cli.index.format import IndexFile
+
+    f = IndexFile(index_path, verify=False)
+    post_off = np.frombuffer(f.raw("post_off"), dtype="<i8")
+    post_pid = np.frombuffer(f.raw("post_pid"), dtype="<i4")
+    post_w = np.frombuffer(f.raw("post_w"), dtype="<f8")
+    n_passages, n_terms = int(post_pid.max()) + 1, len(post_off) - 1
+    term_of = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(post_off))
+    bounds = np.linspace(0, n_passages, runs + 1).astype(np.int64)
+    with tempfile.TemporaryDirectory(prefix="sofa-merge-") as tmp:
+        folder = Path(tmp)
+        for r in range(runs):
+            keep = (post_pid >= bounds[r]) & (post_pid < bounds[r + 1])
+            terms = term_of[keep]
+            vocab, counts = np.unique(terms, return_counts=True)  # the run's local vocabulary (sorted)
+            offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            vocab.astype("<i4").tofile(folder / f"run{r}.vocab")
+            offsets.tofile(folder / f"run{r}.off")
+            post_pid[keep].tofile(folder / f"run{r}.pid")
+            post_w[keep].tofile(folder / f"run{r}.w")
+        del term_of
+        cmd = [sys.executable, __file__, "merge-sim-merge", str(folder), str(runs), str(n_terms), str(block_terms)]
+        result = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        merged_pid = np.fromfile(folder / "merged.pid", dtype="<i4")
+        merged_w = np.fromfile(folder / "merged.w", dtype="<f8")
+        same = np.array_equal(merged_pid, post_pid) and np.array_equal(merged_w, post_w)
+    f.close()
+    return "\n".join(
+        [
+            f"Merging {len(post_pid):,} postings of {n_terms:,} terms from {runs} runs (passage ranges), {block_terms:,}"
+            f" terms a block, in a fresh process ({load()} at the end):",
+            f"- output equals the index's post_pid and post_w byte for byte: {same};",
+            f"- {result['cpu_s']:.2f} CPU s, {result['wall_s']:.2f} s wall; peak RSS {result['peak_mb']:.0f} MB"
+            f" (interpreter and numpy alone: {result['base_mb']:.0f} MB); largest block {result['largest_block']:,} postings.",
+        ]
+    )
+
+
+def _hwm_mb() -> float:
+    """This process's peak RSS since its exec (VmHWM). getrusage's ru_maxrss would not do in a
+    child: Linux carries the parent's peak across fork and exec into it."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def merge_sim_merge(folder: Path, runs: int, n_terms: int, block_terms: int) -> None:
+    """merge_sim's merging process: reads only each run's vocabulary and offsets whole, and the
+    postings of one block of terms at a time (np.fromfile at an offset); writes the merged lists."""
+    import numpy as np
+
+    base = _hwm_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    vocab = [np.fromfile(folder / f"run{r}.vocab", dtype="<i4") for r in range(runs)]
+    offsets = [np.fromfile(folder / f"run{r}.off", dtype="<i8") for r in range(runs)]
+    files = [(open(folder / f"run{r}.pid", "rb"), open(folder / f"run{r}.w", "rb")) for r in range(runs)]
+    largest = 0
+    with open(folder / "merged.pid", "wb") as out_pid, open(folder / "merged.w", "wb") as out_w:
+        for first in range(0, n_terms, block_terms):
+            last = min(first + block_terms, n_terms)
+            pids, weights, terms = [], [], []
+            for r in range(runs):
+                # The run's local terms in [first, last) are a contiguous range of its vocabulary.
+                a, b = np.searchsorted(vocab[r], [first, last])
+                start, end = int(offsets[r][a]), int(offsets[r][b])
+                pid_file, w_file = files[r]
+                pid_file.seek(start * 4)
+                w_file.seek(start * 8)
+                pids.append(np.fromfile(pid_file, dtype="<i4", count=end - start))
+                weights.append(np.fromfile(w_file, dtype="<f8", count=end - start))
+                terms.append(np.repeat(vocab[r][a:b], np.diff(offsets[r][a : b + 1])))
+            term = np.concatenate(terms)
+            order = np.argsort(term, kind="stable")  # runs in passage order: each list stays ascending
+            np.concatenate(pids)[order].tofile(out_pid)
+            np.concatenate(weights)[order].tofile(out_w)
+            largest = max(largest, len(term))
+    for pid_file, w_file in files:
+        pid_file.close()
+        w_file.close()
+    print(
+        json.dumps(
+            {
+                "cpu_s": time.process_time() - cpu,
+                "wall_s": time.perf_counter() - started,
+                "peak_mb": _hwm_mb(),
+                "base_mb": base,
+                "largest_block": largest,
+            }
+        )
+    )
+
+
 def _query_stages(stats: pstats.Stats, stored: bool = False) -> list[tuple[str, float]]:
     """Cumulative CPU seconds of the query path's stages; `stored`: with stored-rerank's look-ups."""
     c = lambda suffix, name: cumulative(stats, suffix, name)  # noqa: E731
@@ -924,6 +1029,15 @@ def main() -> None:
     p.add_argument("corpus", type=Path)
     p.add_argument("index_dir", type=Path)
     p.add_argument("questions", type=Path)
+    p = sub.add_parser("merge-sim")
+    p.add_argument("index", type=Path)
+    p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--block-terms", type=int, default=1024)
+    p = sub.add_parser("merge-sim-merge")  # merge-sim's own subprocess
+    p.add_argument("folder", type=Path)
+    p.add_argument("runs", type=int)
+    p.add_argument("n_terms", type=int)
+    p.add_argument("block_terms", type=int)
     p = sub.add_parser("query")
     p.add_argument("corpus", type=Path)
     p.add_argument("index_dir", type=Path)
@@ -942,6 +1056,11 @@ def main() -> None:
         out.write(impacts_from_tf(args.corpus, args.questions))
     elif args.what == "tails":
         out.write(tails(args.corpus, args.index_dir, args.questions))
+    elif args.what == "merge-sim":
+        out.write(merge_sim(args.index, args.runs, args.block_terms))
+    elif args.what == "merge-sim-merge":
+        merge_sim_merge(args.folder, args.runs, args.n_terms, args.block_terms)
+        return
     elif args.what == "impacts":
         out.write(impacts(args.corpus, args.index_dir, args.questions))
     else:

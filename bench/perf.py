@@ -1,4 +1,4 @@
-"""Speed at every size: one-shot `sofa ask`, and sofa vs bm25s vs rank-bm25 at 10k-1M passages.
+"""Speed at every size: one-shot `sofa ask`, and sofa vs tantivy, bm25s and rank-bm25 at 10k-1M passages.
 
     python bench/perf.py                      # 10k, 100k and 1M passages (the 1M run takes a while)
     python bench/perf.py --sizes 10000 100000 # smaller
@@ -42,6 +42,8 @@ QUERIES = 300
 ONESHOT_RUNS = 21
 ONESHOT_RUNS_LARGE = 9
 RANK_BM25_MAX = 100_000
+# sofa and its peers, in table order (bench/scale/systems.py builds and queries each).
+SYSTEMS = ("sofa", "tantivy", "bm25s", "rank-bm25")
 QUESTION = "what did Hornung suggest?"
 PY = sys.executable
 SOFA = [PY, "-m", "sofa_cli"]
@@ -125,7 +127,7 @@ def scale(sizes: list[int], work_root: Path) -> list[dict]:
     questions = questions_file(work_root)
     for n in sizes:
         corpus = corpus_for(n)
-        for system in ("sofa", "bm25s", "rank-bm25"):
+        for system in SYSTEMS:
             if system == "rank-bm25" and n > RANK_BM25_MAX:
                 continue
             work = work_root / f"{system}-{n}"
@@ -176,18 +178,22 @@ def write_section(oneshot_small: dict, heavy: list[str], oneshot_large: dict | N
         ]
     if rows:
         lines += [
-            "### Cost growth: sofa vs bm25s vs rank-bm25",
+            "### Cost growth: sofa vs tantivy, bm25s and rank-bm25",
             "",
             "Corpus: `bench/scale/generate.py N` (fixed seed; sentences of XQuAD, TIME and Cranfield).",
             f"Queries: the first {QUERIES} XQuAD questions, one at a time, in-process, top 10, after {5} warm-up queries.",
-            "`sofa` = `search.ask` (the full ranking a user gets: BM25 + sentence evidence + attribution for",
+            "`sofa` = `Corpus.ask` (the full ranking a user gets: BM25 + sentence evidence + attribution for",
             "the best 100); `sofa-bm25` = question analysis + `Index.bm25(top=10)`, like for like with the others.",
+            "`tantivy` = tantivy-py, `en_stem` tokenizer, text stored, index on disk, each hit's stored text fetched.",
             "Build = read files to index on disk, in a fresh process; peak = that process's max RSS",
             "(sofa's parse workers, forked, are listed apart: `+ N MB/worker`, 2 workers beyond 8 MB of text).",
             "Open = load the index in a fresh process (sofa: mmap; `+fresh`: also stat the corpus files).",
             "",
-            "| passages | system | build s | passages/s | peak MB | disk | open ms | p50 ms | p99 ms |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+            "CPU = CPU seconds (all threads; sofa's parse workers added) beside the wall: the machine is shared, and",
+            "the wall also counts the time other jobs held the cores.",
+            "",
+            "| passages | system | build s | CPU s | passages/s | peak MB | disk | open ms | p50 ms | p99 ms | CPU p50 / p99 |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in rows:
             b, q = r["build"], r["query"]
@@ -197,13 +203,16 @@ def write_section(oneshot_small: dict, heavy: list[str], oneshot_large: dict | N
             opened = f"{q['open_s'] * 1000:.1f}"
             if "open_fresh_s" in q:
                 opened += f" ({q['open_fresh_s'] * 1000:.1f} +fresh)"
+            cpu = f"{b['cpu_s'] + b.get('cpu_children_s', 0):.1f}" if "cpu_s" in b else ""
             if r["system"] == "sofa-bm25":  # the same build as the sofa row above
-                built = "| | | | |"
+                built = "| | | | | |"
             else:
-                built = f"| {b['seconds']:.1f} | {b['passages'] / b['seconds']:,.0f} | {peak} | {fmt_mb(b['disk'])} |"
-            lines.append(f"| {r['size']:,} | {r['system']} {built} {opened} | {q['p50_ms']:.2f} | {q['p99_ms']:.1f} |")
+                built = f"| {b['seconds']:.1f} | {cpu} | {b['passages'] / b['seconds']:,.0f} | {peak} | {fmt_mb(b['disk'])} |"
+            q_cpu = f"{q['cpu_p50_ms']:.2f} / {q['cpu_p99_ms']:.1f}" if "cpu_p50_ms" in q else ""
+            lines.append(f"| {r['size']:,} | {r['system']} {built} {opened} | {q['p50_ms']:.2f} | {q['p99_ms']:.1f} | {q_cpu} |")
         lines.append("")
         lines += targets(rows, oneshot_small, oneshot_large)
+        lines += targets_tantivy(rows, oneshot_small, oneshot_large)
     return "\n".join(lines)
 
 
@@ -247,6 +256,54 @@ def targets(rows: list[dict], small: dict, large: dict | None) -> list[str]:
             f" {verdict(fast)}{like}; index open {opened:.1f} ms{f' (< 100 ms), {verdict(opened < 100)}' if judged else ''};"
             f" disk {fmt_mb(sofa['build']['disk'])} vs {fmt_mb(bm25s['build']['disk'])}."
         )
+    lines.append("")
+    return lines
+
+
+def targets_tantivy(rows: list[dict], small: dict, large: dict | None) -> list[str]:
+    """Issue 16's targets against tantivy, read off this run: each as sofa's ratio to tantivy in
+    the same run, judged at a million passages (smaller sizes show the same ratios, unjudged)."""
+    by = {(r["size"], r["system"]): r for r in rows}
+    lines = ["### Targets (issue 16, beside tantivy), from this run", ""]
+    lines.append(
+        f"- One-shot on the bundled corpus: {small['ratio']:.2f}x the typer+rich import (<= 1.3x):"
+        f" {'met' if small['ratio'] <= 1.3 else '**not met**'}."
+    )
+    for n in sorted({r["size"] for r in rows}):
+        sofa, tv, plain = by.get((n, "sofa")), by.get((n, "tantivy")), by.get((n, "sofa-bm25"))
+        if not (sofa and tv):
+            continue
+        judged = n == 1_000_000
+
+        def verdict(ok: bool, judged: bool = judged) -> str:
+            return ("met" if ok else "**not met**") if judged else ("ahead" if ok else "behind")
+
+        rate = sofa["build"]["passages"] / sofa["build"]["seconds"]
+        rate_t = tv["build"]["passages"] / tv["build"]["seconds"]
+        peak = sofa["build"]["peak_mb"] + sofa["build"].get("peak_worker_mb", 0)
+        peak_t = tv["build"]["peak_mb"]
+        disk, disk_t = sofa["build"]["disk"], tv["build"]["disk"]
+        q, qt = sofa["query"], tv["query"]
+        line = (
+            f"- {n:,} passages: build {rate:,.0f} vs {rate_t:,.0f} passages/s = {rate / rate_t:.2f}x (>= 0.5x),"
+            f" {verdict(rate >= 0.5 * rate_t)}; peak RSS (with one worker's) {peak:,.0f} vs {peak_t:,.0f} MB ="
+            f" {peak / peak_t:.2f}x (<= 1x), {verdict(peak <= peak_t)}; disk {fmt_mb(disk)} vs {fmt_mb(disk_t)} ="
+            f" {disk / disk_t:.2f}x (<= 1.5x), {verdict(disk <= 1.5 * disk_t)}; full ranking p50 {q['p50_ms']:.1f} vs"
+            f" {qt['p50_ms']:.1f} ms = {q['p50_ms'] / qt['p50_ms']:.2f}x (<= 1x), p99 {q['p99_ms']:.1f} vs"
+            f" {qt['p99_ms']:.1f} ms = {q['p99_ms'] / qt['p99_ms']:.2f}x (<= 1.5x),"
+            f" {verdict(q['p50_ms'] <= qt['p50_ms'] and q['p99_ms'] <= 1.5 * qt['p99_ms'])}"
+        )
+        if "cpu_p50_ms" in q and "cpu_p50_ms" in qt:  # on a loaded machine the CPU ratios are the steadier ones
+            build_cpu = sofa["build"].get("cpu_s", 0) + sofa["build"].get("cpu_children_s", 0)
+            line += (
+                f" (by CPU time: p50 {q['cpu_p50_ms'] / qt['cpu_p50_ms']:.2f}x, p99 {q['cpu_p99_ms'] / qt['cpu_p99_ms']:.2f}x;"
+                f" build {build_cpu:.1f} vs {tv['build'].get('cpu_s', 0):.1f} CPU s)"
+            )
+        if plain:
+            pq = plain["query"]
+            ratio = pq["p99_ms"] / qt["p99_ms"]
+            line += f"; BM25-only p99 {pq['p99_ms']:.1f} ms = {ratio:.2f}x (<= 1x), {verdict(ratio <= 1)}"
+        lines.append(line + ".")
     lines.append("")
     return lines
 

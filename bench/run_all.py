@@ -25,7 +25,7 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("oneshot", "oneshot.py", ["--runs", "21"]),
     ("quality", "quality/run.py", []),  # answer quality on bundled/XQuAD/TIME/mixed
     ("tuning", "quality/tune.py", []),  # held-out check of the ranking constants (about 20 min)
-    # One-shot latency, and 10k/100k/1M passages against bm25s and rank-bm25 (about an hour).
+    # One-shot latency, and 10k/100k/1M passages against tantivy, bm25s and rank-bm25 (about an hour).
     ("perf", "perf.py", []),
 ]
 

@@ -1,16 +1,21 @@
 """One measurement of one system, in a fresh process: `build` or `query`, printed as JSON.
 
-    python bench/scale/systems.py build sofa|bm25s|rank-bm25 CORPUS WORKDIR
-    python bench/scale/systems.py query sofa|sofa-bm25|bm25s|rank-bm25 CORPUS WORKDIR QUERIES
+    python bench/scale/systems.py build sofa|tantivy|bm25s|rank-bm25 CORPUS WORKDIR
+    python bench/scale/systems.py query sofa|sofa-bm25|tantivy|bm25s|rank-bm25 CORPUS WORKDIR QUERIES
 
 bench/perf.py runs these as subprocesses, so that each figure of peak memory is that of
 one build (resource.getrusage: the process's own peak and, for sofa's parse workers,
 the largest child's), never of an earlier one.
 
 Systems, all on the same passages (the paragraphs and turns of the corpus's documents):
-- sofa: `open_index` (read, segment, attribute, analyse, compile BM25+ impacts, write);
-  queries: `search.ask` (the full ranking a user gets) or `sofa-bm25`: question analysis
-  and `Index.bm25(top=10)`, the like-for-like BM25 top-10.
+- sofa: `sofa_cli.open(rebuild=True)` (read, segment, attribute, analyse, compile BM25+
+  impacts, write); queries: `Corpus.ask` (the full ranking a user gets) or `sofa-bm25`:
+  question analysis and `Index.bm25(top=10)`, the like-for-like BM25 top-10.
+- tantivy: tantivy-py with its `en_stem` tokenizer (lower-case, English Snowball stemmer, no
+  stopwords), text stored, default index options (positions kept), the index on disk, the
+  writer's default heap (128 MB) and thread count, committed and merged; queried through
+  `parse_query_lenient` (a question's quotes or colons are not query syntax), top 10, and
+  each hit's stored text fetched (`searcher.doc`), as sofa returns each result's text.
 - bm25s: bm25s.tokenize with English stopwords and PyStemmer's English Snowball stemmer
   (bm25s's recommended set-up, and sofa's stemmer), BM25+ (k1 1.5, b 0.75, delta 1),
   saved with `save()`, queried after `BM25.load(mmap=True)`, retrieve(k=10).
@@ -24,6 +29,7 @@ import os
 import pickle
 import re
 import resource
+import shutil
 import statistics
 import sys
 import time
@@ -42,14 +48,23 @@ def peak_mb() -> tuple[float, float]:
     return round(own, 1), round(children, 1)
 
 
-def passages_of_corpus(corpus: Path) -> list[str]:
-    """The corpus's passages for the baselines: documents' paragraphs (blank-line separated)."""
-    texts = []
+def iter_passages(corpus: Path):
+    """The corpus's passages for the baselines: documents' paragraphs (blank-line separated),
+    one file read at a time (tantivy streams them into its writer)."""
     for path in sorted(corpus.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                texts += [p.strip() for p in re.split(r"\n[ \t]*\n", json.loads(line)["text"]) if p.strip()]
-    return texts
+                yield from (p.strip() for p in re.split(r"\n[ \t]*\n", json.loads(line)["text"]) if p.strip())
+
+
+def cpu_seconds() -> dict:
+    """CPU seconds of this process and of its (finished) children, e.g. sofa's parse workers."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cpu_s": own.ru_utime + own.ru_stime, "cpu_children_s": kids.ru_utime + kids.ru_stime}
+
+
+def passages_of_corpus(corpus: Path) -> list[str]:
+    return list(iter_passages(corpus))
 
 
 def disk_bytes(path: Path) -> int:
@@ -62,15 +77,16 @@ def disk_bytes(path: Path) -> int:
 
 
 def build_sofa(corpus: Path, work: Path) -> dict:
-    from sofa_cli.index import open_index
+    import sofa_cli
 
     started = time.perf_counter()
-    opened = open_index(corpus, str(work), rebuild=True)
+    opened = sofa_cli.open(corpus, index_dir=work, rebuild=True)
     seconds = time.perf_counter() - started
     own, children = peak_mb()
     return {
-        "passages": opened.index.n_passages,
+        "passages": opened.passages,
         "seconds": seconds,
+        **cpu_seconds(),
         "peak_mb": own,
         "peak_worker_mb": children,
         "disk": disk_bytes(opened.index.path),
@@ -78,19 +94,21 @@ def build_sofa(corpus: Path, work: Path) -> dict:
 
 
 def query_sofa(corpus: Path, work: Path, questions: list[str], mode: str) -> dict:
-    from sofa_cli.index import Index, index_path, open_index
+    import sofa_cli
+    from sofa_cli.index.cache import index_path
+    from sofa_cli.index.reader import Index
 
     started = time.perf_counter()
     Index(index_path(corpus.resolve(), str(work)))
     mapped = time.perf_counter() - started
     started = time.perf_counter()
-    index = open_index(corpus, str(work)).index  # mapped + freshness check of the corpus files
+    opened_corpus = sofa_cli.open(corpus, index_dir=work)  # mapped + freshness check of the corpus files
     opened = time.perf_counter() - started
+    index = opened_corpus.index
     if mode == "sofa":
-        from sofa_cli.query.rank import ask
 
         def run(q: str):
-            return ask(index, q, limit=TOP_K)
+            return opened_corpus.ask(q, k=TOP_K)
 
     else:
         from sofa_cli.query.question import analyse_question
@@ -99,6 +117,53 @@ def query_sofa(corpus: Path, work: Path, questions: list[str], mode: str) -> dic
             return index.bm25(analyse_question(index, q).terms, top=TOP_K)
 
     return {"open_s": mapped, "open_fresh_s": opened, **_latencies(run, questions)}
+
+
+# -- tantivy ---------------------------------------------------------------------------
+
+
+def build_tantivy(corpus: Path, work: Path) -> dict:
+    started = time.perf_counter()
+    import tantivy
+
+    schema = tantivy.SchemaBuilder()
+    schema.add_text_field("text", stored=True, tokenizer_name="en_stem")
+    folder = work / "tantivy"
+    shutil.rmtree(folder, ignore_errors=True)  # a fresh index: tantivy would add to an existing one
+    folder.mkdir(parents=True)
+    index = tantivy.Index(schema.build(), path=str(folder))
+    writer = index.writer()
+    passages = 0
+    for text in iter_passages(corpus):
+        writer.add_document(tantivy.Document(text=text))
+        passages += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    seconds = time.perf_counter() - started
+    own, children = peak_mb()
+    return {
+        "passages": passages,
+        "seconds": seconds,
+        **cpu_seconds(),
+        "peak_mb": own,
+        "peak_worker_mb": children,
+        "disk": disk_bytes(folder),
+    }
+
+
+def query_tantivy(corpus: Path, work: Path, questions: list[str]) -> dict:
+    import tantivy
+
+    started = time.perf_counter()
+    index = tantivy.Index.open(str(work / "tantivy"))
+    searcher = index.searcher()
+    opened = time.perf_counter() - started
+
+    def run(q: str):
+        query, _errors = index.parse_query_lenient(q, ["text"])
+        return [searcher.doc(address)["text"][0] for _score, address in searcher.search(query, TOP_K).hits]
+
+    return {"open_s": opened, **_latencies(run, questions)}
 
 
 # -- bm25s -----------------------------------------------------------------------------
@@ -122,7 +187,7 @@ def build_bm25s(corpus: Path, work: Path) -> dict:
     seconds = time.perf_counter() - started
     own, children = peak_mb()
     disk = disk_bytes(work / "bm25s")
-    return {"passages": len(texts), "seconds": seconds, "peak_mb": own, "peak_worker_mb": children, "disk": disk}
+    return {"passages": len(texts), "seconds": seconds, **cpu_seconds(), "peak_mb": own, "peak_worker_mb": children, "disk": disk}
 
 
 def query_bm25s(corpus: Path, work: Path, questions: list[str]) -> dict:
@@ -168,6 +233,7 @@ def build_rank_bm25(corpus: Path, work: Path) -> dict:
     return {
         "passages": model.corpus_size,
         "seconds": seconds,
+        **cpu_seconds(),
         "peak_mb": own,
         "peak_worker_mb": children,
         "disk": disk_bytes(work / "rank-bm25.pickle"),
@@ -196,16 +262,23 @@ def query_rank_bm25(corpus: Path, work: Path, questions: list[str]) -> dict:
 def _latencies(run, questions: list[str]) -> dict:
     for q in questions[:WARMUP]:
         run(q)
-    times = []
+    times, cpu = [], []
     for q in questions:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         run(q)
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     times.sort()
+    cpu.sort()
+    at99 = min(len(times) - 1, int(0.99 * len(times)))
+    # CPU time (all threads of this process) beside the wall: on a shared machine the wall
+    # also counts the time other jobs held the cores.
     return {
         "queries": len(times),
         "p50_ms": statistics.median(times) * 1000,
-        "p99_ms": times[min(len(times) - 1, int(0.99 * len(times)))] * 1000,
+        "p99_ms": times[at99] * 1000,
+        "cpu_p50_ms": statistics.median(cpu) * 1000,
+        "cpu_p99_ms": cpu[at99] * 1000,
     }
 
 
@@ -213,11 +286,14 @@ def main() -> None:
     action, system, corpus, work = sys.argv[1], sys.argv[2], Path(sys.argv[3]).resolve(), Path(sys.argv[4])
     work.mkdir(parents=True, exist_ok=True)
     if action == "build":
-        result = {"sofa": build_sofa, "bm25s": build_bm25s, "rank-bm25": build_rank_bm25}[system](corpus, work)
+        builders = {"sofa": build_sofa, "tantivy": build_tantivy, "bm25s": build_bm25s, "rank-bm25": build_rank_bm25}
+        result = builders[system](corpus, work)
     else:
         questions = json.loads(Path(sys.argv[5]).read_text(encoding="utf-8"))
         if system in ("sofa", "sofa-bm25"):
             result = query_sofa(corpus, work, questions, system)
+        elif system == "tantivy":
+            result = query_tantivy(corpus, work, questions)
         elif system == "bm25s":
             result = query_bm25s(corpus, work, questions)
         else:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sofa_cli.corpus.discover import discover
+from sofa_cli.corpus.discover import scan
 from sofa_cli.corpus.documents import Document, Skipped, load_file
 from sofa_cli.corpus.segment import Passage
 from sofa_cli.index import bm25
@@ -120,7 +120,9 @@ def build(
     _analyser = _Analyser()  # a fresh one: its forms must all be reported to this build
     started = time.perf_counter()
     report = BuildReport()
-    paths = discover(root)
+    found = scan(root)  # links out of the corpus and special files come back refused
+    paths = found.paths
+    report.skipped.extend(found.skipped)
     old_files = {f["path"]: f for f in previous.files} if previous else {}
     if previous and (previous.variant != variant or previous.file.header.get("analysis") != ANALYSIS_ID):
         old_files = {}

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sofa_cli.corpus.discover import Skipped, discover, fingerprints, scan
 from sofa_cli.corpus.documents import Document, load_file
 from sofa_cli.corpus.paragraphs import MAX_PASSAGE_CHARS
 from sofa_cli.index import writer as index_module
+from tests.conftest import run_process
 
 GOOD = "Hornung suggested a review of the status of forces agreement.\n"
 
@@ -456,3 +458,25 @@ def test_file_given_as_corpus_is_called_not_a_folder(tmp_path):
     code, out, err = cli("ask", "Hornung", "--corpus", str(tmp_path / "file.md"))
     assert_one_line_error(code, out, err)
     assert "corpus is not a folder (a file)" in err and "not found" not in err
+
+
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", reason="needs a file system that takes any bytes")
+def test_names_that_are_not_utf8_work_and_round_trip(tmp_path):
+    """caf\\xe9.md in a folder d\\xff, under a corpus root caf\\xe9-root: indexed, cited,
+    shown, and the index is fresh on the next ask (the names round-trip through its header)."""
+    root = os.path.join(os.fsencode(tmp_path), b"caf\xe9-root")
+    os.makedirs(os.path.join(root, b"d\xff"))
+    with open(os.path.join(root, b"caf\xe9.md"), "wb") as f:
+        f.write("Hornung visited the café.\n".encode())
+    with open(os.path.join(root, b"d\xff", b"n.md"), "wb") as f:
+        f.write(b"Hornung in a folder.\n")
+    env = {"SOFA_INDEX_DIR": str(tmp_path / "index")}
+    done = run_process("ask", "Hornung", "--corpus", root, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout.decode("utf-8", "surrogateescape"))["results"]
+    assert sorted(r["doc"] for r in results) == ["caf\udce9", "d\udcff/n"]
+    assert {r["title"] for r in results} == {"caf\\xe9", "n"}  # a title is readable text
+    again = run_process("ask", "Hornung", "--corpus", root, env=env)
+    assert again.returncode == 0 and b"indexed" not in again.stderr
+    shown = run_process("show", b"caf\xe9:1", "--corpus", root, env=env)
+    assert shown.returncode == 0 and "Hornung visited the café." in shown.stdout.decode("utf-8", "surrogateescape")

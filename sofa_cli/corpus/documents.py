@@ -118,6 +118,13 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
     return {}, text
 
 
+def readable_name(name: str) -> str:
+    """A file name for reading, not for opening: bytes that are not UTF-8 (which `os` hands
+    back as lone surrogates) written as `\\xe9`. Ids and paths keep the surrogates, so the
+    file can be found again; a title is text, tokenized and printed, and must be valid."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def doc_id_for(path: Path, root: Path) -> str:
     rel = path.relative_to(root).as_posix()
     return rel.rsplit(".", 1)[0] if "." in rel else rel
@@ -128,7 +135,7 @@ def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnin
     kind = (meta.get("kind") or "").lower()
     if kind not in KINDS:
         kind = "interview" if looks_like_interview(body) else "article"
-    title = meta.get("title") or first_heading(body) or path.stem
+    title = meta.get("title") or first_heading(body) or readable_name(path.stem)
     return Document(
         id=doc_id,
         path=path.relative_to(root).as_posix(),

@@ -36,8 +36,12 @@ from sofa_cli.corpus.paragraphs import (
     cap_length,
     first_heading,
     has_blank_line,
+    is_reflowed,
     looks_like_interview,
+    reflow,
     split_paragraphs,
+    unwrap_block,
+    wrap_width,
 )
 from sofa_cli.model import KINDS
 
@@ -92,6 +96,9 @@ class Document:
     warnings: list[str] = field(default_factory=list, compare=False)
     # For a streamed (large) file: a function returning its paragraphs; `body` is then "".
     stream: Callable[[], Iterator[str]] | None = field(default=None, compare=False, repr=False)
+    # Whether its paragraphs were hard-wrapped lines joined again (`is_reflowed`), for the
+    # index summary: a reader should know sofa changed the line structure it was given.
+    reflowed: bool = field(default=False, compare=False)
 
     def paragraphs(self) -> Iterator[str]:
         """The body's paragraphs (see `split_paragraphs`), read from the file if streamed."""
@@ -148,6 +155,7 @@ def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnin
         url=meta.get("url") or None,
         warnings=[w for w in warnings if w],
         stream=stream,
+        reflowed=is_reflowed(body),
     )
 
 
@@ -181,11 +189,11 @@ def load_file(path: Path, root: Path) -> Iterator[Document | Skipped]:
         return
     del data
     if suffix in HTML_SUFFIXES:
-        from sofa_cli.corpus.html import html_to_text
+        from sofa_cli.corpus.html import read_page
 
-        title, body = html_to_text(text)
+        page = read_page(text)
         cut_warning = f"only the first {MAX_HTML_BYTES >> 10:,} KiB read" if cut else None
-        yield _document(path, root, doc_id, {"title": title}, body, [warning, cut_warning])
+        yield _document(path, root, doc_id, page.meta, page.body, [warning, cut_warning])
     else:
         meta, body = parse_front_matter(text)
         yield _document(path, root, doc_id, meta, body, [warning])
@@ -223,11 +231,19 @@ def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
     head = drop_invisible(codecs.getincrementaldecoder(codec)("replace").decode(head_bytes, final=whole))
     meta, head_body = parse_front_matter(head)
     skip = len(head) - len(head_body)
-    by_line = not has_blank_line(head_body.replace("\r\n", "\n").replace("\r", "\n"))
+    head_body_lines = head_body.replace("\r\n", "\n").replace("\r", "\n")
+    by_line = not has_blank_line(head_body_lines)
+    # Decided on the first chunk, as the paragraph style is: a file this large is one kind of text.
+    width = wrap_width(head_body_lines.split("\n")) if by_line else None
     warnings = [warning]
 
     def stream() -> Iterator[str]:
-        yield from _stream_paragraphs(path, codec, skip, by_line, doc.warnings)
+        pieces = _stream_paragraphs(path, codec, skip, by_line, doc.warnings)
+        if width:  # hard-wrapped lines (each at most WRAP_MAX_WIDTH, so no line was cut)
+            return (piece for p in reflow(pieces, width) for piece in cap_length(p))
+        if not by_line:
+            return (p for piece in pieces for p in unwrap_block(piece))
+        return pieces
 
     doc = _document(path, root, doc_id, meta, head_body, warnings, stream=stream)
     return doc

@@ -77,13 +77,116 @@ def has_blank_line(body: str) -> bool:
     return bool(_BLANK_LINE_RE.search(body.strip("\n")))
 
 
+# Hard-wrapped text (issue 13): lines cut at a fixed column by an editor or a mail client,
+# 60-80 columns in practice. A text without blank lines whose lines are no longer than this,
+# mostly fill their width and often end mid-sentence is wrapped; else each line is a paragraph
+# (as in the bundled corpus, whose lines are whole paragraphs of hundreds of characters).
+WRAP_MAX_WIDTH = 100
+_WRAP_MIN_LINES = 4  # fewer lines tell nothing about a width
+_WRAP_FULL = 0.75  # a line this share of the width or longer "fills" it
+_WRAP_FULL_SHARE = 0.5  # wrapped: at least half the lines fill the width ...
+_WRAP_OPEN_SHARE = 0.3  # ... and at least this share ends mid-sentence
+_SENTENCE_END = tuple('.!?:;…"”’)。！？')
+# A line that starts its own paragraph whatever its neighbours: a list item.
+_LIST_ITEM_RE = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s")
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The column lines without blank lines between them were hard-wrapped at, or None when
+    each line is a paragraph. Decided from line lengths and how lines end."""
+    lengths = [len(line.rstrip()) for line in lines if line.strip()]
+    if len(lengths) < _WRAP_MIN_LINES:
+        return None
+    width = max(lengths)
+    if width > WRAP_MAX_WIDTH:
+        return None
+    full = sum(1 for n in lengths if n >= _WRAP_FULL * width)
+    open_ended = sum(1 for line in lines if line.strip() and not line.rstrip().endswith(_SENTENCE_END))
+    if full >= _WRAP_FULL_SHARE * len(lengths) and open_ended >= _WRAP_OPEN_SHARE * len(lengths):
+        return width
+    return None
+
+
+def _starts_own_paragraph(line: str) -> bool:
+    """A speaker turn, a heading or a list item begins a paragraph wherever it stands."""
+    return bool(speaker_of(line)) or heading_text(line) is not None or bool(_LIST_ITEM_RE.match(line))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def reflow(lines, width: int | None) -> Iterator[str]:
+    """Paragraphs of hard-wrapped `lines` (an iterable, so a streamed file works too), each
+    on one line: wrapped lines are joined with a space.
+
+    With a `width` (a text without blank lines), a line starts a new paragraph when the
+    previous line had room for its first word (a wrapping editor would have put it there, so
+    the break was the author's), when it is indented more than the previous line, or when it
+    starts a turn, heading or list item. Without one (the lines of one blank-line block),
+    only the last rule applies. A paragraph reaching MAX_PASSAGE_CHARS is let go at a line
+    end, so memory stays bounded whatever the text.
+    """
+    current: list[str] = []
+    size = 0
+    previous = ""
+    for line in lines:
+        text = line.strip()
+        if not text:
+            if current:
+                yield " ".join(current)
+            current, size, previous = [], 0, ""
+            continue
+        if current and (
+            _starts_own_paragraph(line)
+            or (
+                width is not None
+                and (len(previous.rstrip()) + 1 + len(text.split(None, 1)[0]) <= width or _indent(line) > _indent(previous))
+            )
+        ):
+            yield " ".join(current)
+            current, size = [], 0
+        current.append(text)
+        size += len(text) + 1
+        previous = line
+        if size >= MAX_PASSAGE_CHARS:
+            yield " ".join(current)
+            current, size = [], 0
+    if current:
+        yield " ".join(current)
+
+
+def unwrap_block(block: str) -> list[str]:
+    """A piece of a blank-line block with its inner line breaks as spaces (they are
+    wrapping), split before a line that starts a turn, heading or list item."""
+    if "\n" not in block.strip("\n"):
+        return [block] if block.strip() else []
+    return list(reflow(block.strip("\n").split("\n"), None))
+
+
+def is_reflowed(body: str) -> bool:
+    """Whether `split_paragraphs` joins lines of `body`: hard-wrapped lines, or blank-line
+    blocks with line breaks inside (what `sofa index` reports as reflowed)."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if has_blank_line(body):
+        return any("\n" in block.strip("\n") for block in _BLANK_LINE_RE.split(body) if block.strip())
+    return wrap_width(body.split("\n")) is not None
+
+
 def split_paragraphs(body: str) -> list[str]:
-    """Blocks separated by blank lines; a text with no blank line has one paragraph per line.
+    """Blocks separated by blank lines; a text with no blank line has one paragraph per line,
+    unless it is hard-wrapped (`wrap_width`); wrapped lines are joined (`reflow`).
 
     A block longer than MAX_PASSAGE_CHARS is cut into bounded pieces (`cap_length`).
     """
     body = body.replace("\r\n", "\n").replace("\r", "\n")
-    blocks = _BLANK_LINE_RE.split(body) if has_blank_line(body) else body.split("\n")
+    if has_blank_line(body):
+        # Cut first, then join: what a streamed file can do too, so both read alike.
+        pieces = (piece for b in _BLANK_LINE_RE.split(body) if b.strip() for piece in cap_length(b.strip("\n")))
+        return [p for piece in pieces for p in unwrap_block(piece)]
+    lines = body.split("\n")
+    width = wrap_width(lines)
+    blocks = reflow(lines, width) if width else lines
     return [piece for b in blocks if b.strip() for piece in cap_length(b.strip("\n"))]
 
 

@@ -34,6 +34,7 @@ class BuildReport:
     seconds: float = 0.0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    reflowed: int = 0  # documents parsed in this build whose hard-wrapped lines were joined
 
     def summary(self) -> str:
         return (
@@ -77,7 +78,7 @@ def _parse_file(job: tuple[Path, Path]) -> tuple[list, tuple]:
             out.append(item)
         else:
             passages = _parse_attribute(item, passages_of(item))
-            out.append((_doc_record(item), item.warnings, _pack(passages, _analyser)))
+            out.append((_doc_record(item), item.warnings, _pack(passages, _analyser), item.reflowed))
     return out, _analyser.take_new()
 
 
@@ -175,7 +176,8 @@ def build(
                 if item.path == rel:
                     entry["skipped"] = item.reason
                 continue
-            record, warnings, packed = item
+            record, warnings, packed, reflowed = item
+            report.reflowed += reflowed
             # After parsing: a streamed file reports late decoding problems as it is read.
             report.warnings.extend(f"{record['path']}: {w}" for w in warnings)
             record["id"] = _unique_id(record["id"], record["path"], seen, report)

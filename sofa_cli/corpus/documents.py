@@ -37,6 +37,7 @@ from sofa_cli.corpus.paragraphs import (
     first_heading,
     has_blank_line,
     is_reflowed,
+    leading_title,
     looks_like_interview,
     reflow,
     split_paragraphs,
@@ -138,11 +139,20 @@ def doc_id_for(path: Path, root: Path) -> str:
 
 
 def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnings, stream=None) -> Document:
-    """A Document; for a streamed file, `body` is only its beginning, used for title and kind."""
+    """A Document; for a streamed file, `body` is only its beginning, used for title and kind.
+
+    A plain text's title line ("Interview: Chef Ines Moreau on bread") is its title, and,
+    like a heading, not a passage (not for a streamed file, whose paragraphs come from disk).
+    """
+    title = meta.get("title") or first_heading(body)
+    if not title and stream is None:
+        titled = leading_title(body)
+        if titled:
+            title, body = titled
     kind = (meta.get("kind") or "").lower()
     if kind not in KINDS:
         kind = "interview" if looks_like_interview(body) else "article"
-    title = meta.get("title") or first_heading(body) or readable_name(path.stem)
+    title = title or readable_name(path.stem)
     return Document(
         id=doc_id,
         path=path.relative_to(root).as_posix(),

@@ -93,7 +93,9 @@ _FURNITURE_LAST = {
     "subscribe",
     "paywall",
 }
-_FURNITURE_FIRST = set("cookie cookies newsletter subscribe advert ads breadcrumb paywall nav navbar sidebar social".split())
+_FURNITURE_FIRST = set(
+    "cookie cookies newsletter subscribe advert ads breadcrumb paywall nav navbar sidebar social share".split()
+)
 _PART_RE = re.compile(r"[-_]")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 # A longer paragraph or line (a minified page, a log, a file with no line breaks) is cut
 # into pieces of at most this, at a sentence end or a space when there is one. Natural
 # paragraphs stay whole: the longest XQuAD paragraph has 3,326 characters.
 MAX_PASSAGE_CHARS = 8000
-
-
-_SPEAKER_RE = re.compile(
-    r"^\s*(?:\*\*(?P<md>[^*\n]{1,60}?):\*\*|\*\*(?P<md2>[^*\n]{1,60}?)\*\*:"
-    r"|(?P<caps>[A-Z][A-Z .'\-]{1,40}[A-Z.]):)\s*"
-)
 
 
 def heading_text(line: str) -> str | None:
@@ -52,18 +47,104 @@ def is_heading(paragraph: str) -> bool:
     return heading_text(paragraph) is not None
 
 
-def speaker_of(paragraph: str) -> tuple[str, int] | None:
-    """(speaker, end of the marker) when a paragraph opens with `**Name:**` or `NAME:`."""
+_SPEAKER_RE = re.compile(
+    r"^\s*(?:\*\*(?P<md>[^*\n]{1,60}?):\*\*|\*\*(?P<md2>[^*\n]{1,60}?)\*\*:"
+    r"|(?P<caps>[A-Z][A-Z .'\-]{1,40}[A-Z.]):"
+    r"|(?P<plain>[A-Z][\w.'’-]{0,30}(?: [A-Z][\w.'’-]{0,30}){0,4}):(?=\s))\s*"
+)
+
+
+# Job titles that can stand before a speaker's name in a transcript's labels ("Baker Tomas
+# Eid:", "Chef Ines Moreau:"): split off as the turn's role, the name being the speaker. Not
+# honorifics (Dr., Mr.): "Dr. Tanaka" is how the speaker is named and asked for.
+ROLE_WORDS = frozenset(
+    """
+    agronomist analyst architect baker brewer butcher captain ceo chairman chairwoman chef
+    chief coach commissioner correspondent councillor councilor curator designer director
+    economist editor engineer farmer fisherman founder governor historian host interviewer
+    journalist judge lawyer manager mayor minister moderator nurse officer owner pharmacist
+    photographer pilot presenter principal producer professor reporter researcher scientist
+    senator sergeant spokesperson spokesman spokeswoman student teacher vintner winemaker
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A speaker's label at the start of a paragraph: who, in what role, where the text starts.
+
+    `plain` labels ("Ines Moreau:") are told from an article's "Note:" only by recurring (see
+    `looks_like_interview`); marked ones (`**Name:**`, `NAME:`) count at once."""
+
+    speaker: str
+    role: str | None
+    end: int
+    plain: bool
+
+
+def split_role(label: str) -> tuple[str, str | None]:
+    """("Tomas Eid", "Baker") for "Baker Tomas Eid": leading job titles off, when a name of
+    at least two words is left."""
+    words = label.split()
+    n = 0
+    while n < len(words) - 2 and words[n].lower().rstrip(".") in ROLE_WORDS:
+        n += 1
+    if n == 0:
+        return label, None
+    return " ".join(words[n:]), " ".join(words[:n])
+
+
+def turn_of(paragraph: str) -> Turn | None:
+    """The speaker label a paragraph opens with (`**Name:**`, `NAME:`, `Name Name:`), if any."""
     match = _SPEAKER_RE.match(paragraph)
     if not match:
         return None
-    name = (match.group("md") or match.group("md2") or match.group("caps")).strip()
-    return name, match.end()
+    label = (match.group("md") or match.group("md2") or match.group("caps") or match.group("plain")).strip()
+    name, role = split_role(label)
+    return Turn(name, role, match.end(), plain=match.group("plain") is not None)
+
+
+def speaker_of(paragraph: str) -> tuple[str, int] | None:
+    """(speaker, end of the marker) when a paragraph opens with a speaker label (`turn_of`)."""
+    turn = turn_of(paragraph)
+    return (turn.speaker, turn.end) if turn else None
 
 
 def looks_like_interview(body: str) -> bool:
-    turns = sum(1 for block in split_paragraphs(body) if speaker_of(block))
-    return turns >= 2
+    """Two marked turns, or plain-labelled turns of two speakers with one speaking twice."""
+    marked = 0
+    plain: dict[str, int] = {}
+    for block in split_paragraphs(body):
+        turn = turn_of(block)
+        if turn is None:
+            continue
+        if not turn.plain:
+            marked += 1
+            if marked >= 2:
+                return True
+        else:
+            plain[turn.speaker] = plain.get(turn.speaker, 0) + 1
+    return len(plain) >= 2 and max(plain.values()) >= 2
+
+
+# A first line that titles a plain-text transcript: "Interview: Chef Ines Moreau on bread".
+_TITLE_LINE_RE = re.compile(r"(?:interview|transcript|conversation|q ?& ?a|podcast|episode\b[^:\n]{0,20})\s*[:—–]\s*\S", re.I)
+_TITLE_LINE_MAX = 150
+
+
+def leading_title(body: str) -> tuple[str, str] | None:
+    """(title, rest of the body) when a plain text opens with a title line: one that says so
+    ("Interview: ...", "Transcript — ..."), or a short line without a sentence end before the
+    turns of an interview. None otherwise (the text is then titled by its file name)."""
+    first, newline, rest = body.lstrip().partition("\n")
+    first = first.strip()
+    if not newline or not rest.strip() or len(first) > _TITLE_LINE_MAX or heading_text(first) is not None:
+        return None
+    if _TITLE_LINE_RE.match(first):
+        return first, rest
+    if not first.endswith(_SENTENCE_END) and turn_of(first) is None and looks_like_interview(rest):
+        return first, rest
+    return None
 
 
 _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
@@ -82,6 +163,7 @@ def has_blank_line(body: str) -> bool:
 # mostly fill their width and often end mid-sentence is wrapped; else each line is a paragraph
 # (as in the bundled corpus, whose lines are whole paragraphs of hundreds of characters).
 WRAP_MAX_WIDTH = 100
+_WRAP_MIN_WIDTH = 40  # nobody wraps prose narrower; shorter lines are a list, a poem, a table
 _WRAP_MIN_LINES = 4  # fewer lines tell nothing about a width
 _WRAP_FULL = 0.75  # a line this share of the width or longer "fills" it
 _WRAP_FULL_SHARE = 0.5  # wrapped: at least half the lines fill the width ...
@@ -98,7 +180,7 @@ def wrap_width(lines: list[str]) -> int | None:
     if len(lengths) < _WRAP_MIN_LINES:
         return None
     width = max(lengths)
-    if width > WRAP_MAX_WIDTH:
+    if not _WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
         return None
     full = sum(1 for n in lengths if n >= _WRAP_FULL * width)
     open_ended = sum(1 for line in lines if line.strip() and not line.rstrip().endswith(_SENTENCE_END))

@@ -142,7 +142,7 @@ def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnin
     """A Document; for a streamed file, `body` is only its beginning, used for title and kind.
 
     A plain text's title line ("Interview: Chef Ines Moreau on bread") is its title, and,
-    like a heading, not a passage (not for a streamed file, whose paragraphs come from disk).
+    like a heading, not a passage (for a streamed file, `_streamed_text` has done this).
     """
     title = meta.get("title") or first_heading(body)
     if not title and stream is None:
@@ -240,6 +240,11 @@ def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
     codec, warning = encoding_of(head_bytes, whole)
     head = drop_invisible(codecs.getincrementaldecoder(codec)("replace").decode(head_bytes, final=whole))
     meta, head_body = parse_front_matter(head)
+    if not meta.get("title") and not first_heading(head_body):
+        titled = leading_title(head_body)  # as `_document` does for a file read whole
+        if titled:
+            meta = dict(meta, title=titled[0])
+            head_body = titled[1]
     skip = len(head) - len(head_body)
     head_body_lines = head_body.replace("\r\n", "\n").replace("\r", "\n")
     by_line = not has_blank_line(head_body_lines)

@@ -193,3 +193,11 @@ def test_transcript_turns_are_cited_by_the_speaker_name_without_the_role():
     results = ask("how old is the sourdough starter", "-k", "1")
     assert results[0]["doc"] == "moreau-interview"
     assert results[0]["speaker"] == "Tomas Eid"
+
+
+def test_wrapper_with_a_furniture_class_does_not_lose_the_article():
+    story = "<p>" + "The ferry timetable changes in June. " * 20 + "</p>"
+    page = read_page(f'<body><div class="layout has-sidebar">{story}</div><div class="site-nav">Home | World</div></body>')
+    assert page.body.startswith("The ferry timetable changes in June.")
+    page = read_page(f'<body><div class="content">{story}</div><div class="site-nav">Home | World</div></body>')
+    assert "Home" not in page.body  # with the article kept, class rules still drop the furniture

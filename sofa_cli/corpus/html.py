@@ -123,8 +123,9 @@ class Page:
 
 
 class _Extractor(HTMLParser):
-    def __init__(self):
+    def __init__(self, by_class: bool = True):
         super().__init__(convert_charrefs=True)
+        self.by_class = by_class  # whether class and id tokens can name furniture
         self.parts: list[str] = []
         self.title: list[str] = []
         self.meta: dict[str, str] = {}  # <meta> content by lower-case name or property
@@ -141,7 +142,7 @@ class _Extractor(HTMLParser):
         values = dict(attrs)
         if (values.get("role") or "").lower() in _FURNITURE_ROLES or "hidden" in values:
             return True
-        if tag in ("article", "main", "body", "html"):
+        if tag in ("article", "main", "body", "html") or not self.by_class:
             return False
         for token in f"{values.get('class') or ''} {values.get('id') or ''}".lower().split():
             parts = _PART_RE.split(token)
@@ -220,11 +221,14 @@ class _Extractor(HTMLParser):
 
 def read_page(html: str) -> Page:
     """Title, body and metadata (title, author, date, url, source, description) of a page."""
-    parser = _Extractor()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text)]
+    parser = _parsed(html, by_class=True)
+    body = _body(parser)
+    if len(body) < _SHORT_BODY:
+        # A wrapper named like furniture ("has-sidebar") may have held the whole article:
+        # read the page again by tags and roles alone, and keep that when it says more.
+        plain = _body(_parsed(html, by_class=False))
+        if len(plain) > 2 * len(body):
+            body = plain
     meta: dict[str, str] = {}
     for key, names in _META_KEYS.items():
         for name in names:
@@ -241,7 +245,24 @@ def read_page(html: str) -> Page:
     title_tag = " ".join("".join(parser.title).split()) or None
     if title_tag and "title" not in meta:
         meta["title"] = title_tag
-    return Page(meta.get("title"), "\n\n".join(b for b in blocks if b), meta)
+    return Page(meta.get("title"), body, meta)
+
+
+# A body shorter than this (characters) after class rules: perhaps they dropped the article.
+_SHORT_BODY = 500
+
+
+def _parsed(html: str, by_class: bool) -> _Extractor:
+    parser = _Extractor(by_class)
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def _body(parser: _Extractor) -> str:
+    """The text kept by `parser`, one blank line between blocks."""
+    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", "".join(parser.parts))]
+    return "\n\n".join(b for b in blocks if b)
 
 
 def html_to_text(html: str) -> tuple[str | None, str]:

@@ -447,10 +447,14 @@ def test_utf32_with_byte_order_mark_is_decoded_as_utf32(corpus, encoding):
 
 
 def test_zero_width_space_inside_a_word_does_not_split_it(corpus):
+    """In corpus text and in a question (text/safety.py: strip_controls drops them too)."""
     (corpus / "web.md").write_text("Oki\u200bnawa resi\u00addents pro\u2060tested.\n", encoding="utf-8")
     code, results, err = ask_json(corpus, "Okinawa residents protested")
     assert code == 0
     assert results[0]["text"] == "Okinawa residents protested."
+    code, results, err = ask_json(corpus, "Oki\u200bnawa resi\u00addents")  # in a question too
+    assert code == 0 and results[0]["text"] == "Okinawa residents protested."
+    assert "correct" not in err and "unknown" not in err
 
 
 def test_file_given_as_corpus_is_called_not_a_folder(tmp_path):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 
+from sofa_cli.text.safety import drop_invisible  # also applied to questions, so both sides agree
+
 # A NUL byte in the first bytes marks a binary file, as ripgrep and git decide.
 BINARY_SNIFF = 8192
 
@@ -28,19 +30,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16", UTF16_WARNING),
     (codecs.BOM_UTF16_BE, "utf-16", UTF16_WARNING),
 )
-
-
-# Invisible characters that split a word for the tokenizer although a reader sees one word
-# ("Oki\u200bnawa" is "Okinawa" on screen): zero-width space, word joiner, a byte order mark
-# inside the text, soft hyphen. Removed as text is decoded, before any offset is taken, so
-# passages and their sentence and highlight spans agree. Zero-width (non-)joiners stay: they
-# shape Persian and Indic words and emoji.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
-
-
-def drop_invisible(text: str) -> str:
-    """`text` without the invisible characters that would split a word in two."""
-    return text.translate(_INVISIBLE) if not text.isascii() else text
 
 
 def bom_codec(head: bytes) -> tuple[str, str] | None:

@@ -201,3 +201,29 @@ def test_wrapper_with_a_furniture_class_does_not_lose_the_article():
     assert page.body.startswith("The ferry timetable changes in June.")
     page = read_page(f'<body><div class="content">{story}</div><div class="site-nav">Home | World</div></body>')
     assert "Home" not in page.body  # with the article kept, class rules still drop the furniture
+
+
+@pytest.mark.parametrize("separator", ["\n", "\n\n"])
+def test_streamed_wrapped_file_reads_as_the_whole_file(tmp_path, monkeypatch, separator):
+    """Hard-wrapped lines (no blank lines) and wrapped blocks (blank lines) give the same
+    paragraphs whether a file is read whole or streamed in small chunks."""
+    import textwrap
+
+    from sofa_cli.corpus import documents
+
+    paragraphs = [
+        f"Paragraph {n} says " + "the harbour board met again and talked " * (n % 7 + 2) + "until late." for n in range(60)
+    ]
+    (tmp_path / "wrapped.txt").write_text(separator.join(textwrap.fill(p, 66) for p in paragraphs) + "\n", encoding="utf-8")
+    (whole,) = load_file(tmp_path / "wrapped.txt", tmp_path)
+    monkeypatch.setattr(documents, "STREAM_THRESHOLD", 0)
+    monkeypatch.setattr(documents, "READ_CHUNK", 301)
+    (streamed,) = load_file(tmp_path / "wrapped.txt", tmp_path)
+    assert streamed.stream is not None and whole.stream is None
+    assert list(streamed.paragraphs()) == list(whole.paragraphs())
+    assert streamed.reflowed and whole.reflowed
+    if separator == "\n\n":
+        assert list(whole.paragraphs()) == paragraphs
+    else:  # without blank lines, a paragraph whose last line is full runs on into the next
+        assert " ".join(whole.paragraphs()) == " ".join(paragraphs)
+        assert len(list(whole.paragraphs())) >= 0.8 * len(paragraphs)

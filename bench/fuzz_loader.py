@@ -18,6 +18,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+import textwrap
 import time
 import traceback
 from pathlib import Path
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from sofa_cli import documents  # noqa: E402
+from sofa_cli.corpus import documents  # noqa: E402
 from sofa_cli.corpus.discover import CORPUS_SUFFIXES  # noqa: E402
 from sofa_cli.corpus.documents import Document, Skipped, load_file  # noqa: E402
 from sofa_cli.corpus.segment import passages_of  # noqa: E402
@@ -48,6 +49,12 @@ WORDS = [
     "\x1b[31m",
     "\r\n",
     "\n\n",
+    "\u200b",
+    "\u00ad",
+    "Interview: Chef Ines Moreau\n",
+    "Baker Tomas Eid:",
+    "\n- ",
+    "#",
 ]
 
 text_piece = st.one_of(
@@ -59,11 +66,29 @@ text_piece = st.one_of(
     st.builds(lambda name, t: f"**{name}:** {t}\n\n", st.sampled_from(["Editor", "Dr. Tanaka", "Q"]), st.text(max_size=80)),
     st.builds(lambda t: f"<html><title>{t}</title><script>x</script><p>{t}</p>", st.text(max_size=80)),
     st.builds(lambda t: '{"title": "x", "text": ' + repr(t).replace("'", '"') + "}\n", st.text(max_size=80)),
+    # hard-wrapped prose, plain transcript turns, a page with furniture and JSON-LD
+    st.builds(
+        lambda ws, w: textwrap.fill(" ".join(ws), w) + "\n",
+        st.lists(st.sampled_from(WORDS[:9]), max_size=80),
+        st.integers(30, 100),
+    ),
+    st.builds(
+        lambda name, t: f"{name}: {t}\n",
+        st.sampled_from(["Interviewer", "Chef Ines Moreau", "Baker Tomas Eid", "Note"]),
+        st.text(max_size=80),
+    ),
+    st.builds(
+        lambda t: (
+            f'<nav>Home | World</nav><script type="application/ld+json">{t}</script>'
+            f'<meta name="author" content="{t}"><article><header>{t}</header><p>{t}</p></article><footer>{t}</footer>'
+        ),
+        st.text(max_size=60),
+    ),
 )
 text_content = st.builds(
     lambda parts, enc: "".join(parts).encode(enc, errors="replace"),
     st.lists(text_piece, max_size=30),
-    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "cp1252", "latin-1"]),
 )
 content = st.one_of(st.binary(max_size=4096), text_content)
 name = st.text(alphabet=st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), min_size=1, max_size=20)

@@ -59,7 +59,7 @@ def test_closing_quote_stays_with_its_sentence():
 
 
 def test_paragraphs_blank_lines_or_one_per_line():
-    assert split_paragraphs("a\nb\n\nc") == ["a\nb", "c"]
+    assert split_paragraphs("a\nb\n\nc") == ["a b", "c"]  # inner line breaks are wrapping (issue 13)
     assert split_paragraphs("a\nb\nc\n") == ["a", "b", "c"]
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -10,9 +11,11 @@ from typer.testing import CliRunner
 
 from sofa_cli.cli import app
 from sofa_cli.corpus import documents
+from sofa_cli.corpus.discover import Skipped, discover, fingerprints, scan
 from sofa_cli.corpus.documents import Document, load_file
 from sofa_cli.corpus.paragraphs import MAX_PASSAGE_CHARS
 from sofa_cli.index import writer as index_module
+from tests.conftest import run_process
 
 GOOD = "Hornung suggested a review of the status of forces agreement.\n"
 
@@ -181,14 +184,14 @@ def test_unreadable_file_is_skipped(corpus, monkeypatch):
     """Same case, run as any user (root included): reading the file fails with EACCES."""
     secret = corpus / "secret.md"
     secret.write_text("Hornung secret.\n", encoding="utf-8")
-    real_read_bytes = Path.read_bytes
+    real_open = documents.open_regular
 
-    def read_bytes(self):
-        if self.name == "secret.md":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def open_regular(path):
+        if path.name == "secret.md":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(documents, "open_regular", open_regular)
     code, results, err = ask_json(corpus, "Hornung")
     assert code == 0
     assert [r["doc"] for r in results] == ["good"]
@@ -301,3 +304,183 @@ def test_streamed_and_whole_reading_agree(tmp_path, monkeypatch):
     assert isinstance(streamed, Document) and streamed.stream is not None and whole.stream is None
     assert streamed.title == whole.title == "T"
     assert list(streamed.paragraphs()) == list(whole.paragraphs())
+
+
+# -- issue 17: the corpus folder is a boundary; no loader hangs or holds a whole huge file --
+
+
+def test_symlink_out_of_the_corpus_is_refused(corpus, tmp_path):
+    outside = tmp_path / "secrets.txt"
+    outside.write_text("Hornung private key material.\n", encoding="utf-8")
+    (corpus / "passwd.txt").symlink_to(outside)
+    (corpus / "inside.md").symlink_to(corpus / "good.md")  # a link within the folder is fine
+    code, results, err = ask_json(corpus, "Hornung")
+    assert code == 0
+    assert sorted(r["doc"] for r in results) == ["good", "inside"]
+    assert "skipped passwd.txt: link to a file outside the corpus folder, not followed" in err
+
+
+def test_symlink_out_of_the_corpus_is_followed_when_allowed(corpus, tmp_path):
+    outside = tmp_path / "shared.md"
+    outside.write_text("Shared notes.\n", encoding="utf-8")
+    (corpus / "shared.md").symlink_to(outside)
+    assert [p.name for p in discover(corpus)] == ["good.md"]
+    assert [p.name for p in discover(corpus, follow_outside_links=True)] == ["good.md", "shared.md"]
+    assert "shared.md" in fingerprints(corpus, follow_outside_links=True)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_link_into_proc_is_refused_and_never_makes_the_index_stale(corpus):
+    (corpus / "status.txt").symlink_to("/proc/self/status")
+    found = scan(corpus, follow_outside_links=True)  # not even when links may leave the folder
+    assert [s.reason for s in found.skipped] == ["link into /proc, not followed"]
+    assert "status.txt" not in fingerprints(corpus, follow_outside_links=True)
+    assert cli("index", str(corpus))[0] == 0
+    code, out, err = cli("index", str(corpus))
+    assert "0 new, 0 updated, 1 unchanged" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_in_the_corpus_is_skipped_with_a_warning(corpus):
+    os.mkfifo(corpus / "pipe.md")
+    code, results, err = ask_json(corpus, "Hornung")
+    assert code == 0
+    assert [r["doc"] for r in results] == ["good"]
+    assert "skipped pipe.md: not a regular file (a FIFO), not read" in err
+
+
+def _finishes(fn, seconds: float = 20.0):
+    """fn()'s result, or AssertionError when it is still running after `seconds` (a hang)."""
+    import threading
+
+    box = []
+    worker = threading.Thread(target=lambda: box.append(fn()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "still waiting"
+    return box[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("name", ["swapped.md", "swapped.jsonl", "swapped.html"])
+def test_file_swapped_for_a_fifo_after_the_scan_is_not_waited_on(corpus, name):
+    os.mkfifo(corpus / name)  # what load_file meets when the file changed after discover()
+    (item,) = _finishes(lambda: list(load_file(corpus / name, corpus)))
+    assert item == Skipped(name, "not a regular file (a FIFO or device), not read")
+
+
+def test_jsonl_integer_too_long_for_python_keeps_the_line_and_those_after(corpus):
+    huge = "9" * 5000
+    (corpus / "feed.jsonl").write_text(
+        '{"text": "Hornung on big numbers.", "count": ' + huge + "}\n"
+        '{"text": "Hornung again.", "date": ' + huge + "}\n"
+        "{broken " + huge + "\n"
+        '{"text": "Hornung last."}\n',
+        encoding="utf-8",
+    )
+    code, results, err = ask_json(corpus, "Hornung")
+    assert code == 0
+    assert sorted(r["doc"] for r in results) == ["feed#1", "feed#2", "feed#4", "good"]
+    assert "skipped feed.jsonl:3: not valid JSON" in err
+    (first, second, broken, last) = load_file(corpus / "feed.jsonl", corpus)
+    assert second.date == huge  # kept as its digits, not converted
+
+
+def test_overlong_jsonl_line_is_skipped_by_line_without_being_held(corpus, monkeypatch):
+    monkeypatch.setattr(documents, "MAX_JSONL_LINE", 64 * 1024)
+    monkeypatch.setattr(documents, "READ_CHUNK", 16 * 1024)
+    long_text = "Hornung words. " * 200_000  # 3 MB on one line
+    (corpus / "feed.jsonl").write_text(
+        json.dumps({"text": "Ishiba first."})
+        + "\n"
+        + json.dumps({"text": long_text})
+        + "\n"
+        + json.dumps({"text": "Ishiba third."})
+        + "\n",
+        encoding="utf-8",
+    )
+    tracemalloc.start()
+    try:
+        items = list(load_file(corpus / "feed.jsonl", corpus))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [getattr(i, "id", None) for i in items] == ["feed#1", None, "feed#3"]
+    assert items[1] == Skipped("feed.jsonl:2", "line longer than 64 KiB, not read")
+    assert peak < 1024 * 1024, f"peak {peak:,} bytes for a 3 MB line"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_wide_jsonl_is_read_line_by_line(corpus, encoding):
+    text = json.dumps({"text": "Okinawa in wide JSON."}) + "\n" + json.dumps({"text": "Second line."}) + "\n"
+    (corpus / "wide.jsonl").write_bytes(text.encode(encoding))
+    items = list(load_file(corpus / "wide.jsonl", corpus))
+    assert [d.body for d in items] == ["Okinawa in wide JSON.", "Second line."]
+    assert items[0].warnings == [f"decoded as {encoding.upper()} (byte order mark)"]
+
+
+def test_huge_html_page_is_read_only_up_to_its_bound(corpus, monkeypatch):
+    monkeypatch.setattr(documents, "MAX_HTML_BYTES", 64 * 1024)
+    page = "<html><body><p>Hornung opens the page.</p>" + "<p>filler words here</p>" * 100_000 + "<p>Zyzzyva.</p></body></html>"
+    (corpus / "page.html").write_text(page, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        (doc,) = load_file(corpus / "page.html", corpus)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert doc.body.startswith("Hornung opens the page.") and "Zyzzyva" not in doc.body
+    assert doc.warnings == ["only the first 64 KiB read"]
+    assert peak < 2 * 1024 * 1024, f"peak {peak:,} bytes for a 2.4 MB page"
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-be"])
+def test_utf32_with_byte_order_mark_is_decoded_as_utf32(corpus, encoding):
+    data = "Okinawa residents protested the base.\n".encode(encoding)
+    if encoding == "utf-32-be":
+        data = b"\x00\x00\xfe\xff" + data
+    (corpus / "wider.txt").write_bytes(data)
+    code, results, err = ask_json(corpus, "Okinawa residents")
+    assert code == 0
+    assert results[0]["text"] == "Okinawa residents protested the base."
+    assert "wider.txt: decoded as UTF-32 (byte order mark)" in err
+
+
+def test_zero_width_space_inside_a_word_does_not_split_it(corpus):
+    """In corpus text and in a question (text/safety.py: strip_controls drops them too)."""
+    (corpus / "web.md").write_text("Oki\u200bnawa resi\u00addents pro\u2060tested.\n", encoding="utf-8")
+    code, results, err = ask_json(corpus, "Okinawa residents protested")
+    assert code == 0
+    assert results[0]["text"] == "Okinawa residents protested."
+    code, results, err = ask_json(corpus, "Oki\u200bnawa resi\u00addents")  # in a question too
+    assert code == 0 and results[0]["text"] == "Okinawa residents protested."
+    assert "correct" not in err and "unknown" not in err
+
+
+def test_file_given_as_corpus_is_called_not_a_folder(tmp_path):
+    (tmp_path / "file.md").write_text("x", encoding="utf-8")
+    code, out, err = cli("ask", "Hornung", "--corpus", str(tmp_path / "file.md"))
+    assert_one_line_error(code, out, err)
+    assert "corpus is not a folder (a file)" in err and "not found" not in err
+
+
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", reason="needs a file system that takes any bytes")
+def test_names_that_are_not_utf8_work_and_round_trip(tmp_path):
+    """caf\\xe9.md in a folder d\\xff, under a corpus root caf\\xe9-root: indexed, cited,
+    shown, and the index is fresh on the next ask (the names round-trip through its header)."""
+    root = os.path.join(os.fsencode(tmp_path), b"caf\xe9-root")
+    os.makedirs(os.path.join(root, b"d\xff"))
+    with open(os.path.join(root, b"caf\xe9.md"), "wb") as f:
+        f.write("Hornung visited the café.\n".encode())
+    with open(os.path.join(root, b"d\xff", b"n.md"), "wb") as f:
+        f.write(b"Hornung in a folder.\n")
+    env = {"SOFA_INDEX_DIR": str(tmp_path / "index")}
+    done = run_process("ask", "Hornung", "--corpus", root, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout.decode("utf-8", "surrogateescape"))["results"]
+    assert sorted(r["doc"] for r in results) == ["caf\udce9", "d\udcff/n"]
+    assert {r["title"] for r in results} == {"caf\\xe9", "n"}  # a title is readable text
+    again = run_process("ask", "Hornung", "--corpus", root, env=env)
+    assert again.returncode == 0 and b"indexed" not in again.stderr
+    shown = run_process("show", b"caf\xe9:1", "--corpus", root, env=env)
+    assert shown.returncode == 0 and "Hornung visited the café." in shown.stdout.decode("utf-8", "surrogateescape")

@@ -3,7 +3,8 @@
     python bench/quality/run.py [--data ../shared/data] [--sets bundled,xquad,time,mixed] [-k 5]
 
 Sets: the bundled corpus with its development questions (bench/qa/bundled.jsonl, skipped
-when absent), XQuAD-en, TIME, and XQuAD's questions over XQuAD + TIME + Cranfield ("mixed");
+when absent), files as people have them (tests/data/files with bench/qa/files.jsonl),
+XQuAD-en, TIME, and XQuAD's questions over XQuAD + TIME + Cranfield ("mixed");
 bench/quality/convert.py makes the last three from --data and explains their gold strings.
 
 Configurations, all over the very same passages (sofa's loader and segmenter):
@@ -53,7 +54,8 @@ from sofa_cli.query.evaluate import QAItem, Scores, evaluate, read_qa  # noqa: E
 RESULTS = ROOT / "bench" / "results" / "quality.md"
 BUNDLED_QA = ROOT / "bench" / "qa" / "bundled.jsonl"
 MEMO_CHECK = 40  # questions per set answered with and without the bench's memo, compared
-SETS = ("bundled", "xquad", "time", "mixed")
+FILES_QA = ROOT / "bench" / "qa" / "files.jsonl"
+SETS = ("bundled", "files", "xquad", "time", "mixed")
 COMMAND = "make bench-quality   # = .venv/bin/python bench/quality/run.py"
 TARGETS = {  # issue 3
     "xquad": {"hit@1": 0.96, "hit@5": 0.99, "answer@1": 0.80},
@@ -61,6 +63,8 @@ TARGETS = {  # issue 3
 }
 DESCRIPTIONS = {
     "bundled": "the bundled corpus (corpus/) with bench/qa/bundled.jsonl",
+    "files": "files as people have them (tests/data/files: hard-wrapped text, a saved web page, a plain "
+    "transcript) with bench/qa/files.jsonl",
     "xquad": "XQuAD-en: 48 Wikipedia articles, one passage per context",
     "time": "TIME: 423 news articles (1963) in ~100-word paragraphs, 82 judged queries; a hit is any "
     "paragraph of a relevant article (answer@1 means little here)",
@@ -420,17 +424,17 @@ def main() -> None:
         print(s, file=sys.stderr, flush=True)
 
     out = args.out.resolve()
-    if set(chosen) - {"bundled"}:
+    if set(chosen) - {"bundled", "files"}:
         convert(args.data.resolve(), out, log=log)
     sections_dir = out / "quality-sections"
     for name in SETS:
         if name not in chosen:
             continue
-        if name == "bundled":
-            root, qa = ROOT / "corpus", BUNDLED_QA
+        if name in ("bundled", "files"):
+            root, qa = (ROOT / "corpus", BUNDLED_QA) if name == "bundled" else (ROOT / "tests" / "data" / "files", FILES_QA)
             if not qa.exists():
-                log(f"quality: {qa.relative_to(ROOT)} missing; bundled set skipped")
-                (sections_dir / "bundled.md").unlink(missing_ok=True)
+                log(f"quality: {qa.relative_to(ROOT)} missing; {name} set skipped")
+                (sections_dir / f"{name}.md").unlink(missing_ok=True)
                 continue
         else:
             root, qa = out / name / "corpus", out / name / "qa.jsonl"

@@ -155,7 +155,7 @@ def attribute(doc: Document, passages: list[Passage]) -> list[Passage]:
             elif _names_someone_in(p.text, start, end, names, people):
                 current = None
             who.append(speaker)
-        out.append(Passage(p.number, p.text, p.sentences, p.speaker, p.prompt, tuple(who)))
+        out.append(replace(p, attributions=tuple(who)))
     return out
 
 

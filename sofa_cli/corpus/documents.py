@@ -7,21 +7,28 @@ sofa did not write, so undecodable, binary or vanished files are reported as
 
 Memory stays bounded whatever the files: a text file larger than `STREAM_THRESHOLD` is
 read in chunks and split into paragraphs as it goes (its `Document` carries a stream of
-paragraphs instead of a body), `.jsonl` files are read a line at a time, and no paragraph
-or line, however long, becomes a passage longer than `MAX_PASSAGE_CHARS`.
+paragraphs instead of a body), `.jsonl` files are read a line at a time (a line over
+`MAX_JSONL_LINE` is skipped unread), an HTML page is read up to `MAX_HTML_BYTES`, and no
+paragraph or line, however long, becomes a passage longer than `MAX_PASSAGE_CHARS`.
+
+Every file is opened without blocking and read only when it is a regular file: one swapped
+for a FIFO between the scan and the read is skipped, not waited on forever.
 """
 
 from __future__ import annotations
 
 import codecs
+import io
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sofa_cli.corpus.decode import BINARY_SNIFF, LATIN1_WARNING, decode, encoding_of
-from sofa_cli.corpus.discover import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES
+from sofa_cli.corpus.decode import BINARY_SNIFF, LATIN1_WARNING, bom_codec, decode, drop_invisible, encoding_of
+from sofa_cli.corpus.discover import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Skipped
 from sofa_cli.corpus.paragraphs import (
     _BLANK_LINE_RE,
     MAX_PASSAGE_CHARS,
@@ -29,8 +36,13 @@ from sofa_cli.corpus.paragraphs import (
     cap_length,
     first_heading,
     has_blank_line,
+    is_reflowed,
+    leading_title,
     looks_like_interview,
+    reflow,
     split_paragraphs,
+    unwrap_block,
+    wrap_width,
 )
 from sofa_cli.model import KINDS
 
@@ -52,6 +64,21 @@ READ_CHUNK = 1024 * 1024
 HEAD_BYTES = 1024 * 1024
 
 
+# A `.jsonl` line longer than this is skipped without being held: a document that size is
+# not an article, and a line is decoded and parsed whole (a 100 MB line took 1.1 GB).
+MAX_JSONL_LINE = 8 * 1024 * 1024
+
+
+# The part of an HTML page that is read (the rest is dropped, with a warning): parsing holds
+# the page several times over (a 100 MB page took 2.1 GB), and no article's page is this big.
+MAX_HTML_BYTES = 16 * 1024 * 1024
+
+
+# JSON integers longer than this stay strings: Python refuses to convert more than 4,300
+# digits (ValueError), and no metadata field needs a number this long.
+MAX_JSON_DIGITS = 100
+
+
 @dataclass(frozen=True)
 class Document:
     """A document before segmentation; `id` is stable across runs (from the file path)."""
@@ -70,18 +97,15 @@ class Document:
     warnings: list[str] = field(default_factory=list, compare=False)
     # For a streamed (large) file: a function returning its paragraphs; `body` is then "".
     stream: Callable[[], Iterator[str]] | None = field(default=None, compare=False, repr=False)
+    # Whether its paragraphs were hard-wrapped lines joined again (`is_reflowed`), for the
+    # index summary: a reader should know sofa changed the line structure it was given.
+    reflowed: bool = field(default=False, compare=False)
 
     def paragraphs(self) -> Iterator[str]:
         """The body's paragraphs (see `split_paragraphs`), read from the file if streamed."""
         if self.stream is not None:
             return self.stream()
         return iter(split_paragraphs(self.body))
-
-
-@dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
 
 
 def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -102,17 +126,33 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
     return {}, text
 
 
+def readable_name(name: str) -> str:
+    """A file name for reading, not for opening: bytes that are not UTF-8 (which `os` hands
+    back as lone surrogates) written as `\\xe9`. Ids and paths keep the surrogates, so the
+    file can be found again; a title is text, tokenized and printed, and must be valid."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def doc_id_for(path: Path, root: Path) -> str:
     rel = path.relative_to(root).as_posix()
     return rel.rsplit(".", 1)[0] if "." in rel else rel
 
 
 def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnings, stream=None) -> Document:
-    """A Document; for a streamed file, `body` is only its beginning, used for title and kind."""
+    """A Document; for a streamed file, `body` is only its beginning, used for title and kind.
+
+    A plain text's title line ("Interview: Chef Ines Moreau on bread") is its title, and,
+    like a heading, not a passage (for a streamed file, `_streamed_text` has done this).
+    """
+    title = meta.get("title") or first_heading(body)
+    if not title and stream is None:
+        titled = leading_title(body)
+        if titled:
+            title, body = titled
     kind = (meta.get("kind") or "").lower()
     if kind not in KINDS:
         kind = "interview" if looks_like_interview(body) else "article"
-    title = meta.get("title") or first_heading(body) or path.stem
+    title = title or readable_name(path.stem)
     return Document(
         id=doc_id,
         path=path.relative_to(root).as_posix(),
@@ -125,6 +165,7 @@ def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnin
         url=meta.get("url") or None,
         warnings=[w for w in warnings if w],
         stream=stream,
+        reflowed=is_reflowed(body),
     )
 
 
@@ -137,10 +178,14 @@ def load_file(path: Path, root: Path) -> Iterator[Document | Skipped]:
         if suffix in JSONL_SUFFIXES:
             yield from _load_jsonl(path, rel, root, doc_id)
             return
-        if suffix in TEXT_SUFFIXES and path.stat().st_size > STREAM_THRESHOLD:
-            yield _streamed_text(path, root, doc_id)
-            return
-        data = path.read_bytes()
+        with open_regular(path) as f:
+            if suffix in TEXT_SUFFIXES and os.fstat(f.fileno()).st_size > STREAM_THRESHOLD:
+                f.close()
+                yield _streamed_text(path, root, doc_id)
+                return
+            limit = MAX_HTML_BYTES if suffix in HTML_SUFFIXES else -1
+            data = f.read(limit)
+            cut = limit > 0 and len(data) == limit and bool(f.read(1))
     except OSError as err:
         yield Skipped(rel, err.strerror or str(err))
         return
@@ -154,13 +199,33 @@ def load_file(path: Path, root: Path) -> Iterator[Document | Skipped]:
         return
     del data
     if suffix in HTML_SUFFIXES:
-        from sofa_cli.corpus.html import html_to_text
+        from sofa_cli.corpus.html import read_page
 
-        title, body = html_to_text(text)
-        yield _document(path, root, doc_id, {"title": title}, body, [warning])
+        page = read_page(text)
+        cut_warning = f"only the first {MAX_HTML_BYTES >> 10:,} KiB read" if cut else None
+        yield _document(path, root, doc_id, page.meta, page.body, [warning, cut_warning])
     else:
         meta, body = parse_front_matter(text)
         yield _document(path, root, doc_id, meta, body, [warning])
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """`path` opened for reading in binary, when it is a regular file; else ValueError.
+
+    Opened with O_NONBLOCK, so a FIFO (put in a file's place after the folder was scanned)
+    opens at once instead of waiting for a writer, and is then refused by its fstat. For a
+    regular file the flag changes nothing.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValueError("not a regular file (a FIFO or device), not read")
+    except BaseException:
+        os.close(fd)
+        raise
+    return open(fd, "rb")
 
 
 def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
@@ -169,18 +234,31 @@ def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
     Only the first chunk is read now (metadata header, title, kind); raises OSError when
     the file cannot be read, ValueError when it is binary.
     """
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         head_bytes = f.read(max(HEAD_BYTES, BINARY_SNIFF))
         whole = not f.read(1)
     codec, warning = encoding_of(head_bytes, whole)
-    head = codecs.getincrementaldecoder(codec)("replace").decode(head_bytes, final=whole)
+    head = drop_invisible(codecs.getincrementaldecoder(codec)("replace").decode(head_bytes, final=whole))
     meta, head_body = parse_front_matter(head)
+    if not meta.get("title") and not first_heading(head_body):
+        titled = leading_title(head_body)  # as `_document` does for a file read whole
+        if titled:
+            meta = dict(meta, title=titled[0])
+            head_body = titled[1]
     skip = len(head) - len(head_body)
-    by_line = not has_blank_line(head_body.replace("\r\n", "\n").replace("\r", "\n"))
+    head_body_lines = head_body.replace("\r\n", "\n").replace("\r", "\n")
+    by_line = not has_blank_line(head_body_lines)
+    # Decided on the first chunk, as the paragraph style is: a file this large is one kind of text.
+    width = wrap_width(head_body_lines.split("\n")) if by_line else None
     warnings = [warning]
 
     def stream() -> Iterator[str]:
-        yield from _stream_paragraphs(path, codec, skip, by_line, doc.warnings)
+        pieces = _stream_paragraphs(path, codec, skip, by_line, doc.warnings)
+        if width:  # hard-wrapped lines (each at most WRAP_MAX_WIDTH, so no line was cut)
+            return (piece for p in reflow(pieces, width) for piece in cap_length(p))
+        if not by_line:
+            return (p for piece in pieces for p in unwrap_block(piece))
+        return pieces
 
     doc = _document(path, root, doc_id, meta, head_body, warnings, stream=stream)
     return doc
@@ -203,12 +281,14 @@ def _decoded_chunks(path: Path, codec: str, warnings: list[str]) -> Iterator[str
             return decoder.decode(pending + chunk, final=final)
 
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             while chunk := f.read(READ_CHUNK):
-                yield decoded(chunk)
+                yield drop_invisible(decoded(chunk))
     except OSError as err:
         warnings.append(f"stopped reading: {err.strerror or err}")
-    yield decoded(b"", final=True)
+    except ValueError as err:
+        warnings.append(f"stopped reading: {err}")
+    yield drop_invisible(decoded(b"", final=True))
 
 
 def _stream_paragraphs(path: Path, codec: str, skip: int, by_line: bool, warnings: list[str]) -> Iterator[str]:
@@ -252,35 +332,64 @@ def _stream_paragraphs(path: Path, codec: str, skip: int, by_line: bool, warning
             yield from cap_length(block.strip("\n"))
 
 
-def _jsonl_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
     """(line number, text, warning) for each line; one line in memory at a time.
 
-    A UTF-16 file (byte order mark) is decoded whole: it cannot be split on b"\\n".
+    A line longer than MAX_JSONL_LINE comes as (number, None, None), skipped unread. A
+    UTF-16 or UTF-32 file (byte order mark) is decoded as it is read: it cannot be split
+    on b"\\n".
     """
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         head = f.read(BINARY_SNIFF)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text, warning = decode(head + f.read())
-            for n, line in enumerate(text.split("\n"), start=1):
-                yield n, line, warning
+        wide = bom_codec(head)
+        f.seek(0)
+        if wide:
+            codec, warning = wide
+            text = io.TextIOWrapper(f, encoding=codec, errors="replace", newline="")
+            n = 0
+            while line := text.readline(MAX_JSONL_LINE + 1):
+                n += 1
+                if len(line) > MAX_JSONL_LINE:
+                    while line and not line.endswith(("\n", "\r")):
+                        line = text.readline(READ_CHUNK)
+                    yield n, None, None
+                else:
+                    yield n, drop_invisible(line), warning
             return
         if b"\x00" in head:
             raise ValueError("binary file")
-        f.seek(3 if head.startswith(b"\xef\xbb\xbf") else 0)
-        for n, raw in enumerate(f, start=1):
+        f.seek(3 if head.startswith(codecs.BOM_UTF8) else 0)
+        n = 0
+        while raw := f.readline(MAX_JSONL_LINE + 1):
+            n += 1
+            if len(raw) > MAX_JSONL_LINE:
+                while raw and not raw.endswith(b"\n"):
+                    raw = f.readline(READ_CHUNK)
+                yield n, None, None
+                continue
             try:
-                yield n, raw.decode("utf-8"), None
+                yield n, drop_invisible(raw.decode("utf-8")), None
             except UnicodeDecodeError:
-                yield n, raw.decode("cp1252", errors="replace"), LATIN1_WARNING
+                yield n, drop_invisible(raw.decode("cp1252", errors="replace")), LATIN1_WARNING
+
+
+def _json_int(digits: str) -> int | str:
+    """A JSON integer, or its digits when it is too long to be a number anyone means."""
+    return int(digits) if len(digits) <= MAX_JSON_DIGITS else digits
 
 
 def _load_jsonl(path: Path, rel: str, root: Path, doc_id: str) -> Iterator:
+    """The documents of a `.jsonl` file; a line that cannot be one is skipped and named
+    (`feed.jsonl:2`), and the lines after it are read as usual."""
     for n, line, warning in _jsonl_lines(path):
+        if line is None:
+            yield Skipped(f"{rel}:{n}", f"line longer than {MAX_JSONL_LINE >> 10:,} KiB, not read")
+            continue
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
+            record = json.loads(line, parse_int=_json_int)
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             yield Skipped(f"{rel}:{n}", "not valid JSON")
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):

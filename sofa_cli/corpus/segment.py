@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sofa_cli.corpus.documents import Document
-from sofa_cli.corpus.paragraphs import is_heading, speaker_of
+from sofa_cli.corpus.paragraphs import is_heading, turn_of
 
 ABBREVIATIONS = frozenset(
     """
@@ -29,7 +29,9 @@ class Passage:
 
     `sentences` are (start, end) character spans in `text`; `prompt` is the interviewer's
     question an answer turn replies to (matched, not shown); `attributions` gives the
-    person each sentence reports (or None), parallel to `sentences`.
+    person each sentence reports (or None), parallel to `sentences`; `role` is the job title
+    a transcript's label gave the speaker ("Baker" in "Baker Tomas Eid:"). Not yet stored in
+    the index: a passage read back from it has None.
     """
 
     number: int
@@ -38,6 +40,7 @@ class Passage:
     speaker: str | None = None
     prompt: str | None = None
     attributions: tuple[str | None, ...] = ()
+    role: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -208,13 +211,13 @@ def passages_of(doc: Document) -> list[Passage]:
     for block in doc.paragraphs():
         if is_heading(block):
             continue
-        speaker = None
+        speaker = role = None
         text = block.strip()
         if doc.kind == "interview":
-            turn = speaker_of(text)
+            turn = turn_of(text)
             if turn:
-                speaker, marker_end = turn
-                text = text[marker_end:].strip()
+                speaker, role = turn.speaker, turn.role
+                text = text[turn.end :].strip()
         if not text:
             continue
         prompt = None
@@ -231,6 +234,7 @@ def passages_of(doc: Document) -> list[Passage]:
                 speaker=speaker,
                 prompt=prompt,
                 attributions=(speaker,) * len(sentences),
+                role=role,
             )
         )
     return passages

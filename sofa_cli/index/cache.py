@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sofa_cli.corpus.discover import CorpusError, fingerprints
+from sofa_cli.corpus.discover import check_root, fingerprints
 from sofa_cli.index import bm25
 from sofa_cli.index.format import IndexFileError, NewerFormatError, OlderFormatError, write_index
 from sofa_cli.index.reader import Index
@@ -70,8 +70,7 @@ def open_index(
     warning, when the cache folder cannot be written (read-only, full).
     """
     root = root.resolve()
-    if not root.is_dir():
-        raise CorpusError(f"corpus folder not found: {root}")
+    check_root(root)
     path = index_path(root, index_dir)
     warnings: list[str] = []
     previous = None

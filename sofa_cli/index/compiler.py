@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import array
-import json
 import time
 from pathlib import Path
 
 from sofa_cli.index import bm25
+from sofa_cli.index.format import json_bytes
 from sofa_cli.index.schema import ANALYSIS_ID
 from sofa_cli.index.vocabulary import _char_hists, _hash_table, _string_table, synonym_groups
 from sofa_cli.text.analysis import stem
@@ -86,7 +86,7 @@ class _Compiler:
         The analyser that packed them must have reported its new terms first."""
         text, text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, names, tokens, p_len, source = packed
         d = len(self.doc_first) - 1
-        raw = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        raw = json_bytes(record)
         self.doc_blob += raw
         self.doc_off.append(len(self.doc_blob))
         name_ids = [self._name_id(name) for name in names]

@@ -45,6 +45,15 @@ class OlderFormatError(IndexFileError):
 _NUMPY_CODES = {"int32": "i", "int64": "q", "float64": "d", "float32": "f", "uint8": "B", "int8": "b"}
 
 
+def json_bytes(value) -> bytes:
+    """`value` as compact UTF-8 JSON; with a string holding lone surrogates (a file name that is
+    not UTF-8, as `os` decodes it) as ASCII JSON, whose \\udcxx escapes read back exactly."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
 def _typed_bytes(data) -> tuple[str, int, memoryview]:
     """(typecode, item count, little-endian bytes) of an array.array, numpy array or bytes."""
     if isinstance(data, array.array):
@@ -79,7 +88,7 @@ def write_index(path: Path, header: dict, sections: dict) -> None:
         views.append((raw, pad))
         offset += len(raw) + pad
     header = dict(header, format_version=FORMAT_VERSION, sections=table)
-    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head = json_bytes(header)
     head += b" " * ((-len(head)) % 8)
     path.parent.mkdir(parents=True, exist_ok=True)
     import tempfile  # only when writing: it imports random, shutil, ...

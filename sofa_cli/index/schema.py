@@ -21,7 +21,7 @@ LOCK_FILE = "index.lock"
 
 # Bump when analysis, segmentation or attribution change what an index holds: an index
 # built by another version is then rebuilt even if no corpus file changed.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5  # 5: reflowed wrapped text, page furniture dropped, title lines, plain speaker labels
 
 
 ANALYSIS_ID = (

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sofa_cli.corpus.discover import discover
+from sofa_cli.corpus.discover import scan
 from sofa_cli.corpus.documents import Document, Skipped, load_file
 from sofa_cli.corpus.segment import Passage
 from sofa_cli.index import bm25
@@ -34,6 +34,7 @@ class BuildReport:
     seconds: float = 0.0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    reflowed: int = 0  # documents parsed in this build whose hard-wrapped lines were joined
 
     def summary(self) -> str:
         return (
@@ -77,7 +78,7 @@ def _parse_file(job: tuple[Path, Path]) -> tuple[list, tuple]:
             out.append(item)
         else:
             passages = _parse_attribute(item, passages_of(item))
-            out.append((_doc_record(item), item.warnings, _pack(passages, _analyser)))
+            out.append((_doc_record(item), item.warnings, _pack(passages, _analyser), item.reflowed))
     return out, _analyser.take_new()
 
 
@@ -120,7 +121,9 @@ def build(
     _analyser = _Analyser()  # a fresh one: its forms must all be reported to this build
     started = time.perf_counter()
     report = BuildReport()
-    paths = discover(root)
+    found = scan(root)  # links out of the corpus and special files come back refused
+    paths = found.paths
+    report.skipped.extend(found.skipped)
     old_files = {f["path"]: f for f in previous.files} if previous else {}
     if previous and (previous.variant != variant or previous.file.header.get("analysis") != ANALYSIS_ID):
         old_files = {}
@@ -173,7 +176,8 @@ def build(
                 if item.path == rel:
                     entry["skipped"] = item.reason
                 continue
-            record, warnings, packed = item
+            record, warnings, packed, reflowed = item
+            report.reflowed += reflowed
             # After parsing: a streamed file reports late decoding problems as it is read.
             report.warnings.extend(f"{record['path']}: {w}" for w in warnings)
             record["id"] = _unique_id(record["id"], record["path"], seen, report)

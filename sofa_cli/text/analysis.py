@@ -176,7 +176,12 @@ def analyse(text: str, stemmer: Callable[[str], str] = stem) -> list[str]:
     return [stemmer(t.form) for t in tokenize(text) if not is_stopword(t.form)]
 
 
-_ACRONYM_RE = re.compile(r"((?:[A-Z][\w’'-]*\s+)(?:(?:of|and|the|for|on|in)\s+|[A-Z][\w’'-]*\s+){1,9})\(([A-Z]{2,8})\)")
+# A definition starts at the beginning of a word (the look-behind) and its words are taken
+# whole (possessive `*+`): else a run of 20,000 capitals is tried from each of its letters,
+# each try scanning to its end (34 s; issue 17 #5, tests/test_regex_safety.py).
+_ACRONYM_RE = re.compile(
+    r"(?<![\w’'-])((?:[A-Z][\w’'-]*+\s+)(?:(?:of|and|the|for|on|in)\s+|[A-Z][\w’'-]*+\s+){1,9})\(([A-Z]{2,8})\)"
+)
 
 
 def acronym_definitions(text: str) -> dict[str, list[str]]:

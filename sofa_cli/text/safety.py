@@ -44,10 +44,24 @@ def safe_line(text: str) -> str:
     return _UNSAFE_LINE_RE.sub(lambda m: " " if m.group() == "\t" else _stand_in(m), text)
 
 
+# Invisible characters that split a word for the tokenizer although a reader sees one word
+# ("Oki\u200bnawa" is "Okinawa" on screen): zero-width space, word joiner, a byte order mark
+# inside text, soft hyphen. The corpus loader removes them as it decodes, before any offset
+# is taken; questions lose them here, so both sides see the same words. Zero-width
+# (non-)joiners stay: they shape Persian and Indic words and emoji.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
+
+
+def drop_invisible(text: str) -> str:
+    """`text` without the invisible characters that would split a word in two."""
+    return text if text.isascii() else text.translate(_INVISIBLE)
+
+
 def strip_controls(text: str) -> str:
-    """Text typed at sofa (a question) without terminal escape sequences or control/bidi
-    characters; they carry no words, and would otherwise glue onto them ("[31mHornung")."""
-    return _UNSAFE_LINE_RE.sub(" ", _ESCAPE_SEQUENCE_RE.sub(" ", text))
+    """Text typed at sofa (a question) without terminal escape sequences, control/bidi
+    characters (they carry no words, and would otherwise glue onto them: "[31mHornung") or
+    invisible characters inside words (`drop_invisible`)."""
+    return drop_invisible(_UNSAFE_LINE_RE.sub(" ", _ESCAPE_SEQUENCE_RE.sub(" ", text)))
 
 
 def _json_escape(match: re.Match) -> str:

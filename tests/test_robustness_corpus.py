@@ -461,7 +461,7 @@ def test_file_given_as_corpus_is_called_not_a_folder(tmp_path):
     (tmp_path / "file.md").write_text("x", encoding="utf-8")
     code, out, err = cli("ask", "Hornung", "--corpus", str(tmp_path / "file.md"))
     assert_one_line_error(code, out, err)
-    assert "corpus is not a folder (a file)" in err and "not found" not in err
+    assert "is a file" in err and "not found" not in err
 
 
 @pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", reason="needs a file system that takes any bytes")

@@ -19,7 +19,7 @@ KINDS = ("article", "interview")
 class Explanation:
     """Why a passage scored what it did: `terms` (each query word's BM25 part, summing to
     `bm25`) plus `evidence` (all that ranking adds to BM25: best sentence, attribution and
-    the other features of `Weights`), which add up to the score."""
+    the other features of `sofa_cli.query.config.Ranking`), which add up to the score."""
 
     terms: dict[str, float]
     bm25: float

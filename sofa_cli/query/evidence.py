@@ -75,10 +75,11 @@ def _document_share(index: Index, query: Query, doc, cache: dict[str, float]) ->
     return share
 
 
-def coverage(index: Index, query: Query) -> float:
-    """Share of the question's weight held by words the corpus has."""
+def coverage(index: Index, query: Query, unknown_weight_floor: float) -> float:
+    """Share of the question's weight held by words the corpus has: each unknown word counts
+    at the question's highest IDF, and at least `unknown_weight_floor`."""
     top_idf = max((index.idf[t] for t in query.terms), default=0.0)
-    unknown_idf = max(top_idf, 1.0)
+    unknown_idf = max(top_idf, unknown_weight_floor)
     matched = sum(index.idf[t] for t in set(query.terms))
     total = matched + unknown_idf * len(query.unknown)
     return matched / total if total else 0.0

@@ -2,9 +2,12 @@
 
 A question is analysed with the index's own analyser, then stripped of its scaffolding
 ("tell me about", "according to"), so only names, numbers and content words are scored.
-Each word is resolved against the index vocabulary: a corpus word form gets its stored
-stem (no nltk), an unseen form is stemmed, and a form still unknown is matched to the
-closest corpus word by edit distance ("Hornug" -> "hornung").
+Each word is resolved against the index vocabulary, in this order: a corpus word form gets its
+stored stem (no nltk), an unseen form is stemmed; a word still unknown may stand for its
+reporting-verb family ("advice" for "advised"), for a synonym the corpus has ("death" for "die"),
+or be a typo of the closest corpus word ("Hornug" -> "hornung"). Each step is one function below,
+and `analyse_question` reads as the list of them. Every word ends as a `Word` that says what
+became of it, so none is dropped without a trace (`Query.words`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from functools import lru_cache
 
 from sofa_cli.index.reader import Index
 from sofa_cli.query.answer_types import answer_type
+from sofa_cli.query.config import Limits, Ranking
 from sofa_cli.query.typos import closest_form, split_joined_words
 from sofa_cli.text.analysis import is_stopword, normalise_form, stem, tokenize
 
@@ -59,6 +63,29 @@ OPINION_NOUNS = frozenset(
 )
 
 
+# What became of a question word (`Word.how`).
+STOPWORD = "stopword"  # too common to search for
+MATCHED = "matched"  # a corpus word, as typed or by its stem
+FAMILY = "family"  # an unseen word of a reporting-verb family, standing for the family's corpus words
+SYNONYM = "synonym"  # an unseen word, standing for its synonym the corpus has most
+CORRECTED = "corrected"  # a typo, corrected to the closest corpus word
+UNKNOWN = "unknown"  # none of these: the corpus lacks it
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of the question and what became of it (`how`, one of the names above)."""
+
+    typed: str
+    how: str
+    form: str  # the form used: the correction when corrected, else as typed
+    term: str | None = None
+    tid: int | None = None
+    # For a FAMILY word, the corpus terms of its family; for SYNONYM and CORRECTED, (typed, shown).
+    family: tuple[int, ...] = ()
+    correction: tuple[str, str] | None = None
+
+
 @dataclass(frozen=True)
 class Query:
     """An analysed question. `terms` are index term ids (repeats kept, as BM25 counts them)."""
@@ -83,6 +110,12 @@ class Query:
     synonyms: tuple[tuple[int, int], ...] = ()
     # What "how many" counts ("how many tackles" -> tackl): its number stands beside it.
     counted: frozenset[int] = frozenset()
+    # Each word of the question and what became of it, in order (for --explain and "unknown").
+    words: tuple[Word, ...] = ()
+    # Terms the question did not type but searches for: the documents' authors ("who wrote ...?")
+    # and acronyms whose expansion it spells out.
+    author_terms: tuple[int, ...] = ()
+    acronym_terms: tuple[int, ...] = ()
 
 
 def person_names(index: Index, forms: set[str]) -> dict[str, set[str]]:
@@ -175,111 +208,179 @@ def _counted_terms(question: str, forms: dict[str, int]) -> frozenset[int]:
     return frozenset(found)
 
 
-def analyse_question(index: Index, question: str, typos: bool = True, scaffolding: bool = True, synonyms: bool = True) -> Query:
-    terms: list[int] = []
-    corrections: list[tuple[str, str]] = []
-    unknown: list[str] = []
-    forms: dict[str, int] = {}
-    stems: list[str] = []
-    sequence: list[str] = []
-    corrected: dict[int, tuple[tuple[str, str], int]] = {}
-    if typos:
-        question, corrections = split_joined_words(index, question)
-    for token in tokenize(question):
-        form = token.form
-        sequence.append(form)
-        if is_stopword(form):
-            continue
-        term = index.stem_of(form) or stem(form)
-        tid = index.term_id(term)
-        family = next((f for f in VERB_FAMILIES if term in f), None)
-        if tid is None and family is not None:
-            # An unseen word of a reporting family ("advice") stands for the family's corpus words.
-            found = [t for t in (index.term_id(m) for m in sorted(family)) if t is not None]
-            terms.extend(t for t in found if t not in terms)
-            if found:
-                continue
-        if tid is None and synonyms:
-            # A word the corpus lacks stands for its synonym that the corpus has most ("died" for
-            # "death"): the list is surer than a one-letter correction.
-            stand_ins = [
-                (index.doc_freq(t), t, w) for s, w in index.synonyms_of(term).items() if (t := index.term_id(s)) is not None
-            ]
-            if stand_ins:
-                _, tid, word = max(stand_ins)
-                corrections.append((form, word))
-                term = index.term(tid)
-        if tid is None and typos:
-            fixed = closest_form(index, form, name_like=question[token.start].isupper())
-            if fixed is not None:
-                corrections.append((form, fixed))
-                form, term = fixed, index.stem_of(fixed) or fixed
-                sequence[-1] = form
-                tid = index.term_id(term)
-                if tid is not None:
-                    corrected[tid] = (corrections[-1], len(sequence) - 1)
-        if tid is None:
-            unknown.append(form)
-            continue
-        forms[form] = tid
-        stems.append(term)
-        if scaffolding and form in SCAFFOLDING:
-            continue
-        terms.append(tid)
-    for tid, (correction, position) in corrected.items():
-        others = set(terms) - {tid}
-        wrong, right = correction
-        if sorted(wrong) == sorted(right):
-            continue  # letters swapped: a misspelling for sure (see _anagram_form)
-        if others and not any(_cooccur(index, tid, other) for other in others):
-            # A correction no passage bears out is likelier a real word the corpus lacks
-            # ("genre" is not "gene" in a question about music): leave it unknown.
-            terms = [t for t in terms if t != tid]
-            corrections.remove(correction)
-            unknown.append(correction[0])
-            sequence[position] = correction[0]
-            forms = {f: t for f, t in forms.items() if t != tid}
-    people = person_names(index, set(forms))
-    name_forms = {f for used in people.values() for f in used}
-    if people and not asks_for_words(sequence, name_forms, lambda f: index.stem_of(f) or stem(f)):
-        people = {}
-    person_terms = {forms[f] for used in people.values() for f in used}
+def analyse_question(index: Index, question: str, ranking: Ranking = Ranking()) -> Query:
+    """What to search for in `question`: one step per function, in the order they apply."""
+    typos, scaffolding = ranking.switches.typos, ranking.switches.scaffolding
+    question, splits = split_joined_words(index, question) if typos else (question, [])
+    words = _resolve_words(index, question, ranking)
+    words = _drop_uncorroborated(index, words, scaffolding)
+    terms = _search_terms(words, scaffolding)
+    forms = _term_of_form(words)
+    people, person_terms = _people(index, words, forms)
     bigrams = frozenset((a, b) for a, b in zip(terms, terms[1:]) if a != b)
-    if AUTHORSHIP_RE.search(question):
-        for tid in author_terms(index):
-            if tid not in terms:
-                terms.append(tid)
-    acronym_pairs = []
-    for acronym in acronyms_named(index, stems):
-        tid = index.term_id(acronym)
-        if tid is not None and tid not in terms:
-            terms.append(tid)
-            expansion = [index.term_id(s) for s in index.acronyms[acronym]]
-            acronym_pairs.append((tid, frozenset(zip(expansion, expansion[1:])) & bigrams))
-    spelled_out = []
-    for tid in dict.fromkeys(terms):
-        expansion = [index.term_id(s) for s in index.acronyms.get(index.term(tid), ())]
-        if expansion and None not in expansion:
-            spelled_out.append((tid, frozenset(expansion)))
-    counted = _counted_terms(question, forms)
-    said_otherwise: dict[int, int] = {}
-    for tid in dict.fromkeys(terms) if synonyms else ():
-        for other in sorted(index.synonyms_of(index.term(tid))):
-            oid = index.term_id(other)
-            if oid is not None and oid not in terms:
-                said_otherwise.setdefault(oid, tid)
+    authors = _authorship(index, question, terms)
+    acronyms, acronym_pairs = _acronyms(index, words, terms + authors, bigrams)
+    terms = terms + authors + acronyms
     return Query(
         text=question,
         terms=tuple(terms),
-        people=tuple(people),
-        person_terms=frozenset(person_terms),
-        corrections=tuple(corrections),
-        unknown=tuple(unknown),
+        people=people,
+        person_terms=person_terms,
+        corrections=tuple(splits) + tuple(w.correction for w in words if w.correction),
+        unknown=tuple(w.typed for w in words if w.how == UNKNOWN),
         bigrams=bigrams,
-        acronym_pairs=tuple(acronym_pairs),
-        spelled_out=tuple(spelled_out),
-        synonyms=tuple(said_otherwise.items()),
-        counted=counted,
+        acronym_pairs=acronym_pairs,
+        spelled_out=_spelled_out(index, terms),
+        synonyms=_said_otherwise(index, terms) if ranking.weights.synonyms > 0 else (),
+        counted=_counted_terms(question, forms),
         answer_type=answer_type(question),
-        forms=frozenset(sequence),
+        forms=frozenset(w.form for w in words),
+        words=tuple(words),
+        author_terms=tuple(authors),
+        acronym_terms=tuple(acronyms),
     )
+
+
+def _resolve_words(index: Index, question: str, ranking: Ranking) -> list[Word]:
+    """Every word of the question, each resolved against the corpus (`_resolve`)."""
+    return [
+        _resolve(index, token.form, question[token.start].isupper(), ranking)
+        if not is_stopword(token.form)
+        else Word(token.form, STOPWORD, token.form)
+        for token in tokenize(question)
+    ]
+
+
+def _resolve(index: Index, form: str, name_like: bool, ranking: Ranking) -> Word:
+    """A content word: the corpus term of its form or stem; else, in turn, its reporting-verb
+    family, its synonym, its typo correction; else unknown."""
+    term = index.stem_of(form) or stem(form)
+    tid = index.term_id(term)
+    if tid is not None:
+        return Word(form, MATCHED, form, term, tid)
+    return (
+        _family_stand_in(index, form, term)
+        or (_synonym_stand_in(index, form, term) if ranking.weights.synonyms > 0 else None)
+        or (_typo_correction(index, form, name_like, ranking.limits) if ranking.switches.typos else None)
+        or Word(form, UNKNOWN, form, term)
+    )
+
+
+def _family_stand_in(index: Index, form: str, term: str) -> Word | None:
+    """An unseen word of a reporting family ("advice") stands for the family's corpus words."""
+    family = next((f for f in VERB_FAMILIES if term in f), None)
+    found = [t for t in (index.term_id(m) for m in sorted(family or ())) if t is not None]
+    return Word(form, FAMILY, form, term, family=tuple(found)) if found else None
+
+
+def _synonym_stand_in(index: Index, form: str, term: str) -> Word | None:
+    """A word the corpus lacks stands for its synonym that the corpus has most ("died" for
+    "death"): the list is surer than a one-letter correction. Announced as a correction."""
+    stand_ins = [(index.doc_freq(t), t, w) for s, w in index.synonyms_of(term).items() if (t := index.term_id(s)) is not None]
+    if not stand_ins:
+        return None
+    _, tid, word = max(stand_ins)
+    return Word(form, SYNONYM, form, index.term(tid), tid, correction=(form, word))
+
+
+def _typo_correction(index: Index, form: str, name_like: bool, limits: Limits) -> Word | None:
+    """A misspelled word, corrected to the closest corpus word form (sofa_cli.query.typos)."""
+    fixed = closest_form(index, form, name_like=name_like, limits=limits)
+    if fixed is None:
+        return None
+    term = index.stem_of(fixed) or fixed
+    tid = index.term_id(term)
+    if tid is None:
+        return None
+    return Word(form, CORRECTED, fixed, term, tid, correction=(form, fixed))
+
+
+def _drop_uncorroborated(index: Index, words: list[Word], scaffolding: bool) -> list[Word]:
+    """The words with each correction that no passage bears out left unknown.
+
+    A correction that shares no passage with any other word of the question is likelier a real
+    word the corpus lacks ("genre" is not "gene" in a question about music). Letters swapped
+    ("Ghandi") are a misspelling for sure, and a question of one word has nothing to bear it out.
+    """
+    corrected = {w.tid: w for w in words if w.how == CORRECTED}
+    for tid, word in corrected.items():
+        if sorted(word.typed) == sorted(word.form):
+            continue
+        others = set(_search_terms(words, scaffolding)) - {tid}
+        if others and not any(_cooccur(index, tid, other) for other in others):
+            words = [Word(w.typed, UNKNOWN, w.typed, w.term) if w.how == CORRECTED and w.tid == tid else w for w in words]
+    return words
+
+
+def _search_terms(words: list[Word], scaffolding: bool) -> list[int]:
+    """The terms to search for, in question order: each resolved word's term (repeats kept, as
+    BM25 counts them), a family's terms once, scaffolding ("tell", "according") left out."""
+    terms: list[int] = []
+    for w in words:
+        if w.how == FAMILY:
+            terms.extend(t for t in w.family if t not in terms)
+        elif w.tid is not None and not (scaffolding and w.form in SCAFFOLDING):
+            terms.append(w.tid)
+    return terms
+
+
+def _term_of_form(words: list[Word]) -> dict[str, int]:
+    """Each resolved word form (as used: corrected) with its term, scaffolding included."""
+    return {w.form: w.tid for w in words if w.tid is not None}
+
+
+def _people(index: Index, words: list[Word], forms: dict[str, int]) -> tuple[tuple[str, ...], frozenset[int]]:
+    """The people the question asks to hear from, and the terms of their names used: none when
+    it only names them ("what challenges could Ishiba face?", see `asks_for_words`)."""
+    people = person_names(index, set(forms))
+    name_forms = {f for used in people.values() for f in used}
+    sequence = [w.form for w in words]
+    if people and not asks_for_words(sequence, name_forms, lambda f: index.stem_of(f) or stem(f)):
+        return (), frozenset()
+    return tuple(people), frozenset(forms[f] for used in people.values() for f in used)
+
+
+def _authorship(index: Index, question: str, terms: list[int]) -> list[int]:
+    """For "who wrote ...?", the documents' authors' terms: the byline then answers."""
+    if not AUTHORSHIP_RE.search(question):
+        return []
+    return [t for t in author_terms(index) if t not in terms]
+
+
+def _acronyms(
+    index: Index, words: list[Word], terms: list[int], bigrams: frozenset[tuple[int, int]]
+) -> tuple[list[int], tuple[tuple[int, frozenset[tuple[int, int]]], ...]]:
+    """Acronyms whose expansion the question spells out, to search for too, each with the
+    expansion's word pairs that the question repeats."""
+    stems = [w.term for w in words if w.tid is not None and w.how != FAMILY]
+    added: list[int] = []
+    pairs = []
+    for acronym in acronyms_named(index, stems):
+        tid = index.term_id(acronym)
+        if tid is not None and tid not in terms and tid not in added:
+            added.append(tid)
+            expansion = [index.term_id(s) for s in index.acronyms[acronym]]
+            pairs.append((tid, frozenset(zip(expansion, expansion[1:])) & bigrams))
+    return added, tuple(pairs)
+
+
+def _spelled_out(index: Index, terms: list[int]) -> tuple[tuple[int, frozenset[int]], ...]:
+    """The question's acronyms, each with its expansion's terms (all in the corpus)."""
+    found = []
+    for tid in dict.fromkeys(terms):
+        expansion = [index.term_id(s) for s in index.acronyms.get(index.term(tid), ())]
+        if expansion and None not in expansion:
+            found.append((tid, frozenset(expansion)))
+    return tuple(found)
+
+
+def _said_otherwise(index: Index, terms: list[int]) -> tuple[tuple[int, int], ...]:
+    """Corpus terms that say what a question term says (sofa_cli.text.synonyms), each with the
+    question term it stands for; the first question term claims a synonym shared by two."""
+    found: dict[int, int] = {}
+    for tid in dict.fromkeys(terms):
+        for other in sorted(index.synonyms_of(index.term(tid))):
+            oid = index.term_id(other)
+            if oid is not None and oid not in terms:
+                found.setdefault(oid, tid)
+    return tuple(found.items())

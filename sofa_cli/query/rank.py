@@ -10,7 +10,7 @@ BM25 bag of words cannot see:
   (an interview turn of theirs, "Hornung suggested ...", a "he clarified" that follows
   him).
 
-The constants live in `Weights`, each with the reason for its value.
+The constants live in `sofa_cli.query.config.Ranking`, each with the reason for its value.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import StoredPassage
 from sofa_cli.model import Answer, Result, citation
-from sofa_cli.query.config import Weights
+from sofa_cli.query.config import Ranking
 from sofa_cli.query.evidence import (
     _document_share,
     _phrase_share,
@@ -59,11 +59,11 @@ def ask(
     question: str,
     limit: int = 3,
     filters: Filters = Filters(),
-    weights: Weights = Weights(),
+    ranking: Ranking = Ranking(),
     explain: bool = False,
 ) -> Answer:
-    query = analyse_question(index, question, typos=weights.typos, scaffolding=weights.scaffolding, synonyms=weights.synonyms > 0)
-    results = rank(index, query, limit, filters, weights, explain)
+    query = analyse_question(index, question, ranking)
+    results = rank(index, query, limit, filters, ranking, explain)
     return Answer(
         question=question,
         results=results,
@@ -77,14 +77,15 @@ def rank(
     query: Query,
     limit: int,
     filters: Filters = Filters(),
-    weights: Weights = Weights(),
+    ranking: Ranking = Ranking(),
     explain: bool = False,
 ) -> list[Result]:
-    if not query.terms or limit <= 0 or coverage(index, query) < weights.min_coverage:
+    weights, switches = ranking.weights, ranking.switches
+    if not query.terms or limit <= 0 or coverage(index, query, weights.unknown_weight_floor) < weights.min_coverage:
         return []
     # Without filters only the first rerank_depth candidates are re-scored: ask for just
     # those (at a million passages, a dict of every match costs more than the answer).
-    top = weights.rerank_depth if filters == Filters() else None
+    top = ranking.rerank_depth if filters == Filters() else None
     bm25 = index.bm25(query.terms, top=top)
     candidates = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
     term_weight = {t: index.idf[t] for t in set(query.terms) | query.person_terms}
@@ -96,12 +97,12 @@ def rank(
         p = index.passage(pid)
         if not filters.allows(p):
             continue
-        if len(scored) >= weights.rerank_depth and not filters.min_score:
+        if len(scored) >= ranking.rerank_depth and not filters.min_score:
             break
-        if weights.title_terms:
+        if switches.title_terms:
             base -= _title_excess(index, p, query, _title_terms(index, p.doc, title_terms))
         sentence_terms = _sentence_terms(index, p)
-        best = _best_sentence(index, p, sentence_terms, term_weight, query, weights)
+        best = _best_sentence(index, p, sentence_terms, term_weight, query, ranking)
         score = base + best.score
         if weights.document:
             score += weights.document * _document_share(index, query, p.doc, doc_shares)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import StoredPassage
 from sofa_cli.query.answer_types import has_answer_type
-from sofa_cli.query.config import Weights
+from sofa_cli.query.config import Ranking
 from sofa_cli.query.question import Query
 from sofa_cli.text.analysis import form_of, raw_tokens, tokenize
 
@@ -41,7 +41,7 @@ def _passage_terms(index: Index, text: str):
             yield token, tid
 
 
-def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, weights: Weights) -> _Sentence:
+def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, ranking: Ranking) -> _Sentence:
     """The sentence with most of the question's evidence, reported speech of its person first.
 
     Evidence: the share of the question's weight the sentence holds; the question's word pairs
@@ -50,12 +50,13 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     question names counts as containing the name: "“...,” he advised" answers "what did
     Nakashima advise?" as fully as a sentence naming him.
     """
+    weights = ranking.weights
     best = _Sentence(0, 0.0)
     best_evidence = -1.0
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
     held = [_with_acronyms(set(sequence), query) for sequence in sentence_terms]
-    local_weight = _sentence_weights(held, term_weight) if weights.local_idf else term_weight
+    local_weight = _sentence_weights(held, term_weight) if ranking.switches.local_idf else term_weight
     local_total = sum(local_weight.values()) or 1.0
     synonyms = dict(query.synonyms) if weights.synonyms else {}
     previous_share = previous_global = 0.0
@@ -83,20 +84,20 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         if query.bigrams:
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
             score += weights.proximity * pairs
-            evidence += 0.5 * pairs
-        if weights.counted and query.counted and _counts(index, sequence, query):
+            evidence += weights.pair_evidence * pairs
+        if weights.counted and query.counted and _counts(index, sequence, query, ranking.limits.count_window):
             evidence += weights.counted
         if query.answer_type:
             if has_answer_type(sentence, query.answer_type, query.forms):
                 if terms or carried:
                     score += weights.answer_type * share
-                    evidence += 0.5 * max(local_share, carried)
+                    evidence += weights.typed_evidence * max(local_share, carried)
             else:
                 # "When was X destroyed?" is not answered by the sentence that only restates it.
                 evidence *= 1 - weights.untyped
         if reported:
             score += weights.attribution
-            evidence += 1.0
+            evidence += weights.reported_evidence
         # The answer is chosen on evidence even when the weights are off (PLAIN): which sentence
         # answers is not a ranking feature, only its contribution to the score is.
         if evidence > best_evidence:
@@ -105,11 +106,11 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     return best
 
 
-def _counts(index: Index, sequence: list[int], query: Query) -> bool:
-    """Whether a number the question lacks stands within two words of what it counts."""
+def _counts(index: Index, sequence: list[int], query: Query, window: int) -> bool:
+    """Whether a number the question lacks stands within `window` words of what it counts."""
     for j, t in enumerate(sequence):
         if t in query.counted:
-            for u in sequence[max(0, j - 2) : j + 3]:
+            for u in sequence[max(0, j - window) : j + window + 1]:
                 if u not in query.terms and index.is_number(u):
                     return True
     return False

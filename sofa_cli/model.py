@@ -59,6 +59,15 @@ class Answer:
     corrections: list[list[str]] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
 
+    def notices(self) -> list[str]:
+        """What became of the question's words, for stderr: each correction, and the words the
+        corpus lacks (a reader must know an answer ignored them)."""
+        lines = [f"showing results for {right!r} (no match for {wrong!r})" for wrong, right in self.corrections]
+        if self.unknown:
+            words = ", ".join(repr(w) for w in self.unknown)
+            lines.append(f"not in the corpus, so not searched for: {words}")
+        return lines
+
     def __getitem__(self, i):
         return self.results[i]
 
@@ -127,17 +136,15 @@ class Scores:
 
 
 def to_record(result, omit: tuple[str, ...] = ()) -> dict:
-    """A result as the dict its JSON is made of: the dataclass's fields, with an answer's
-    optional parts (a result's `explain`, empty `corrections`/`unknown`) left out when unset
-    and the fields named in `omit` dropped."""
+    """A result as the dict its JSON is made of: the dataclass's fields, with a result's
+    `explain` left out when unset and the fields named in `omit` dropped. An answer's
+    `corrections` and `unknown` are always there, empty or not: every question word is
+    accounted for, and a reader need not guess what a missing key means."""
     record = asdict(result)
     if isinstance(result, Answer):
         for r in record["results"]:
             if r["explain"] is None:
                 del r["explain"]
-        for key in ("corrections", "unknown"):
-            if not record[key]:
-                del record[key]
     for key in omit:
         record.pop(key, None)
     return record

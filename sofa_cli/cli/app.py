@@ -144,9 +144,9 @@ def emit(answer, fmt: str, console=None) -> None:
     from sofa_cli.text.safety import safe
 
     render.render_answer(answer, fmt, sys.stdout, console)
+    for notice in answer.notices():  # in every format: stderr is not the JSON
+        warn(notice)
     if fmt != "json":
-        for wrong, right in answer.corrections:
-            warn(f"showing results for {right!r} (no match for {wrong!r})")
         if not answer.results:
             warn(f"no answer found for: {safe(answer.question)}")
 

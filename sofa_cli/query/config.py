@@ -90,6 +90,9 @@ class Switches:
     typos: bool = True
     # Leave out the words that ask rather than describe ("tell me about", "according to").
     scaffolding: bool = True
+    # Never correct a common English word (sofa_cli.text.english): "nothing" is a word the
+    # corpus lacks, not a typo of "noting".
+    common_words: bool = True
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ PLAIN = Ranking(
         counted=0.0,
         untyped=0.0,
     ),
-    switches=Switches(local_idf=False, title_terms=False, typos=False, scaffolding=False),
+    switches=Switches(local_idf=False, title_terms=False, typos=False, scaffolding=False, common_words=False),
 )
 """`sofa plain` in bench/quality: BM25 with sentence, attribution, title and the other evidence off.
 (proximity, answer_type, document and continuation keep their defaults, as they always have in

@@ -21,6 +21,7 @@ from sofa_cli.query.answer_types import answer_type
 from sofa_cli.query.config import Limits, Ranking
 from sofa_cli.query.typos import closest_form, split_joined_words
 from sofa_cli.text.analysis import is_stopword, normalise_form, stem, tokenize
+from sofa_cli.text.english import is_common_word
 
 # Words that ask rather than describe; they would only add noise to the scores.
 SCAFFOLDING = frozenset(
@@ -69,6 +70,7 @@ MATCHED = "matched"  # a corpus word, as typed or by its stem
 FAMILY = "family"  # an unseen word of a reporting-verb family, standing for the family's corpus words
 SYNONYM = "synonym"  # an unseen word, standing for its synonym the corpus has most
 CORRECTED = "corrected"  # a typo, corrected to the closest corpus word
+ASKING = "asking"  # a word that asks, not describes ("many" in "how many"), which the corpus lacks
 UNKNOWN = "unknown"  # none of these: the corpus lacks it
 
 
@@ -116,6 +118,9 @@ class Query:
     # and acronyms whose expansion it spells out.
     author_terms: tuple[int, ...] = ()
     acronym_terms: tuple[int, ...] = ()
+    # The unknown word the question asks about ("Okafor" in "what did Okafor propose?"): then
+    # there is no answer, rather than someone else's words matching "proposed".
+    unknown_subject: str | None = None
 
 
 def person_names(index: Index, forms: set[str]) -> dict[str, set[str]]:
@@ -154,6 +159,12 @@ def author_terms(index: Index) -> list[int]:
     return found
 
 
+ACCORDING_TO = ["according", "to"]
+# Words after a name in which its verb or opinion noun stands: "Hornung [has] suggested",
+# "Tanaka's [overall] view"; further on, the verb is likelier another clause's.
+WORDS_AFTER_NAME = 3
+
+
 def asks_for_words(forms: list[str], name_forms: set[str], stem_of=stem) -> bool:
     """Whether the question asks what a named person said or thinks, not just about them.
 
@@ -164,9 +175,9 @@ def asks_for_words(forms: list[str], name_forms: set[str], stem_of=stem) -> bool
     for i, form in enumerate(forms):
         if form not in name_forms:
             continue
-        if i >= 2 and forms[i - 2 : i] == ["according", "to"]:
+        if forms[max(0, i - len(ACCORDING_TO)) : i] == ACCORDING_TO:
             return True
-        after = [f for f in forms[i + 1 : i + 4] if f not in name_forms and not f.endswith("ly")]
+        after = [f for f in forms[i + 1 : i + 1 + WORDS_AFTER_NAME] if f not in name_forms and not f.endswith("ly")]
         if after and after[0] in OPINION_NOUNS:
             return True
         content = [f for f in after if not is_stopword(f)][:1]
@@ -192,7 +203,9 @@ def _cooccur(index: Index, a: int, b: int) -> bool:
     return any(index.impact(b, pid) for pid in index.passages_with(a))
 
 
-_COUNTED_RE = re.compile(r"\bhow\s+(?:many|much)\s+((?:[\w'’-]+\s*){1,3})", re.I)
+# Words after "how many" that may name what it counts ("how many [field] goals"): a noun phrase.
+COUNTED_WORDS = 3
+_COUNTED_RE = re.compile(rf"\bhow\s+(?:many|much)\s+((?:[\w'’-]+\s*){{1,{COUNTED_WORDS}}})", re.I)
 
 
 def _counted_terms(question: str, forms: dict[str, int]) -> frozenset[int]:
@@ -214,9 +227,10 @@ def analyse_question(index: Index, question: str, ranking: Ranking = Ranking()) 
     question, splits = split_joined_words(index, question) if typos else (question, [])
     words = _resolve_words(index, question, ranking)
     words = _drop_uncorroborated(index, words, scaffolding)
+    stem_of = _stem_of(index)
     terms = _search_terms(words, scaffolding)
     forms = _term_of_form(words)
-    people, person_terms = _people(index, words, forms)
+    people, person_terms = _people(index, words, forms, stem_of)
     bigrams = frozenset((a, b) for a, b in zip(terms, terms[1:]) if a != b)
     authors = _authorship(index, question, terms)
     acronyms, acronym_pairs = _acronyms(index, words, terms + authors, bigrams)
@@ -238,30 +252,46 @@ def analyse_question(index: Index, question: str, ranking: Ranking = Ranking()) 
         words=tuple(words),
         author_terms=tuple(authors),
         acronym_terms=tuple(acronyms),
+        unknown_subject=_unknown_subject(words, stem_of),
     )
+
+
+def _stem_of(index: Index):
+    """A word form's term: the corpus's stem for a corpus form, else Snowball's."""
+    return lambda form: index.stem_of(form) or stem(form)
 
 
 def _resolve_words(index: Index, question: str, ranking: Ranking) -> list[Word]:
     """Every word of the question, each resolved against the corpus (`_resolve`)."""
-    return [
-        _resolve(index, token.form, question[token.start].isupper(), ranking)
-        if not is_stopword(token.form)
-        else Word(token.form, STOPWORD, token.form)
-        for token in tokenize(question)
-    ]
+    words: list[Word] = []
+    for token in tokenize(question):
+        if is_stopword(token.form):
+            words.append(Word(token.form, STOPWORD, token.form))
+        else:
+            after_how = bool(words) and words[-1].typed == "how"
+            words.append(_resolve(index, token.form, question[token.start].isupper(), after_how, ranking))
+    return words
 
 
-def _resolve(index: Index, form: str, name_like: bool, ranking: Ranking) -> Word:
-    """A content word: the corpus term of its form or stem; else, in turn, its reporting-verb
-    family, its synonym, its typo correction; else unknown."""
+def _resolve(index: Index, form: str, name_like: bool, after_how: bool, ranking: Ranking) -> Word:
+    """A content word: the corpus term of its form or stem; else, in turn, a word that asks
+    ("how many"), its reporting-verb family, its synonym, its typo correction; else unknown."""
     term = index.stem_of(form) or stem(form)
     tid = index.term_id(term)
     if tid is not None:
         return Word(form, MATCHED, form, term, tid)
+    if after_how:
+        # "how many", "how much", "how often": the word asks for a number, it says nothing that a
+        # passage should hold, so neither a synonym ("numerous") nor a typo fix stands in for it.
+        return Word(form, ASKING, form, term)
     return (
         _family_stand_in(index, form, term)
         or (_synonym_stand_in(index, form, term) if ranking.weights.synonyms > 0 else None)
-        or (_typo_correction(index, form, name_like, ranking.limits) if ranking.switches.typos else None)
+        or (
+            _typo_correction(index, form, name_like, ranking.limits, ranking.switches.common_words)
+            if ranking.switches.typos
+            else None
+        )
         or Word(form, UNKNOWN, form, term)
     )
 
@@ -283,8 +313,12 @@ def _synonym_stand_in(index: Index, form: str, term: str) -> Word | None:
     return Word(form, SYNONYM, form, index.term(tid), tid, correction=(form, word))
 
 
-def _typo_correction(index: Index, form: str, name_like: bool, limits: Limits) -> Word | None:
-    """A misspelled word, corrected to the closest corpus word form (sofa_cli.query.typos)."""
+def _typo_correction(index: Index, form: str, name_like: bool, limits: Limits, common_words: bool) -> Word | None:
+    """A misspelled word, corrected to the closest corpus word form (sofa_cli.query.typos).
+    A common English word is not a misspelling but a word the corpus lacks: "nothing" is left
+    alone, though "noting" is one edit away (sofa_cli.text.english)."""
+    if common_words and is_common_word(form):
+        return None
     fixed = closest_form(index, form, name_like=name_like, limits=limits)
     if fixed is None:
         return None
@@ -300,11 +334,13 @@ def _drop_uncorroborated(index: Index, words: list[Word], scaffolding: bool) -> 
 
     A correction that shares no passage with any other word of the question is likelier a real
     word the corpus lacks ("genre" is not "gene" in a question about music). Letters swapped
-    ("Ghandi") are a misspelling for sure, and a question of one word has nothing to bear it out.
+    ("Ghandi") are a misspelling for sure, a correction to a person's name ("Tanka" -> "Tanaka")
+    is borne out by that person, and a question of one word has nothing to bear it out.
     """
     corrected = {w.tid: w for w in words if w.how == CORRECTED}
+    names = _names_by_part(index)
     for tid, word in corrected.items():
-        if sorted(word.typed) == sorted(word.form):
+        if sorted(word.typed) == sorted(word.form) or word.form in names:
             continue
         others = set(_search_terms(words, scaffolding)) - {tid}
         if others and not any(_cooccur(index, tid, other) for other in others):
@@ -329,15 +365,25 @@ def _term_of_form(words: list[Word]) -> dict[str, int]:
     return {w.form: w.tid for w in words if w.tid is not None}
 
 
-def _people(index: Index, words: list[Word], forms: dict[str, int]) -> tuple[tuple[str, ...], frozenset[int]]:
+def _people(index: Index, words: list[Word], forms: dict[str, int], stem_of) -> tuple[tuple[str, ...], frozenset[int]]:
     """The people the question asks to hear from, and the terms of their names used: none when
     it only names them ("what challenges could Ishiba face?", see `asks_for_words`)."""
     people = person_names(index, set(forms))
     name_forms = {f for used in people.values() for f in used}
     sequence = [w.form for w in words]
-    if people and not asks_for_words(sequence, name_forms, lambda f: index.stem_of(f) or stem(f)):
+    if people and not asks_for_words(sequence, name_forms, stem_of):
         return (), frozenset()
     return tuple(people), frozenset(forms[f] for used in people.values() for f in used)
+
+
+def _unknown_subject(words: list[Word], stem_of) -> str | None:
+    """The unknown word whose words the question asks for ("what did Okafor propose?",
+    "according to Okafor", "Okafor's view"), if any: a person the corpus does not know."""
+    sequence = [w.form for w in words]
+    for w in words:
+        if w.how == UNKNOWN and asks_for_words(sequence, {w.typed}, stem_of):
+            return w.typed
+    return None
 
 
 def _authorship(index: Index, question: str, terms: list[int]) -> list[int]:

@@ -33,6 +33,9 @@ from sofa_cli.query.explain import _explain
 from sofa_cli.query.question import Query, analyse_question
 from sofa_cli.query.sentences import _best_sentence, _passage_terms, _Sentence, _sentence_terms
 
+# Scores are shown, and compared for order, to this many decimals (see the sort in `rank`).
+SCORE_DECIMALS = 6
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -81,7 +84,9 @@ def rank(
     explain: bool = False,
 ) -> list[Result]:
     weights, switches = ranking.weights, ranking.switches
-    if not query.terms or limit <= 0 or coverage(index, query, weights.unknown_weight_floor) < weights.min_coverage:
+    if not query.terms or limit <= 0 or query.unknown_subject is not None:
+        return []
+    if coverage(index, query, weights.unknown_weight_floor) < weights.min_coverage:
         return []
     # Without filters only the first rerank_depth candidates are re-scored: ask for just
     # those (at a million passages, a dict of every match costs more than the answer).
@@ -114,10 +119,10 @@ def rank(
             # (Not for an interviewer's question: it echoes the user's words, its answer turn answers.)
             score += weights.phrase * _phrase_share(index, query, sentence_terms)
         scored.append((score, pid, p, best, raw))
-    # Scores equal as shown (6 decimals) are often exactly equal sums reached in another order:
+    # Scores equal as shown (SCORE_DECIMALS) are often exactly equal sums reached in another order:
     # paragraphs of one article that each hold its title words once. Rounding noise must not
     # order them; the BM25 before the title cap does (more mentions), then passage order.
-    scored.sort(key=lambda s: (-round(s[0], 6), -s[4], s[1]))
+    scored.sort(key=lambda s: (-round(s[0], SCORE_DECIMALS), -s[4], s[1]))
     results = []
     for score, _pid, p, best, _raw in scored:
         if filters.min_score is not None and score < filters.min_score:
@@ -135,7 +140,7 @@ def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassa
     contributions = _explain(index, query, p.pid, score) if explain else None
     return Result(
         rank=rank_,
-        score=round(score, 6),
+        score=round(score, SCORE_DECIMALS),
         doc=p.doc.id,
         title=p.doc.title,
         path=p.doc.path,

@@ -93,6 +93,12 @@ class Switches:
     # Never correct a common English word (sofa_cli.text.english): "nothing" is a word the
     # corpus lacks, not a typo of "noting".
     common_words: bool = True
+    # Rank passages that hold none of the question's topic after those that do: small talk, and
+    # for a question asking for someone's words, a turn matched by the speaker's name alone.
+    topic_first: bool = True
+    # No answer when the person whose words the question asks for is unknown ("what did Okafor
+    # propose?" of a corpus without Okafor): anyone else's "proposed" is not their answer.
+    known_subject: bool = True
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,10 @@ class Limits:
     anagram_min_letters: int = 6
     # Edits allowed between a word and the anagram it is corrected to (a swap counts one).
     anagram_edits: int = 3
+    # Content words (stopwords aside) of a sentence that, holding none of the question's topic,
+    # is small talk: "Thank you for having me.", "It will certainly be interesting to watch."
+    # A speaker's courtesy is not their view of anything; a sentence of four words can be.
+    small_talk_words: int = 3
     # Words either side of what "how many" counts in which its number stands ("tackles (118)").
     count_window: int = 2
 
@@ -154,7 +164,15 @@ PLAIN = Ranking(
         counted=0.0,
         untyped=0.0,
     ),
-    switches=Switches(local_idf=False, title_terms=False, typos=False, scaffolding=False, common_words=False),
+    switches=Switches(
+        local_idf=False,
+        title_terms=False,
+        typos=False,
+        scaffolding=False,
+        common_words=False,
+        topic_first=False,
+        known_subject=False,
+    ),
 )
 """`sofa plain` in bench/quality: BM25 with sentence, attribution, title and the other evidence off.
 (proximity, answer_type, document and continuation keep their defaults, as they always have in

@@ -121,6 +121,10 @@ class Query:
     # The unknown word the question asks about ("Okafor" in "what did Okafor propose?"): then
     # there is no answer, rather than someone else's words matching "proposed".
     unknown_subject: str | None = None
+    # The terms that say what the question is about: not the names of the people it asks to
+    # hear from, nor their titles ("Dr."). A passage that holds none of them (a turn matched by
+    # its speaker's name only) is no answer about the topic.
+    topic_terms: frozenset[int] = frozenset()
 
 
 def person_names(index: Index, forms: set[str]) -> dict[str, set[str]]:
@@ -225,6 +229,7 @@ def analyse_question(index: Index, question: str, ranking: Ranking = Ranking()) 
     """What to search for in `question`: one step per function, in the order they apply."""
     typos, scaffolding = ranking.switches.typos, ranking.switches.scaffolding
     question, splits = split_joined_words(index, question) if typos else (question, [])
+    subject_needed = ranking.switches.known_subject
     words = _resolve_words(index, question, ranking)
     words = _drop_uncorroborated(index, words, scaffolding)
     stem_of = _stem_of(index)
@@ -252,7 +257,8 @@ def analyse_question(index: Index, question: str, ranking: Ranking = Ranking()) 
         words=tuple(words),
         author_terms=tuple(authors),
         acronym_terms=tuple(acronyms),
-        unknown_subject=_unknown_subject(words, stem_of),
+        unknown_subject=_unknown_subject(words, stem_of) if subject_needed else None,
+        topic_terms=_topic_terms(terms, person_terms, words),
     )
 
 
@@ -374,6 +380,13 @@ def _people(index: Index, words: list[Word], forms: dict[str, int], stem_of) -> 
     if people and not asks_for_words(sequence, name_forms, stem_of):
         return (), frozenset()
     return tuple(people), frozenset(forms[f] for used in people.values() for f in used)
+
+
+def _topic_terms(terms: list[int], person_terms: frozenset[int], words: list[Word]) -> frozenset[int]:
+    """The question's terms less the names of the people it asks to hear from and their titles
+    ("Dr."): what a passage must hold to be about the question (`Query.topic_terms`)."""
+    titles = {w.tid for w in words if w.tid is not None and w.form in TITLES}
+    return frozenset(terms) - person_terms - titles
 
 
 def _unknown_subject(words: list[Word], stem_of) -> str | None:

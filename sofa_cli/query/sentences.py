@@ -16,8 +16,12 @@ from sofa_cli.text.analysis import form_of, raw_tokens, tokenize
 
 @dataclass(frozen=True)
 class _Sentence:
+    """The chosen answer sentence: its number in the passage, the points it adds to the passage's
+    score, and those points itemised by signal (for --explain)."""
+
     index: int
     score: float
+    parts: tuple[tuple[str, float], ...] = ()
 
 
 def _sentence_terms(index: Index, p: StoredPassage) -> list[list[int]]:
@@ -65,7 +69,7 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
         sentence = p.text[a:b]
         terms = held[i] & term_weight.keys()
         who = p.attributions[i] if i < len(p.attributions) else None
-        reported = bool(people) and who in people
+        reported = bool(people) and who in people and not is_small_talk(sequence, held[i], query, ranking)
         if reported:
             terms |= query.person_terms
         said_otherwise = {synonyms[t] for t in held[i] if t in synonyms} - terms
@@ -79,11 +83,13 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
         # Chosen for what it carries, it scores the passage with the coverage it carries: else a
         # passage answering in "Its existence was first proved in 1962" loses its best evidence.
         score = weights.sentence * (max(share, previous_global) if continues else share)
+        parts = [("sentence", score)]
         previous_share, previous_global = local_share, share
         evidence = local_share + carried + synonym_share
         if query.bigrams:
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
             score += weights.proximity * pairs
+            parts.append(("proximity", weights.proximity * pairs))
             evidence += weights.pair_evidence * pairs
         if weights.counted and query.counted and _counts(index, sequence, query, ranking.limits.count_window):
             evidence += weights.counted
@@ -91,19 +97,29 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
             if has_answer_type(sentence, query.answer_type, query.forms):
                 if terms or carried:
                     score += weights.answer_type * share
+                    parts.append(("answer type", weights.answer_type * share))
                     evidence += weights.typed_evidence * max(local_share, carried)
             else:
                 # "When was X destroyed?" is not answered by the sentence that only restates it.
                 evidence *= 1 - weights.untyped
         if reported:
             score += weights.attribution
+            parts.append(("attribution", weights.attribution))
             evidence += weights.reported_evidence
         # The answer is chosen on evidence even when the weights are off (PLAIN): which sentence
         # answers is not a ranking feature, only its contribution to the score is.
         if evidence > best_evidence:
             best_evidence = evidence
-            best = _Sentence(i, score)
+            best = _Sentence(i, score, tuple(parts))
     return best
+
+
+def is_small_talk(sequence: list[int], held: set[int], query: Query, ranking: Ranking) -> bool:
+    """Whether a sentence is courtesy, not content: a few words, none of the question's topic
+    ("Thank you for having me."). Attributed to the person asked about, it still reports nothing."""
+    if not ranking.switches.topic_first:
+        return False
+    return len(sequence) <= ranking.limits.small_talk_words and not held & query.topic_terms
 
 
 def _counts(index: Index, sequence: list[int], query: Query, window: int) -> bool:

@@ -29,7 +29,8 @@ def test_stopwords_or_punctuation_only_get_no_answer(sofa, question):
 
 
 def test_ten_thousand_character_question_is_cut_with_warning(sofa):
-    question = ("what did Hornung suggest about Okinawa and the treaty " * 200)[:10_000]
+    # (Hornung suggested nothing about Okinawa: passages on the topic now come first, issue 13)
+    question = ("what did Hornung suggest about fighter detachments " * 200)[:10_000]
     code, out, err = sofa("ask", question, "--json")
     assert code == 0
     assert json.loads(out)["results"][0]["citation"] == "kyodo-sofa ¶19"

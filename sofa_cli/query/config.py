@@ -36,6 +36,10 @@ class Weights:
     # when that is larger. One, about a word in a third of the passages: a question of common
     # words only is still refused when most of its words are unknown.
     unknown_weight_floor: float = 1.0
+    # Share of that weight an unknown everyday word (common English, typed in lower case) counts
+    # with in `min_coverage`: half, so "Kadena flags photographed yesterday" is answered while
+    # "Eiffel Tower opening hours" (a name unknown) is still refused on the bundled corpus.
+    common_unknown: float = 0.5
     # Points for a sentence that repeats all the question's word pairs side by side
     # ("national anthem"); proximity that a bag of words cannot see.
     proximity: float = 2.0
@@ -99,6 +103,10 @@ class Switches:
     # No answer when the person whose words the question asks for is unknown ("what did Okafor
     # propose?" of a corpus without Okafor): anyone else's "proposed" is not their answer.
     known_subject: bool = True
+    # Words of one family that the stemmer leaves apart meet (sofa_cli.text.derivation): an
+    # unknown "analyst" stands for the corpus's "analysis", and a sentence saying "Okinawa"
+    # holds a synonym's share of the question's "Okinawan".
+    derivations: bool = True
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,7 @@ PLAIN = Ranking(
         common_words=False,
         topic_first=False,
         known_subject=False,
+        derivations=False,
     ),
 )
 """`sofa plain` in bench/quality: BM25 with sentence, attribution, title and the other evidence off.

@@ -54,9 +54,11 @@ def rewritten(index: Index, query: Query) -> str:
         elif w.how == q.ASKING or (w.tid is not None and w.tid not in query.terms):
             asking.append(w.typed)
         elif w.how == q.FAMILY:
-            searched.append(f"{'|'.join(index.term(t) for t in w.family)} (for {w.typed!r}, its family)")
+            searched.append(f"{'|'.join(index.term(t) for t in w.family)} (for {w.typed!r}, its reporting verbs)")
         elif w.how == q.SYNONYM:
             searched.append(f"{index.term(w.tid)} (for {w.typed!r}, a synonym)")
+        elif w.how == q.DERIVED:
+            searched.append(f"{w.correction[1]} (for {w.typed!r}, its family)")
         elif w.how == q.CORRECTED:
             searched.append(f"{w.form} (for {w.typed!r}, corrected)")
         else:
@@ -65,7 +67,7 @@ def rewritten(index: Index, query: Query) -> str:
     added = [
         (query.author_terms, "the authors, for who wrote"),
         (query.acronym_terms, "acronyms spelled out"),
-        (tuple(dict.fromkeys(other for other, _ in query.synonyms)), "synonyms, for the answer sentence"),
+        (tuple(dict.fromkeys(other for other, _ in query.synonyms)), "synonyms and word families, for the answer sentence"),
     ]
     for tids, why in added:
         if tids:

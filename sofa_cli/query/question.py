@@ -13,7 +13,7 @@ became of it, so none is dropped without a trace (`Query.words`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from sofa_cli.index.reader import Index
@@ -21,6 +21,7 @@ from sofa_cli.query.answer_types import answer_type
 from sofa_cli.query.config import Limits, Ranking
 from sofa_cli.query.typos import closest_form, split_joined_words
 from sofa_cli.text.analysis import is_stopword, normalise_form, stem, tokenize
+from sofa_cli.text.derivation import related_forms
 from sofa_cli.text.english import is_common_word
 
 # Words that ask rather than describe; they would only add noise to the scores.
@@ -69,6 +70,7 @@ STOPWORD = "stopword"  # too common to search for
 MATCHED = "matched"  # a corpus word, as typed or by its stem
 FAMILY = "family"  # an unseen word of a reporting-verb family, standing for the family's corpus words
 SYNONYM = "synonym"  # an unseen word, standing for its synonym the corpus has most
+DERIVED = "derived"  # an unseen word, standing for a word of its family the corpus has ("analyst" -> "analysis")
 CORRECTED = "corrected"  # a typo, corrected to the closest corpus word
 ASKING = "asking"  # a word that asks, not describes ("many" in "how many"), which the corpus lacks
 UNKNOWN = "unknown"  # none of these: the corpus lacks it
@@ -86,6 +88,7 @@ class Word:
     # For a FAMILY word, the corpus terms of its family; for SYNONYM and CORRECTED, (typed, shown).
     family: tuple[int, ...] = ()
     correction: tuple[str, str] | None = None
+    capitalised: bool = False  # typed with a capital: likely a name
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,8 @@ class Query:
     # there is no answer, rather than someone else's words matching "proposed".
     unknown_subject: str | None = None
     # The terms that say what the question is about: not the names of the people it asks to
-    # hear from, nor their titles ("Dr."). A passage that holds none of them (a turn matched by
-    # its speaker's name only) is no answer about the topic.
+    # hear from, their titles ("Dr."), or reporting verbs ("say", "propose"). A passage that
+    # holds none of them (a turn matched by its speaker only) is no answer about the topic.
     topic_terms: frozenset[int] = frozenset()
 
 
@@ -250,7 +253,7 @@ def analyse_question(index: Index, question: str, ranking: Ranking = Ranking()) 
         bigrams=bigrams,
         acronym_pairs=acronym_pairs,
         spelled_out=_spelled_out(index, terms),
-        synonyms=_said_otherwise(index, terms) if ranking.weights.synonyms > 0 else (),
+        synonyms=_said_otherwise(index, terms, words, ranking.switches.derivations) if ranking.weights.synonyms > 0 else (),
         counted=_counted_terms(question, forms),
         answer_type=answer_type(question),
         forms=frozenset(w.form for w in words),
@@ -275,7 +278,8 @@ def _resolve_words(index: Index, question: str, ranking: Ranking) -> list[Word]:
             words.append(Word(token.form, STOPWORD, token.form))
         else:
             after_how = bool(words) and words[-1].typed == "how"
-            words.append(_resolve(index, token.form, question[token.start].isupper(), after_how, ranking))
+            capitalised = question[token.start].isupper()
+            words.append(replace(_resolve(index, token.form, capitalised, after_how, ranking), capitalised=capitalised))
     return words
 
 
@@ -293,6 +297,7 @@ def _resolve(index: Index, form: str, name_like: bool, after_how: bool, ranking:
     return (
         _family_stand_in(index, form, term)
         or (_synonym_stand_in(index, form, term) if ranking.weights.synonyms > 0 else None)
+        or (_derived_stand_in(index, form) if ranking.switches.derivations else None)
         or (
             _typo_correction(index, form, name_like, ranking.limits, ranking.switches.common_words)
             if ranking.switches.typos
@@ -317,6 +322,29 @@ def _synonym_stand_in(index: Index, form: str, term: str) -> Word | None:
         return None
     _, tid, word = max(stand_ins)
     return Word(form, SYNONYM, form, index.term(tid), tid, correction=(form, word))
+
+
+def _relatives(index: Index, form: str, tid: int | None = None, agent: bool = False) -> list[tuple[int, str]]:
+    """The corpus terms of `form`'s word family (sofa_cli.text.derivation), other than `tid`,
+    each with the first corpus form found for it."""
+    found: dict[int, str] = {}
+    for candidate in related_forms(form, agent):
+        term = index.stem_of(candidate)
+        other = index.term_id(term) if term else None
+        if other is not None and other != tid:
+            found.setdefault(other, candidate)
+    return list(found.items())
+
+
+def _derived_stand_in(index: Index, form: str) -> Word | None:
+    """A word the corpus lacks stands for the word of its family that the corpus has most
+    ("analyst" -> "analysis", "Okinawan" -> "Okinawa"): surer than a typo fix, which would take
+    a word one letter away. Announced as a correction."""
+    relatives = [(index.doc_freq(t), t, shown) for t, shown in _relatives(index, form, agent=True)]
+    if not relatives:
+        return None
+    _, tid, shown = max(relatives)
+    return Word(form, DERIVED, form, index.term(tid), tid, correction=(form, shown))
 
 
 def _typo_correction(index: Index, form: str, name_like: bool, limits: Limits, common_words: bool) -> Word | None:
@@ -350,7 +378,10 @@ def _drop_uncorroborated(index: Index, words: list[Word], scaffolding: bool) -> 
             continue
         others = set(_search_terms(words, scaffolding)) - {tid}
         if others and not any(_cooccur(index, tid, other) for other in others):
-            words = [Word(w.typed, UNKNOWN, w.typed, w.term) if w.how == CORRECTED and w.tid == tid else w for w in words]
+            words = [
+                Word(w.typed, UNKNOWN, w.typed, w.term, capitalised=w.capitalised) if w.how == CORRECTED and w.tid == tid else w
+                for w in words
+            ]
     return words
 
 
@@ -383,18 +414,25 @@ def _people(index: Index, words: list[Word], forms: dict[str, int], stem_of) -> 
 
 
 def _topic_terms(terms: list[int], person_terms: frozenset[int], words: list[Word]) -> frozenset[int]:
-    """The question's terms less the names of the people it asks to hear from and their titles
-    ("Dr."): what a passage must hold to be about the question (`Query.topic_terms`)."""
-    titles = {w.tid for w in words if w.tid is not None and w.form in TITLES}
-    return frozenset(terms) - person_terms - titles
+    """The question's terms less the names of the people it asks to hear from, their titles
+    ("Dr.") and the reporting verbs that ask for their words ("say", "suggest", "advice"): what
+    a passage must hold to be about the question (`Query.topic_terms`)."""
+    asking = set(person_terms)
+    for w in words:
+        if w.how == FAMILY:
+            asking.update(w.family)
+        elif w.tid is not None and (w.form in TITLES or any(w.term in family for family in VERB_FAMILIES)):
+            asking.add(w.tid)
+    return frozenset(terms) - asking
 
 
 def _unknown_subject(words: list[Word], stem_of) -> str | None:
-    """The unknown word whose words the question asks for ("what did Okafor propose?",
-    "according to Okafor", "Okafor's view"), if any: a person the corpus does not know."""
+    """The unknown name whose words the question asks for ("what did Okafor propose?",
+    "according to Okafor", "Okafor's view"), if any: a person the corpus does not know. Only a
+    capitalised word: "what U.S. entity said ..." asks about an entity, not for its words."""
     sequence = [w.form for w in words]
     for w in words:
-        if w.how == UNKNOWN and asks_for_words(sequence, {w.typed}, stem_of):
+        if w.how == UNKNOWN and w.capitalised and asks_for_words(sequence, {w.typed}, stem_of):
             return w.typed
     return None
 
@@ -433,13 +471,19 @@ def _spelled_out(index: Index, terms: list[int]) -> tuple[tuple[int, frozenset[i
     return tuple(found)
 
 
-def _said_otherwise(index: Index, terms: list[int]) -> tuple[tuple[int, int], ...]:
-    """Corpus terms that say what a question term says (sofa_cli.text.synonyms), each with the
-    question term it stands for; the first question term claims a synonym shared by two."""
+def _said_otherwise(index: Index, terms: list[int], words: list[Word], derivations: bool) -> tuple[tuple[int, int], ...]:
+    """Corpus terms that say what a question term says, each with the question term it stands
+    for: its synonyms (sofa_cli.text.synonyms) and, with `derivations`, the words of its family
+    ("Okinawa" for "Okinawan"). The first question term claims one shared by two."""
     found: dict[int, int] = {}
     for tid in dict.fromkeys(terms):
         for other in sorted(index.synonyms_of(index.term(tid))):
             oid = index.term_id(other)
             if oid is not None and oid not in terms:
                 found.setdefault(oid, tid)
+    for w in words if derivations else ():
+        if w.how == MATCHED and w.tid in terms:
+            for oid, _ in _relatives(index, w.form, w.tid):
+                if oid not in terms:
+                    found.setdefault(oid, w.tid)
     return tuple(found.items())

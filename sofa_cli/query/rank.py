@@ -86,7 +86,7 @@ def rank(
     weights = ranking.weights
     if not query.terms or limit <= 0 or query.unknown_subject is not None:
         return []
-    if coverage(index, query, weights.unknown_weight_floor) < weights.min_coverage:
+    if coverage(index, query, weights) < weights.min_coverage:
         return []
     # Without filters only the first rerank_depth candidates are re-scored: ask for just
     # those (at a million passages, a dict of every match costs more than the answer).

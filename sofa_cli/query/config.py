@@ -174,7 +174,6 @@ PLAIN = Ranking(
     ),
     switches=Switches(
         local_idf=False,
-        title_terms=False,
         typos=False,
         scaffolding=False,
         common_words=False,
@@ -184,5 +183,5 @@ PLAIN = Ranking(
     ),
 )
 """`sofa plain` in bench/quality: BM25 with sentence, attribution, title and the other evidence off.
-(proximity, answer_type, document and continuation keep their defaults, as they always have in
-this configuration: the figures in BENCHMARKS.md were measured so.)"""
+(proximity, answer_type, document, continuation and the title_terms cap keep their defaults, as
+they always have in this configuration: the figures in BENCHMARKS.md were measured so.)"""

@@ -69,9 +69,16 @@ def test_an_unknown_word_stands_for_a_word_of_its_family(corpus):
     assert answer[0].citation == "kyodo-sofa ¶21"
 
 
-def test_a_known_word_brings_its_family_to_the_answer_sentence(corpus):
+def test_an_unknown_demonym_stands_for_its_place(corpus):
+    answer = corpus.ask("regional threats from Koreans")  # the corpus says "North Korea" only
+    assert answer.corrections == [["koreans", "korea"]]
+    assert answer[0].citation == "tanaka-interview ¶4"
+
+
+def test_a_known_word_keeps_to_itself(corpus):
     answer = corpus.ask("Japanese sovereignty", explain=True)
-    assert "added: japan (synonyms and word families" in answer[0].explain.rewritten
+    assert answer.corrections == []
+    assert answer[0].explain.rewritten == "searched: japanese, sovereignty"
 
 
 # -- small talk and speaker-only matches -------------------------------------------------------

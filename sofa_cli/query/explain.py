@@ -67,7 +67,7 @@ def rewritten(index: Index, query: Query) -> str:
     added = [
         (query.author_terms, "the authors, for who wrote"),
         (query.acronym_terms, "acronyms spelled out"),
-        (tuple(dict.fromkeys(other for other, _ in query.synonyms)), "synonyms and word families, for the answer sentence"),
+        (tuple(dict.fromkeys(other for other, _ in query.synonyms)), "synonyms, for the answer sentence"),
     ]
     for tids, why in added:
         if tids:

@@ -253,7 +253,7 @@ def analyse_question(index: Index, question: str, ranking: Ranking = Ranking()) 
         bigrams=bigrams,
         acronym_pairs=acronym_pairs,
         spelled_out=_spelled_out(index, terms),
-        synonyms=_said_otherwise(index, terms, words, ranking.switches.derivations) if ranking.weights.synonyms > 0 else (),
+        synonyms=_said_otherwise(index, terms) if ranking.weights.synonyms > 0 else (),
         counted=_counted_terms(question, forms),
         answer_type=answer_type(question),
         forms=frozenset(w.form for w in words),
@@ -324,14 +324,14 @@ def _synonym_stand_in(index: Index, form: str, term: str) -> Word | None:
     return Word(form, SYNONYM, form, index.term(tid), tid, correction=(form, word))
 
 
-def _relatives(index: Index, form: str, tid: int | None = None, agent: bool = False) -> list[tuple[int, str]]:
-    """The corpus terms of `form`'s word family (sofa_cli.text.derivation), other than `tid`,
-    each with the first corpus form found for it."""
+def _relatives(index: Index, form: str) -> list[tuple[int, str]]:
+    """The corpus terms of `form`'s word family (sofa_cli.text.derivation, agent nouns
+    included), each with the first corpus form found for it."""
     found: dict[int, str] = {}
-    for candidate in related_forms(form, agent):
+    for candidate in related_forms(form, agent=True):
         term = index.stem_of(candidate)
         other = index.term_id(term) if term else None
-        if other is not None and other != tid:
+        if other is not None:
             found.setdefault(other, candidate)
     return list(found.items())
 
@@ -340,7 +340,7 @@ def _derived_stand_in(index: Index, form: str) -> Word | None:
     """A word the corpus lacks stands for the word of its family that the corpus has most
     ("analyst" -> "analysis", "Okinawan" -> "Okinawa"): surer than a typo fix, which would take
     a word one letter away. Announced as a correction."""
-    relatives = [(index.doc_freq(t), t, shown) for t, shown in _relatives(index, form, agent=True)]
+    relatives = [(index.doc_freq(t), t, shown) for t, shown in _relatives(index, form)]
     if not relatives:
         return None
     _, tid, shown = max(relatives)
@@ -471,19 +471,17 @@ def _spelled_out(index: Index, terms: list[int]) -> tuple[tuple[int, frozenset[i
     return tuple(found)
 
 
-def _said_otherwise(index: Index, terms: list[int], words: list[Word], derivations: bool) -> tuple[tuple[int, int], ...]:
-    """Corpus terms that say what a question term says, each with the question term it stands
-    for: its synonyms (sofa_cli.text.synonyms) and, with `derivations`, the words of its family
-    ("Okinawa" for "Okinawan"). The first question term claims one shared by two."""
+def _said_otherwise(index: Index, terms: list[int]) -> tuple[tuple[int, int], ...]:
+    """Corpus terms that say what a question term says (sofa_cli.text.synonyms), each with the
+    question term it stands for; the first question term claims a synonym shared by two.
+
+    (A known word's derivational family is not added here: "America" for "American" cost an
+    answer sentence on each of XQuAD, TIME and mixed, bench/quality; only an unknown word
+    stands for its family, `_derived_stand_in`.)"""
     found: dict[int, int] = {}
     for tid in dict.fromkeys(terms):
         for other in sorted(index.synonyms_of(index.term(tid))):
             oid = index.term_id(other)
             if oid is not None and oid not in terms:
                 found.setdefault(oid, tid)
-    for w in words if derivations else ():
-        if w.how == MATCHED and w.tid in terms:
-            for oid, _ in _relatives(index, w.form, w.tid):
-                if oid not in terms:
-                    found.setdefault(oid, w.tid)
     return tuple(found.items())

@@ -6,7 +6,7 @@ import pytest
 
 import sofa_cli
 from sofa_cli.model import to_record
-from sofa_cli.query.config import PLAIN, Ranking
+from sofa_cli.query.config import Ranking
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +98,10 @@ def test_courtesy_is_not_what_a_speaker_said(corpus):
     assert answer[0].answer != "Thank you for having me."
 
 
-def test_plain_ranking_keeps_the_old_order(corpus):
-    # PLAIN switches the topic rule off: the bench's "sofa plain" row measures BM25 as before
-    answer = corpus.ask("what does Dr. Tanaka think about the helicopter crash?", k=3, ranking=PLAIN)
+def test_the_topic_rule_is_a_switch(corpus):
+    # with topic_first off, the speaker-only small talk comes back (the bench measures the switch)
+    ranking = Ranking().with_constant("switches", "topic_first", False)
+    answer = corpus.ask("what does Dr. Tanaka think about the helicopter crash?", k=3, ranking=ranking)
     assert "tanaka-interview ¶12" in [r.citation for r in answer]
 
 

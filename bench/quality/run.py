@@ -20,7 +20,8 @@ Configurations, all over the very same passages (sofa's loader and segmenter):
 sofa is asked through the library (`sofa_cli.open(...).ask(q, ranking=...)`), as a user's program
 would; nothing of sofa is patched or memoised, so the times are what a user sees. `--configs`
 runs only the named configurations (a quick check that a refactoring left answers alone: "sofa
-full,sofa plain (PLAIN)") and prints their tables instead of writing bench/results/quality.md. Scores come from
+full,sofa plain (PLAIN)") and writes their tables to bench/results/quality-check.md, leaving
+bench/results/quality.md alone. Scores come from
 `sofa_cli.query.evaluate.evaluate`, the code behind `sofa eval`. Writes
 bench/results/quality.md (from the latest run of each set) and bench/data/misses-<set>.jsonl (sofa full's rank-1
 misses and answer misses, for whoever tunes the ranking).
@@ -54,6 +55,8 @@ from sofa_cli.query.config import PLAIN, Ranking  # noqa: E402
 from sofa_cli.query.evaluate import evaluate, read_qa  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "quality.md"
+# Where --configs writes: a quick check beside the full tables, which it leaves alone.
+CHECK_RESULTS = ROOT / "bench" / "results" / "quality-check.md"
 BUNDLED_QA = ROOT / "bench" / "qa" / "bundled.jsonl"
 TRUST_QA = ROOT / "bench" / "qa" / "trust.jsonl"  # issue 13's cases, on the bundled corpus
 SETS = ("bundled", "trust", "xquad", "time", "mixed")
@@ -335,6 +338,17 @@ def section(name: str, rows: list[Row], info: dict, k: int) -> str:
     return "\n".join(parts)
 
 
+def check_header(configs: str, sets: list[str]) -> str:
+    """The heading of bench/results/quality-check.md: what was run, and why it is not the full table."""
+    command = f'.venv/bin/python bench/quality/run.py --sets {",".join(sets)} --configs "{configs}"'
+    return (
+        "## Answer quality, quick check (issue 12, 13)\n\n"
+        f"Command: `{command}`. Only these configurations, on these sets: a check that a change left"
+        " the figures of the full tables above (bench/results/quality.md) standing, where re-running every"
+        " configuration takes too long. Same passages, gold strings and scoring as the full run.\n"
+    )
+
+
 def assemble(sections_dir: Path) -> str:
     """quality.md from the stored section of every set, so one set can be re-run alone."""
     parts = [header()]
@@ -373,6 +387,7 @@ def main() -> None:
     if set(chosen) - {"bundled", "trust"}:
         convert(args.data.resolve(), out, log=log)
     sections_dir = out / "quality-sections"
+    checked: list[str] = []
     for name in SETS:
         if name not in chosen:
             continue
@@ -390,11 +405,13 @@ def main() -> None:
         n = dump_misses(out / f"misses-{name}.jsonl", items, rows)
         log(f"  {n} misses of sofa full -> {out / f'misses-{name}.jsonl'}")
         if args.configs:
-            print(section(name, rows, info, args.k), flush=True)
+            checked.append(section(name, rows, info, args.k))
             continue
         sections_dir.mkdir(parents=True, exist_ok=True)
         (sections_dir / f"{name}.md").write_text(section(name, rows, info, args.k), encoding="utf-8")
     if args.configs:
+        CHECK_RESULTS.write_text("\n".join([check_header(args.configs, chosen), *checked]), encoding="utf-8")
+        log(f"quality: wrote {CHECK_RESULTS.relative_to(ROOT)}")
         return
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(assemble(sections_dir), encoding="utf-8")

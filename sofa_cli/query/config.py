@@ -128,8 +128,9 @@ class Limits:
     anagram_min_letters: int = 6
     # Edits allowed between a word and the anagram it is corrected to (a swap counts one).
     anagram_edits: int = 3
-    # Content words (stopwords aside) of a sentence that, holding none of the question's topic,
-    # is small talk: "Thank you for having me.", "It will certainly be interesting to watch."
+    # Most content words (stopwords aside) of a sentence that, holding no question word but the
+    # names of the people asked about, is small talk: "Thank you for having me.", "It will
+    # certainly be interesting to watch."
     # A speaker's courtesy is not their view of anything; a sentence of four words can be.
     small_talk_words: int = 3
     # Words either side of what "how many" counts in which its number stands ("tackles (118)").

@@ -104,6 +104,9 @@ class Query:
     # hear from, their titles ("Dr."), or reporting verbs ("say", "propose"). A passage that
     # holds none of them (a turn matched by its speaker only) is no answer about the topic.
     topic_terms: frozenset[int] = frozenset()
+    # The terms other than the names of the people asked about and their titles (reporting
+    # verbs included): a short sentence holding none of them is small talk (sentences.is_small_talk).
+    content_terms: frozenset[int] = frozenset()
 
 
 def acronyms_named(index: Index, stems: list[str]) -> list[str]:
@@ -175,6 +178,7 @@ def analyse_question(index: Index, question: str, ranking: Ranking = Ranking()) 
         acronym_terms=tuple(acronyms),
         unknown_subject=_unknown_subject(words, stem_of) if subject_needed else None,
         topic_terms=_topic_terms(terms, person_terms, words),
+        content_terms=frozenset(terms) - person_terms - {w.tid for w in words if w.form in TITLES},
     )
 
 

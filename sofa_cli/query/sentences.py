@@ -115,11 +115,12 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
 
 
 def is_small_talk(sequence: list[int], held: set[int], query: Query, ranking: Ranking) -> bool:
-    """Whether a sentence is courtesy, not content: a few words, none of the question's topic
-    ("Thank you for having me."). Attributed to the person asked about, it still reports nothing."""
+    """Whether a sentence is courtesy, not content: a few words, none of the question's but the
+    names of the people asked about ("Thank you for having me."). Attributed to the person asked
+    about, it still reports nothing; "Hornung notes in markdown." answers "Hornung notes"."""
     if not ranking.switches.topic_first:
         return False
-    return len(sequence) <= ranking.limits.small_talk_words and not held & query.topic_terms
+    return len(sequence) <= ranking.limits.small_talk_words and not held & query.content_terms
 
 
 def _counts(index: Index, sequence: list[int], query: Query, window: int) -> bool:

@@ -7,7 +7,7 @@
         print(answer[0].citation)               # kyodo-sofa ¶19
 
 The command line, the shell, `sofa eval`, the tests and the benches all go through `Corpus`:
-what they need to vary (filters, ranking weights, the index folder) is a parameter here.
+what they need to vary (filters, the ranking's constants, the index folder) is a parameter here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sofa_cli.index.cache import open_index
 from sofa_cli.index.reader import Index
 from sofa_cli.model import Answer, IndexInfo, Person, QAItem, Quotes, Scores, Shown, Source
 from sofa_cli.query.browse import SHOW_CONTEXT
-from sofa_cli.query.config import Weights
+from sofa_cli.query.config import Ranking
 from sofa_cli.query.rank import Filters
 from sofa_cli.text.safety import strip_controls
 
@@ -136,11 +136,12 @@ class Corpus:
         question: str,
         k: int = 3,
         filters: Filters | None = None,
-        weights: Weights | None = None,
+        ranking: Ranking | None = None,
         explain: bool = False,
         locate: bool = True,
     ) -> Answer:
-        """The best `k` passages for `question`, best first (an `Answer`, indexable as its results).
+        """The best `k` passages for `question`, best first (an `Answer`, indexable as its results);
+        `ranking` (sofa_cli.query.config) sets every constant of the ranking, the default's when None.
 
         With `locate`, each result's `file` and `lines` are filled in; finding the lines reads
         the result's file (once per document per Corpus): a bench timing the search alone may
@@ -148,7 +149,7 @@ class Corpus:
         from sofa_cli.query.rank import ask
 
         question, _ = clean_question(question)
-        answer = ask(self.index, question, limit=k, filters=filters or Filters(), weights=weights or Weights(), explain=explain)
+        answer = ask(self.index, question, limit=k, filters=filters or Filters(), ranking=ranking or Ranking(), explain=explain)
         from dataclasses import replace
 
         results = answer.results
@@ -197,12 +198,12 @@ class Corpus:
                 cursor, line = span[2], span[1]
         return found
 
-    def evaluate(self, qa: Path | str | Iterable[QAItem], k: int = 5, weights: Weights | None = None) -> Scores:
+    def evaluate(self, qa: Path | str | Iterable[QAItem], k: int = 5, ranking: Ranking | None = None) -> Scores:
         """hit@1, hit@k, MRR and answer@1 over a QA file (JSON Lines of {"q", "gold"}) or QAItems."""
         from sofa_cli.query.evaluate import evaluate, read_qa
 
         items = read_qa(Path(qa)) if isinstance(qa, (str, Path)) else qa
-        return evaluate(items, lambda q: self.ask(q, k=k, weights=weights, locate=False), k)
+        return evaluate(items, lambda q: self.ask(q, k=k, ranking=ranking, locate=False), k)
 
     # -- browsing ---------------------------------------------------------------------
     def sources(self) -> list[Source]:

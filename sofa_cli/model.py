@@ -19,12 +19,17 @@ KINDS = ("article", "interview")
 @dataclass(frozen=True)
 class Explanation:
     """Why a passage scored what it did: `terms` (each query word's BM25 part, summing to
-    `bm25`) plus `evidence` (all that ranking adds to BM25: best sentence, attribution and
-    the other features of `Weights`), which add up to the score."""
+    `bm25`) plus `evidence` (all that ranking adds to BM25), which add up to the score.
+    `signals` itemises the evidence, each signal with its points (sentence, attribution,
+    proximity, answer type, document, title, phrase, the question-turn factor and the title
+    word cap as negative points), summing to `evidence`; `rewritten` is the question as it was
+    searched for (corrections, stand-ins, added and left-out words)."""
 
     terms: dict[str, float]
     bm25: float
     evidence: float
+    signals: dict[str, float] = field(default_factory=dict)
+    rewritten: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,15 @@ class Answer:
     results: list[Result]
     corrections: list[list[str]] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+
+    def notices(self) -> list[str]:
+        """What became of the question's words, for stderr: each correction, and the words the
+        corpus lacks (a reader must know an answer ignored them)."""
+        lines = [f"showing results for {right!r} (no match for {wrong!r})" for wrong, right in self.corrections]
+        if self.unknown:
+            words = ", ".join(repr(w) for w in self.unknown)
+            lines.append(f"not in the corpus, so not searched for: {words}")
+        return lines
 
     def __getitem__(self, i):
         return self.results[i]
@@ -185,17 +199,15 @@ class Scores:
 
 
 def to_record(result, omit: tuple[str, ...] = ()) -> dict:
-    """A result as the dict its JSON is made of: the dataclass's fields, with an answer's
-    optional parts (a result's `explain`, empty `corrections`/`unknown`) left out when unset
-    and the fields named in `omit` dropped."""
+    """A result as the dict its JSON is made of: the dataclass's fields, with a result's
+    `explain` left out when unset and the fields named in `omit` dropped. An answer's
+    `corrections` and `unknown` are always there, empty or not: every question word is
+    accounted for, and a reader need not guess what a missing key means."""
     record = asdict(result)
     if isinstance(result, Answer):
         for r in record["results"]:
             if r["explain"] is None:
                 del r["explain"]
-        for key in ("corrections", "unknown"):
-            if not record[key]:
-                del record[key]
     for key in omit:
         record.pop(key, None)
     return record

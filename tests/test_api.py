@@ -27,12 +27,12 @@ def test_ask_reads_as_its_results(corpus):
     assert len(answer) == 2 and [r.rank for r in answer] == [1, 2]
 
 
-def test_filters_and_weights_are_parameters(corpus):
-    from sofa_cli import Filters, Weights
+def test_filters_and_ranking_are_parameters(corpus):
+    from sofa_cli import Filters, Ranking, Weights
 
     only_interview = corpus.ask("Ishiba", k=5, filters=Filters(kind="interview"))
     assert only_interview.results and {r.kind for r in only_interview} == {"interview"}
-    plain = corpus.ask("what did Hornung suggest?", weights=Weights(attribution=0.0, sentence=0.0))
+    plain = corpus.ask("what did Hornung suggest?", ranking=Ranking(weights=Weights(attribution=0.0, sentence=0.0)))
     full = corpus.ask("what did Hornung suggest?")
     assert plain[0].score < full[0].score
 

@@ -1,10 +1,11 @@
-"""Held-out check of the ranking constants: is there headroom left in `search.Weights`?
+"""Held-out check of the ranking constants: is there headroom left in `sofa_cli.query.config.Ranking`?
 
     python bench/quality/tune.py [--data ../shared/data] [--rounds 2]   # or: make bench-tune
 
 XQuAD's questions are split in two halves by a checksum of their text. On each half in turn, a
-coordinate search tries every float constant of `Weights` at 0.5, 0.75, 1.5 and 2 times its
-value and keeps a change when it answers more questions of that half (hit@1, then answer@1,
+coordinate search tries every weight of the ranking (`Ranking.constants()`, read at run time) at
+0.5, 0.75, 1.5 and 2 times its value, and every limit one lower and one higher, and keeps a
+change when it answers more questions of that half (hit@1, then answer@1,
 then hit@5); the constants it ends with are then scored on the other half, which the search
 never saw. A gain on the tuning half that does not carry to the held-out half is noise fitted
 to those questions, not headroom.
@@ -15,7 +16,6 @@ Writes bench/results/tuning.md.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 import zlib
@@ -27,61 +27,64 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from convert import DEFAULT_DATA, DEFAULT_OUT, convert  # noqa: E402
-from run import describe_code, memoised  # noqa: E402
+from run import describe_code  # noqa: E402
 
-from sofa_cli import search  # noqa: E402
-from sofa_cli.index import Index, open_index  # noqa: E402
-from sofa_cli.query.evaluate import QAItem, evaluate, read_qa  # noqa: E402
+import sofa_cli  # noqa: E402
+from sofa_cli.model import QAItem  # noqa: E402
+from sofa_cli.query.config import Ranking  # noqa: E402
+from sofa_cli.query.evaluate import evaluate, read_qa  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "tuning.md"
 COMMAND = "make bench-tune   # = .venv/bin/python bench/quality/tune.py"
-FACTORS = (0.5, 0.75, 1.5, 2.0)
-# Switches and depths are not tuned: min_coverage decides "no answer", rerank_depth only speed.
-FIXED = {"min_coverage", "rerank_depth"}
+FACTORS = (0.5, 0.75, 1.5, 2.0)  # tried for each weight
+STEPS = (-1, 1)  # tried for each limit
+# Not tuned: min_coverage and unknown_weight_floor decide "no answer" (XQuAD has no such
+# question), switches are measured by the ablation table, rerank_depth only sets speed.
+FIXED = {"min_coverage", "unknown_weight_floor"}
 
 Counts = tuple[int, int, int]  # hit@1, answer@1, hit@5: the order the search compares them in
 
 
-def counts(index: Index, items: list[QAItem], weights: search.Weights) -> Counts:
+def counts(corpus: sofa_cli.Corpus, items: list[QAItem], ranking: Ranking) -> Counts:
     """Scored by `evaluate`, the code behind `sofa eval`, as numbers of questions."""
-    s = evaluate(items, lambda q: search.ask(index, q, limit=5, weights=weights), 5)
+    s = evaluate(items, lambda q: corpus.ask(q, k=5, ranking=ranking), 5)
     return round(s.hit_at_1 * s.questions), round(s.answer_at_1 * s.questions), round(s.hit_at_k * s.questions)
 
 
-def tunable(weights: search.Weights) -> list[str]:
-    return [
-        f.name
-        for f in dataclasses.fields(weights)
-        if f.name not in FIXED and isinstance(getattr(weights, f.name), float) and getattr(weights, f.name) != 0.0
-    ]
+def values_to_try(part: str, name: str, value: float | bool | int) -> list[float | int]:
+    """What the search tries for one constant: a weight scaled by FACTORS, a limit one step either
+    way; nothing for switches (the ablation table measures them) and the FIXED constants."""
+    if name in FIXED or isinstance(value, bool):
+        return []
+    if isinstance(value, float):
+        return [value * factor for factor in FACTORS] if value != 0.0 else []
+    if part == "limits":
+        return [value + step for step in STEPS if value + step >= 0]
+    return []
 
 
-def coordinate_search(index: Index, items: list[QAItem], rounds: int, log) -> tuple[search.Weights, Counts]:
-    weights = search.Weights()
-    best = counts(index, items, weights)
+def coordinate_search(corpus: sofa_cli.Corpus, items: list[QAItem], rounds: int, log) -> tuple[Ranking, Counts]:
+    ranking = Ranking()
+    best = counts(corpus, items, ranking)
     for round_ in range(rounds):
         changed = False
-        for name in tunable(weights):
-            start = getattr(weights, name)
-            for factor in FACTORS:
-                trial = dataclasses.replace(weights, **{name: start * factor})
-                got = counts(index, items, trial)
+        for part, name, _ in Ranking().constants():
+            start = getattr(getattr(ranking, part), name)
+            for value in values_to_try(part, name, start):
+                trial = ranking.with_constant(part, name, value)
+                got = counts(corpus, items, trial)
                 if got > best:
-                    log(f"    {name} {start:g} -> {start * factor:g}: {best} -> {got}")
-                    weights, best, changed = trial, got, True
+                    log(f"    {name} {start:g} -> {value:g}: {best} -> {got}")
+                    ranking, best, changed = trial, got, True
         log(f"  round {round_ + 1}: {best}")
         if not changed:
             break
-    return weights, best
+    return ranking, best
 
 
-def changes(weights: search.Weights) -> str:
-    default = search.Weights()
-    moved = [
-        f"{f.name} {getattr(default, f.name):g} → {getattr(weights, f.name):g}"
-        for f in dataclasses.fields(weights)
-        if getattr(weights, f.name) != getattr(default, f.name)
-    ]
+def changes(ranking: Ranking) -> str:
+    default = dict(((p, n), v) for p, n, v in Ranking().constants())
+    moved = [f"{n} {default[p, n]:g} → {v:g}" for p, n, v in ranking.constants() if v != default[p, n]]
     return ", ".join(moved) or "none (the defaults)"
 
 
@@ -101,7 +104,7 @@ def main() -> None:
 
     out = args.out.resolve()
     convert(args.data.resolve(), out, log=log)
-    index = open_index(out / "xquad" / "corpus", str(out / "index" / "plus"), rebuild=True).index
+    corpus = sofa_cli.open(out / "xquad" / "corpus", index_dir=out / "index" / "plus", rebuild=True)
     items = read_qa(out / "xquad" / "qa.jsonl")
     halves = {
         "A": [i for i in items if zlib.crc32(i.q.encode("utf-8")) % 2 == 0],
@@ -109,13 +112,12 @@ def main() -> None:
     }
     started = time.perf_counter()
     rows = []
-    with memoised():
-        defaults = {name: counts(index, half, search.Weights()) for name, half in halves.items()}
-        for tune_on, held_out in (("A", "B"), ("B", "A")):
-            log(f"tune: searching on half {tune_on}")
-            weights, tuned = coordinate_search(index, halves[tune_on], args.rounds, log)
-            held = counts(index, halves[held_out], weights)
-            rows.append((tune_on, held_out, weights, tuned, held))
+    defaults = {name: counts(corpus, half, Ranking()) for name, half in halves.items()}
+    for tune_on, held_out in (("A", "B"), ("B", "A")):
+        log(f"tune: searching on half {tune_on}")
+        ranking, tuned = coordinate_search(corpus, halves[tune_on], args.rounds, log)
+        held = counts(corpus, halves[held_out], ranking)
+        rows.append((tune_on, held_out, ranking, tuned, held))
     minutes = (time.perf_counter() - started) / 60
     n = {name: len(half) for name, half in halves.items()}
     lines = [
@@ -126,9 +128,9 @@ def main() -> None:
         "| tuned on | constants found | tuning half: defaults → found | held-out half: defaults → found |",
         "|---|---|---|---|",
     ]
-    for tune_on, held_out, weights, tuned, held in rows:
+    for tune_on, held_out, ranking, tuned, held in rows:
         lines.append(
-            f"| {tune_on} | {changes(weights)} | {fmt(defaults[tune_on], n[tune_on])} → {fmt(tuned, n[tune_on])}"
+            f"| {tune_on} | {changes(ranking)} | {fmt(defaults[tune_on], n[tune_on])} → {fmt(tuned, n[tune_on])}"
             f" | {fmt(defaults[held_out], n[held_out])} → {fmt(held, n[held_out])} |"
         )
     RESULTS.parent.mkdir(exist_ok=True)

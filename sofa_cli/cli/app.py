@@ -286,9 +286,8 @@ def emit(answer, fmt: str, console=None, heading: bool = False) -> None:
     from sofa_cli.cli import render
     from sofa_cli.text.safety import safe
 
-    if fmt != "json":  # said once per question, before its answer
-        for wrong, right in dict.fromkeys(map(tuple, answer.corrections)):
-            warn(f"showing results for {right!r} (no match for {wrong!r})")
+    for notice in answer.notices():  # in every format, once per question, before its answer
+        warn(notice)
     render.render_answer(answer, fmt, sys.stdout, console, heading=heading)
     if fmt != "json" and not answer.results and not heading:
         warn(f"no answer found for: {safe(answer.question)}")

@@ -80,9 +80,25 @@ def explain_text(r: Result) -> str:
     return safe_line(f"{terms} = BM25 {e.bm25:.2f}; + evidence {e.evidence:.2f} = score {r.score:.2f}")
 
 
+def evidence_text(r: Result) -> str:
+    """'sentence 4.00 + attribution 6.00 + document 3.00 + ...': the evidence, signal by signal."""
+    e = r.explain
+    if e is None or not e.signals:
+        return ""
+    return safe_line(" + ".join(f"{name} {points:.2f}" for name, points in e.signals.items()))
+
+
+def explain_lines(r: Result) -> list[tuple[str, str]]:
+    """The --explain lines of a result, as (label, text): the score, its evidence, the question as searched."""
+    if r.explain is None:
+        return []
+    lines = [("explain", explain_text(r)), ("evidence", evidence_text(r)), ("question", safe_line(r.explain.rewritten))]
+    return [(label, text) for label, text in lines if text]
+
+
 def _explain_plain(r: Result, out: TextIO) -> None:
-    if r.explain:
-        out.write(f"   explain: {explain_text(r)}\n")
+    for label, text in explain_lines(r):
+        out.write(f"   {label}: {text}\n")
 
 
 def render_markdown(answer: Answer, out: TextIO) -> None:
@@ -96,8 +112,8 @@ def render_markdown(answer: Answer, out: TextIO) -> None:
         if b > a:
             text = f"{text[:a]}**{text[a:b]}**{text[b:]}"
         out.write("> " + safe(text).replace("\n", "\n> ") + "\n\n")
-        if r.explain:
-            out.write(f"*explain:* {_md_escape(explain_text(r))}\n\n")
+        for label, text in explain_lines(r):
+            out.write(f"*{label}:* {_md_escape(text)}\n\n")
 
 
 def _md_escape(text: str) -> str:
@@ -128,8 +144,8 @@ def render_rich(answer: Answer, console) -> None:
         for start, end in r.highlights:
             body.stylize("black on yellow", start, end)
         console.print(Padding(body, (0, 0, 0, 3), expand=False))
-        if r.explain:
-            console.print(Text("   explain: " + explain_text(r), style="dim"))
+        for label, text in explain_lines(r):
+            console.print(Text(f"   {label}: {text}", style="dim"))
         console.print()
 
 

@@ -276,8 +276,8 @@ class Shell:
         render.render_answer(answer, self.output_format(), self.out, self.console)
         if self.json:
             return
-        for wrong, right in dict.fromkeys(map(tuple, answer.corrections)):
-            self.say(f"showing results for {right!r} (no match for {wrong!r})")
+        for notice in answer.notices():
+            self.say(notice)
         if not answer.results:
             hint = f" with filters {describe_filters(self.filters)}" if describe_filters(self.filters) else ""
             self.say(f"no answer found{hint}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import StoredPassage
-from sofa_cli.query.question import Query
+from sofa_cli.query.config import Weights
+from sofa_cli.query.question import UNKNOWN, Query
 from sofa_cli.query.sentences import _passage_terms
+from sofa_cli.text.english import is_common_word
 
 
 def _title_terms(index: Index, doc, cache: dict[str, set[int]]) -> set[int]:
@@ -75,10 +77,20 @@ def _document_share(index: Index, query: Query, doc, cache: dict[str, float]) ->
     return share
 
 
-def coverage(index: Index, query: Query) -> float:
-    """Share of the question's weight held by words the corpus has."""
+def coverage(index: Index, query: Query, weights: Weights) -> float:
+    """Share of the question's weight held by words the corpus has.
+
+    An unknown word counts at the question's highest IDF (at least `unknown_weight_floor`):
+    a name or a rare word the corpus lacks may be the point of the question. An everyday word
+    (common English, typed in lower case: "yesterday") counts `common_unknown` of that: the
+    corpus not having it says little, and it must not refuse a question whose other words
+    match well ("Kadena flags photographed yesterday").
+    """
     top_idf = max((index.idf[t] for t in query.terms), default=0.0)
-    unknown_idf = max(top_idf, 1.0)
+    unknown_idf = max(top_idf, weights.unknown_weight_floor)
     matched = sum(index.idf[t] for t in set(query.terms))
-    total = matched + unknown_idf * len(query.unknown)
+    unknown = [w for w in query.words if w.how == UNKNOWN] if query.words else []
+    everyday = sum(1 for w in unknown if not w.capitalised and is_common_word(w.typed))
+    others = len(query.unknown) - everyday
+    total = matched + unknown_idf * (others + weights.common_unknown * everyday)
     return matched / total if total else 0.0

@@ -10,7 +10,7 @@ BM25 bag of words cannot see:
   (an interview turn of theirs, "Hornung suggested ...", a "he clarified" that follows
   him).
 
-The constants live in `Weights`, each with the reason for its value.
+The constants live in `sofa_cli.query.config.Ranking`, each with the reason for its value.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import StoredPassage
 from sofa_cli.model import Answer, Result, citation
-from sofa_cli.query.config import Weights
+from sofa_cli.query.config import Ranking
 from sofa_cli.query.evidence import (
     _document_share,
     _phrase_share,
@@ -32,7 +32,10 @@ from sofa_cli.query.evidence import (
 )
 from sofa_cli.query.explain import _explain
 from sofa_cli.query.question import Query, analyse_question
-from sofa_cli.query.sentences import _best_sentence, _passage_terms, _Sentence, _sentence_terms
+from sofa_cli.query.sentences import _best_sentence, _passage_terms, _Sentence, _sentence_terms, is_small_talk
+
+# Scores are shown, and compared for order, to this many decimals (see the sort in `rank`).
+SCORE_DECIMALS = 6
 
 _ISO_DATE = re.compile(r"\d{4}(?:[-/]\d\d){0,2}")
 
@@ -71,11 +74,11 @@ def ask(
     question: str,
     limit: int = 3,
     filters: Filters = Filters(),
-    weights: Weights = Weights(),
+    ranking: Ranking = Ranking(),
     explain: bool = False,
 ) -> Answer:
-    query = analyse_question(index, question, typos=weights.typos, scaffolding=weights.scaffolding, synonyms=weights.synonyms > 0)
-    results = rank(index, query, limit, filters, weights, explain)
+    query = analyse_question(index, question, ranking)
+    results = rank(index, query, limit, filters, ranking, explain)
     return Answer(
         question=question,
         results=results,
@@ -89,64 +92,134 @@ def rank(
     query: Query,
     limit: int,
     filters: Filters = Filters(),
-    weights: Weights = Weights(),
+    ranking: Ranking = Ranking(),
     explain: bool = False,
 ) -> list[Result]:
-    if not query.terms or limit <= 0 or coverage(index, query) < weights.min_coverage:
+    weights = ranking.weights
+    if not query.terms or limit <= 0 or query.unknown_subject is not None:
+        return []
+    if coverage(index, query, weights) < weights.min_coverage:
         return []
     # Without filters only the first rerank_depth candidates are re-scored: ask for just
     # those (at a million passages, a dict of every match costs more than the answer).
-    top = weights.rerank_depth if filters == Filters() else None
+    top = ranking.rerank_depth if filters == Filters() else None
     bm25 = index.bm25(query.terms, top=top)
     candidates = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
     term_weight = {t: index.idf[t] for t in set(query.terms) | query.person_terms}
     title_terms: dict[str, set[int]] = {}
     doc_shares: dict[str, float] = {}
-    scored: list[tuple[float, int, StoredPassage, _Sentence, float]] = []
+    scored: list[_Scored] = []
     for pid, raw in candidates:
-        base = raw
         p = index.passage(pid)
         if not filters.allows(p):
             continue
-        if len(scored) >= weights.rerank_depth and not filters.min_score:
+        if len(scored) >= ranking.rerank_depth and not filters.min_score:
             break
-        if weights.title_terms:
-            base -= _title_excess(index, p, query, _title_terms(index, p.doc, title_terms))
-        sentence_terms = _sentence_terms(index, p)
-        best = _best_sentence(index, p, sentence_terms, term_weight, query, weights)
-        score = base + best.score
-        if weights.document:
-            score += weights.document * _document_share(index, query, p.doc, doc_shares)
-        if weights.title:
-            score += weights.title * _title_share(index, query, _title_terms(index, p.doc, title_terms))
-        if weights.question_turn and index.is_question_turn(pid):
-            score *= 1 - weights.question_turn
-        elif weights.phrase and query.bigrams:
-            # (Not for an interviewer's question: it echoes the user's words, its answer turn answers.)
-            score += weights.phrase * _phrase_share(index, query, sentence_terms)
-        scored.append((score, pid, p, best, raw))
-    # Scores equal as shown (6 decimals) are often exactly equal sums reached in another order:
+        title = _title_terms(index, p.doc, title_terms)
+        scored.append(_score(index, query, p, raw, term_weight, title, doc_shares, ranking))
+    # Passages that are no answer about the topic go last, whatever their score (`_standing`).
+    # Scores equal as shown (SCORE_DECIMALS) are often exactly equal sums reached in another order:
     # paragraphs of one article that each hold its title words once. Rounding noise must not
     # order them; the BM25 before the title cap does (more mentions), then passage order.
-    scored.sort(key=lambda s: (-round(s[0], 6), -s[4], s[1]))
+    scored.sort(key=lambda s: (s.standing, -round(s.score, SCORE_DECIMALS), -s.bm25, s.passage.pid))
     results = []
-    for score, _pid, p, best, _raw in scored:
-        if filters.min_score is not None and score < filters.min_score:
+    for s in scored:
+        if filters.min_score is not None and s.score < filters.min_score:
             continue
         if len(results) == limit:
             break
-        results.append(_result(index, query, len(results) + 1, score, p, best, explain))
+        results.append(_result(index, query, len(results) + 1, s, explain))
     return results
 
 
-def _result(index: Index, query: Query, rank_: int, score: float, p: StoredPassage, best: _Sentence, explain: bool) -> Result:
+@dataclass(frozen=True)
+class _Scored:
+    """A candidate passage scored: its score, BM25, answer sentence, standing, and the points
+    each signal added (`parts`, in the order they apply; for --explain)."""
+
+    score: float
+    bm25: float
+    passage: StoredPassage
+    best: _Sentence
+    standing: int
+    parts: tuple[tuple[str, float], ...]
+
+
+def _score(
+    index: Index,
+    query: Query,
+    p: StoredPassage,
+    raw: float,
+    term_weight: dict[int, float],
+    title: set[int],
+    doc_shares: dict[str, float],
+    ranking: Ranking,
+) -> _Scored:
+    """One passage's score: BM25 (title words capped) plus the evidence of `Ranking.weights`.
+
+    A passage that is no answer about the topic (`_standing`) keeps its BM25 only: evidence is
+    evidence of an answer, and its sentence, attribution or document say nothing of this topic.
+    """
+    weights = ranking.weights
+    parts: list[tuple[str, float]] = []
+    score = raw
+    if ranking.switches.title_terms:
+        excess = _title_excess(index, p, query, title)
+        score -= excess
+        parts.append(("title words once", -excess))
+    sentence_terms = _sentence_terms(index, p)
+    best = _best_sentence(index, p, sentence_terms, term_weight, query, ranking)
+    standing = _standing(index, query, p.pid, sentence_terms, ranking)
+    if standing != ON_TOPIC:
+        parts.append(("off topic: no evidence" if standing == OFF_TOPIC else "small talk: no evidence", 0.0))
+        return _Scored(score, raw, p, best, standing, tuple(parts))
+    score += best.score
+    parts.extend(best.parts)
+    if weights.document:
+        points = weights.document * _document_share(index, query, p.doc, doc_shares)
+        score += points
+        parts.append(("document", points))
+    if weights.title:
+        points = weights.title * _title_share(index, query, title)
+        score += points
+        parts.append(("title", points))
+    if weights.question_turn and index.is_question_turn(p.pid):
+        before = score
+        score *= 1 - weights.question_turn
+        parts.append(("question turn", score - before))
+    elif weights.phrase and query.bigrams:
+        # (Not for an interviewer's question: it echoes the user's words, its answer turn answers.)
+        points = weights.phrase * _phrase_share(index, query, sentence_terms)
+        score += points
+        parts.append(("phrase", points))
+    return _Scored(score, raw, p, best, standing, tuple(parts))
+
+
+ON_TOPIC, OFF_TOPIC, SMALL_TALK = 0, 1, 2  # a passage's standing, the first key of the ranking
+
+
+def _standing(index: Index, query: Query, pid: int, sentence_terms: list[list[int]], ranking: Ranking) -> int:
+    """SMALL_TALK for a passage whose every sentence is small talk (`is_small_talk`); OFF_TOPIC
+    for one that holds none of the topic of a question asking for someone's words (matched by
+    the speaker's name or a reporting verb only); else ON_TOPIC."""
+    if not ranking.switches.topic_first:
+        return ON_TOPIC
+    if all(is_small_talk(sequence, set(sequence), query, ranking) for sequence in sentence_terms):
+        return SMALL_TALK
+    if query.people and query.topic_terms and not any(index.impact(t, pid) for t in query.topic_terms):
+        return OFF_TOPIC
+    return ON_TOPIC
+
+
+def _result(index: Index, query: Query, rank_: int, scored: _Scored, explain: bool) -> Result:
+    p, best, score = scored.passage, scored.best, scored.score
     wanted = set(query.terms)
     highlights = [[t.start, t.end] for t, tid in _passage_terms(index, p.text) if tid in wanted]
     a, b = p.sentences[best.index] if p.sentences else (0, len(p.text))
-    contributions = _explain(index, query, p.pid, score) if explain else None
+    contributions = _explain(index, query, p.pid, score, scored.parts) if explain else None
     return Result(
         rank=rank_,
-        score=round(score, 6),
+        score=round(score, SCORE_DECIMALS),
         doc=p.doc.id,
         title=p.doc.title,
         path=p.doc.path,

@@ -9,15 +9,19 @@ from dataclasses import dataclass
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import StoredPassage
 from sofa_cli.query.answer_types import has_answer_type
-from sofa_cli.query.config import Weights
+from sofa_cli.query.config import Ranking
 from sofa_cli.query.question import Query
 from sofa_cli.text.analysis import form_of, raw_tokens, tokenize
 
 
 @dataclass(frozen=True)
 class _Sentence:
+    """The chosen answer sentence: its number in the passage, the points it adds to the passage's
+    score, and those points itemised by signal (for --explain)."""
+
     index: int
     score: float
+    parts: tuple[tuple[str, float], ...] = ()
 
 
 def _sentence_terms(index: Index, p: StoredPassage) -> list[list[int]]:
@@ -41,7 +45,7 @@ def _passage_terms(index: Index, text: str):
             yield token, tid
 
 
-def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, weights: Weights) -> _Sentence:
+def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, ranking: Ranking) -> _Sentence:
     """The sentence with most of the question's evidence, reported speech of its person first.
 
     Evidence: the share of the question's weight the sentence holds; the question's word pairs
@@ -50,12 +54,13 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
     question names counts as containing the name: "“...,” he advised" answers "what did
     Nakashima advise?" as fully as a sentence naming him.
     """
+    weights = ranking.weights
     best = _Sentence(0, 0.0)
     best_evidence = -1.0
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
     held = [_with_acronyms(set(sequence), query) for sequence in sentence_terms]
-    local_weight = _sentence_weights(held, term_weight) if weights.local_idf else term_weight
+    local_weight = _sentence_weights(held, term_weight) if ranking.switches.local_idf else term_weight
     local_total = sum(local_weight.values()) or 1.0
     synonyms = dict(query.synonyms) if weights.synonyms else {}
     previous_share = previous_global = 0.0
@@ -64,7 +69,7 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         sentence = p.text[a:b]
         terms = held[i] & term_weight.keys()
         who = p.attributions[i] if i < len(p.attributions) else None
-        reported = bool(people) and who in people
+        reported = bool(people) and who in people and not is_small_talk(sequence, held[i], query, ranking)
         if reported:
             terms |= query.person_terms
         said_otherwise = {synonyms[t] for t in held[i] if t in synonyms} - terms
@@ -78,38 +83,51 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, w
         # Chosen for what it carries, it scores the passage with the coverage it carries: else a
         # passage answering in "Its existence was first proved in 1962" loses its best evidence.
         score = weights.sentence * (max(share, previous_global) if continues else share)
+        parts = [("sentence", score)]
         previous_share, previous_global = local_share, share
         evidence = local_share + carried + synonym_share
         if query.bigrams:
             pairs = len(query.bigrams & set(zip(sequence, sequence[1:]))) / len(query.bigrams)
             score += weights.proximity * pairs
-            evidence += 0.5 * pairs
-        if weights.counted and query.counted and _counts(index, sequence, query):
+            parts.append(("proximity", weights.proximity * pairs))
+            evidence += weights.pair_evidence * pairs
+        if weights.counted and query.counted and _counts(index, sequence, query, ranking.limits.count_window):
             evidence += weights.counted
         if query.answer_type:
             if has_answer_type(sentence, query.answer_type, query.forms):
                 if terms or carried:
                     score += weights.answer_type * share
-                    evidence += 0.5 * max(local_share, carried)
+                    parts.append(("answer type", weights.answer_type * share))
+                    evidence += weights.typed_evidence * max(local_share, carried)
             else:
                 # "When was X destroyed?" is not answered by the sentence that only restates it.
                 evidence *= 1 - weights.untyped
         if reported:
             score += weights.attribution
-            evidence += 1.0
+            parts.append(("attribution", weights.attribution))
+            evidence += weights.reported_evidence
         # The answer is chosen on evidence even when the weights are off (PLAIN): which sentence
         # answers is not a ranking feature, only its contribution to the score is.
         if evidence > best_evidence:
             best_evidence = evidence
-            best = _Sentence(i, score)
+            best = _Sentence(i, score, tuple(parts))
     return best
 
 
-def _counts(index: Index, sequence: list[int], query: Query) -> bool:
-    """Whether a number the question lacks stands within two words of what it counts."""
+def is_small_talk(sequence: list[int], held: set[int], query: Query, ranking: Ranking) -> bool:
+    """Whether a sentence is courtesy, not content: a few words, none of the question's but the
+    names of the people asked about ("Thank you for having me."). Attributed to the person asked
+    about, it still reports nothing; "Hornung notes in markdown." answers "Hornung notes"."""
+    if not ranking.switches.topic_first:
+        return False
+    return len(sequence) <= ranking.limits.small_talk_words and not held & query.content_terms
+
+
+def _counts(index: Index, sequence: list[int], query: Query, window: int) -> bool:
+    """Whether a number the question lacks stands within `window` words of what it counts."""
     for j, t in enumerate(sequence):
         if t in query.counted:
-            for u in sequence[max(0, j - 2) : j + 3]:
+            for u in sequence[max(0, j - window) : j + window + 1]:
                 if u not in query.terms and index.is_number(u):
                     return True
     return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sofa_cli.index.reader import Index
+from sofa_cli.query.config import Limits
 from sofa_cli.text.analysis import normalise_form
 
 
@@ -30,18 +31,18 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-def closest_form(index: Index, form: str, name_like: bool = False) -> str | None:
+def closest_form(index: Index, form: str, name_like: bool = False, limits: Limits = Limits()) -> str | None:
     """The corpus word form nearest to `form`, or None when nothing is close enough.
 
-    The first letter must agree (typos rarely hit it, and "losing" is not "closing"); one edit
-    is allowed from 5 letters, two only for a long capitalised word (a name: "Nakashma"),
-    and up to three from 6 letters for a word with the same letters ("Ghandi": `_anagram_form`).
-    Looser rules turn real words into others: "France" into "face", "percentage" into
-    "parentage" (bench/quality counted such corrections on XQuAD).
+    The first letter must agree (typos rarely hit it, and "losing" is not "closing"); the
+    lengths and edit counts are `Limits`' (one edit from five letters, two for a long
+    capitalised word, a name: "Nakashma"; up to three for a word with the same letters,
+    "Ghandi": `_anagram_form`). Looser rules turn real words into others: "France" into
+    "face", "percentage" into "parentage" (bench/quality counted such corrections on XQuAD).
     """
-    if len(form) < 5 or not form.isalpha():
+    if len(form) < limits.typo_min_letters or not form.isalpha():
         return None
-    limit = 2 if name_like and len(form) >= 8 else 1
+    limit = limits.name_edits if name_like and len(form) >= limits.name_min_letters else limits.typo_edits
     best: tuple[int, int, str] | None = None
     for i in index.form_candidates(form, limit):
         candidate = index.form(i)
@@ -53,13 +54,13 @@ def closest_form(index: Index, form: str, name_like: bool = False) -> str | None
             key = (d, -df, candidate)
             if best is None or key < best:
                 best = key
-    if best is None and len(form) >= 6:
-        return _anagram_form(index, form)
+    if best is None and len(form) >= limits.anagram_min_letters:
+        return _anagram_form(index, form, limits.anagram_edits)
     return best[2] if best else None
 
 
-def _anagram_form(index: Index, form: str) -> str | None:
-    """A corpus form with the same letters as `form`, within three edits: letters swapped
+def _anagram_form(index: Index, form: str, edits: int) -> str | None:
+    """A corpus form with the same letters as `form`, within `edits` edits: letters swapped
     ("Ghandi" for "Gandhi") are a misspelling, where a word two edits away with other
     letters ("grand") is another word."""
     letters = sorted(form)
@@ -68,8 +69,8 @@ def _anagram_form(index: Index, form: str) -> str | None:
         candidate = index.form(i)
         if candidate[:1] != form[0] or candidate == form or sorted(candidate) != letters:
             continue
-        d = edit_distance(form, candidate, 3)
-        if d <= 3:
+        d = edit_distance(form, candidate, edits)
+        if d <= edits:
             key = (d, -index.doc_freq(index.form_term_id(i)), candidate)
             best = key if best is None or key < best else best
     return best[2] if best else None

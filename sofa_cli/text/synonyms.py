@@ -4,7 +4,7 @@ People ask in other words than the text uses: "when did he die?" of "his death i
 "who founded it?" of "established by". Each line is a group; inflections may be listed,
 but stems match them anyway. General English only, nothing fitted to one corpus: a word
 of the question finds its group's other words in a sentence, at a fraction of its weight
-(`search.Weights.synonyms`), since a synonym is weaker evidence than the word itself.
+(`sofa_cli.query.config.Weights.synonyms`), since a synonym is weaker evidence than the word itself.
 The index stores the groups' stems that its corpus holds (`index.synonym_groups`), so
 the query path needs no stemmer.
 """

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sofa_cli.index import bm25
 from sofa_cli.index.cache import open_index
+from sofa_cli.index.format import IndexFileError
 from sofa_cli.index.reader import Index
 from sofa_cli.model import Answer, QAItem, Scores, Shown, Source
 from sofa_cli.query.browse import SHOW_CONTEXT
@@ -48,11 +49,38 @@ def clean_question(text: str) -> tuple[str, int | None]:
 class Corpus:
     """A corpus folder and its index, opened for questions; close it (or use `with`) to unmap the index."""
 
-    def __init__(self, root: Path, index: Index, report=None, warnings: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        index: Index,
+        report=None,
+        warnings: list[str] | None = None,
+        rebuild: Callable[[], Corpus] | None = None,
+        notice: Callable[[str], None] | None = None,
+    ) -> None:
         self.root = root
         self.index = index
         self.report = report  # the BuildReport when opening (re)built the index, else None
         self.warnings = list(warnings or [])
+        self._rebuild = rebuild
+        self._notice = notice
+
+    def _reading(self, read: Callable[[Index], object]):
+        """`read(self.index)`; when a section of the index proves damaged on first reading
+        (sections are checked lazily), the index is rebuilt, with a warning, and read again."""
+        try:
+            return read(self.index)
+        except IndexFileError as err:
+            if self._rebuild is None:
+                raise
+            message = f"index at {self.index.path} unusable ({err}); rebuilding"
+            (self._notice or self.warnings.append)(message)
+            self.index.close()
+            rebuilt = self._rebuild()
+            self.index, self.report = rebuilt.index, rebuilt.report
+            self.warnings.extend(rebuilt.warnings)
+            self._rebuild = None  # a rebuilt index that fails too is an error, not a loop
+            return read(self.index)
 
     # -- asking -----------------------------------------------------------------------
     def ask(
@@ -67,7 +95,8 @@ class Corpus:
         from sofa_cli.query.rank import ask
 
         question, _ = clean_question(question)
-        return ask(self.index, question, limit=k, filters=filters or Filters(), weights=weights or Weights(), explain=explain)
+        filters, weights = filters or Filters(), weights or Weights()
+        return self._reading(lambda index: ask(index, question, limit=k, filters=filters, weights=weights, explain=explain))
 
     def evaluate(self, qa: Path | str | Iterable[QAItem], k: int = 5, weights: Weights | None = None) -> Scores:
         """hit@1, hit@k, MRR and answer@1 over a QA file (JSON Lines of {"q", "gold"}) or QAItems."""
@@ -81,16 +110,16 @@ class Corpus:
         """The documents of the corpus, in index order."""
         from sofa_cli.query.browse import sources
 
-        return sources(self.index)
+        return self._reading(sources)
 
     def show(self, citation: str, context: int = SHOW_CONTEXT) -> Shown:
         """The passage `citation` names ("kyodo-sofa ¶19" or "kyodo-sofa:19") with `context` passages either side."""
         from sofa_cli.query.browse import show
 
-        return show(self.index, citation, context)
+        return self._reading(lambda index: show(index, citation, context))
 
     def has_document(self, doc_id: str) -> bool:
-        return self.index.doc_by_id(doc_id) is not None
+        return self._reading(lambda index: index.doc_by_id(doc_id)) is not None
 
     @property
     def documents(self) -> int:
@@ -129,5 +158,10 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     `notice` hears at once that this process waits for another one's build.
     """
     root = Path(path) if path is not None else bundled_corpus()
-    opened = open_index(root, str(index_dir) if index_dir is not None else None, rebuild, variant, progress, notice)
-    return Corpus(root.resolve(), opened.index, opened.report, opened.warnings)
+    folder = str(index_dir) if index_dir is not None else None
+
+    def opening(rebuild: bool) -> Corpus:
+        opened = open_index(root, folder, rebuild, variant, progress, notice)
+        return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, lambda: opening(True), notice)
+
+    return opening(rebuild)

@@ -18,7 +18,7 @@ rare above the common; BENCHMARKS.md has the measurement.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 # rank-bm25's defaults; BENCHMARKS.md shows the sweep that kept them.
 K1 = 1.5
@@ -62,10 +62,6 @@ def impact(variant: str, idf: float, tf: int, doc_len: int, avgdl: float) -> flo
         ctd = tf / norm
         return idf * tf * (K1 + 1) * (ctd + DELTA_L) / (K1 + ctd + DELTA_L)
     return idf * (tf * (K1 + 1)) / (tf + K1 * norm)
-
-
-def average_length(doc_lengths: Sequence[int]) -> float:
-    return (sum(doc_lengths) / len(doc_lengths)) if doc_lengths else 0.0
 
 
 # -- the same formulas over numpy arrays, for compiling a whole index at once -------------

@@ -38,7 +38,7 @@ def index_path(root: Path, index_dir: str | None = None) -> Path:
 
 def is_fresh(index: Index, root: Path) -> bool:
     """True when no corpus file was added, changed or removed since `index` was built."""
-    if index.file.header.get("analysis") != ANALYSIS_ID:
+    if index.header.get("analysis") != ANALYSIS_ID:
         return False  # built by a sofa that analysed or segmented text differently
     known = {f["path"]: (f["size"], f["mtime_ns"]) for f in index.files}
     try:

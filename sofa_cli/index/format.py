@@ -15,6 +15,7 @@ import array
 import json
 import mmap
 import os
+import stat
 import sys
 import zlib
 from pathlib import Path
@@ -24,9 +25,6 @@ from sofa_cli.errors import SofaError
 MAGIC = b"SOFAIDX\x00"
 # 2: documents moved from the JSON header to sections (decoded on demand), numpy-built postings.
 FORMAT_VERSION = 2
-# Sections are checksummed on every load up to this size; beyond it, only their lengths
-# (reading a whole large file would cost more than the answer).
-VERIFY_LIMIT = 64 * 1024 * 1024
 
 
 class IndexFileError(SofaError):
@@ -113,15 +111,26 @@ def write_index(path: Path, header: dict, sections: dict) -> None:
 
 
 class IndexFile:
-    """A mapped index file: `header` (dict) and `section(name)` (a typed memoryview)."""
+    """A mapped index file: `header` (dict) and `section(name)` (a typed memoryview).
 
-    def __init__(self, path: Path, verify: bool | None = None) -> None:
+    Each section is checked against its CRC-32 the first time it is read, whatever the
+    file's size: an answer pays for the sections it reads, once per process.
+    """
+
+    def __init__(self, path: Path) -> None:
         try:
-            with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
+            # O_NONBLOCK: opening a FIFO planted as the index must not wait for a writer.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    raise IndexFileError("index is not a regular file")
+                size = st.st_size
                 if size < 16:
                     raise IndexFileError("index file is truncated")
-                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                self._map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            finally:
+                os.close(fd)
         except (ValueError, OSError) as err:
             raise IndexFileError(f"cannot read index: {err}") from err
         view = memoryview(self._map)
@@ -141,33 +150,29 @@ class IndexFile:
             raise NewerFormatError(f"index format {version} is newer than this sofa understands")
         if version < FORMAT_VERSION:
             raise OlderFormatError(f"index format {version} is older than this sofa's")
-        self._base = 16 + head_len
         self._view = view
         self._handed_out: list[memoryview] = [view]
         self._sections: dict[str, memoryview] = {}
-        if verify is None:
-            verify = size <= VERIFY_LIMIT
-        table = self.header.get("sections") or {}
-        try:
-            for name, (offset, code, count, crc) in table.items():
-                itemsize = array.array(code).itemsize
-                start = self._base + offset
-                end = start + itemsize * count
-                if end > size or start < self._base:
-                    raise IndexFileError("index file is truncated")
-                raw = view[start:end]
-                if verify and zlib.crc32(raw) != crc:
-                    raise IndexFileError(f"index section {name!r} fails its checksum")
-                self._sections[name] = raw.cast(code) if code != "B" else raw
-        except (TypeError, ValueError, AttributeError) as err:  # a header that lies about its sections
-            raise IndexFileError(f"index header is corrupted ({err})") from err
+        self._table = _section_table(self.header.get("sections"), 16 + head_len, size)
+
+    def count(self, name: str) -> int:
+        """How many items the section holds (read from the header: nothing is checked)."""
+        return self._table[name][3]
 
     def section(self, name: str) -> memoryview:
-        return self._sections[name]
+        """The section as a typed memoryview, checked against its CRC-32 on first use."""
+        view = self._sections.get(name)
+        if view is None:
+            start, end, code, _count, crc = self._table[name]
+            raw = self._view[start:end]
+            if zlib.crc32(raw) != crc:
+                raise IndexFileError(f"index section {name!r} fails its checksum")
+            view = self._sections[name] = raw.cast(code) if code != "B" else raw
+        return view
 
     def raw(self, name: str) -> memoryview:
-        """The section's bytes (for numpy.frombuffer)."""
-        raw = self._sections[name].cast("B")
+        """The section's bytes (for numpy.frombuffer, or a blob of strings)."""
+        raw = self.section(name).cast("B")
         self._handed_out.append(raw)
         return raw
 
@@ -185,3 +190,22 @@ class IndexFile:
             self._map.close()
         except BufferError:
             pass
+
+
+def _section_table(sections, base: int, size: int) -> dict[str, tuple[int, int, str, int, int]]:
+    """Each section's (start, end, type code, item count, CRC-32), from the header's table,
+    checked to lie inside the file: a header that lies about its sections fails here."""
+    if not isinstance(sections, dict):
+        raise IndexFileError("index header is corrupted (no sections)")
+    table = {}
+    try:
+        for name, (offset, code, count, crc) in sections.items():
+            itemsize = array.array(code).itemsize
+            start = base + offset
+            end = start + itemsize * count
+            if not (base <= start <= end <= size) or count < 0:
+                raise IndexFileError("index file is truncated")
+            table[name] = (start, end, code, count, crc)
+    except (TypeError, ValueError, AttributeError) as err:
+        raise IndexFileError(f"index header is corrupted ({err})") from err
+    return table

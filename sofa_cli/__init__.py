@@ -19,6 +19,7 @@ _EXPORTS = {
     "bundled_corpus": "sofa_cli.api",
     "Filters": "sofa_cli.query.rank",
     "Weights": "sofa_cli.query.config",
+    "BM25Params": "sofa_cli.index.bm25",
     "Answer": "sofa_cli.model",
     "Result": "sofa_cli.model",
     "Explanation": "sofa_cli.model",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sofa_cli.index import bm25
+from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.cache import open_index
 from sofa_cli.index.format import IndexFileError
 from sofa_cli.index.reader import Index
@@ -147,7 +147,7 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     path: str | Path | None = None,
     index_dir: str | Path | None = None,
     rebuild: bool = False,
-    variant: str = bm25.DEFAULT_VARIANT,
+    bm25: BM25Params | None = None,
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> Corpus:
@@ -155,13 +155,14 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
 
     Raises `CorpusError` for a missing folder. Warnings (a damaged index rebuilt, a cache that
     cannot be written) are in `Corpus.warnings`; what a build did is in `Corpus.report`;
+    `bm25` sets the BM25 variant and constants (an index built with others is rebuilt);
     `notice` hears at once that this process waits for another one's build.
     """
     root = Path(path) if path is not None else bundled_corpus()
     folder = str(index_dir) if index_dir is not None else None
 
     def opening(rebuild: bool) -> Corpus:
-        opened = open_index(root, folder, rebuild, variant, progress, notice)
+        opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice)
         return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, lambda: opening(True), notice)
 
     return opening(rebuild)

@@ -52,7 +52,7 @@ def _index(tmp_path: Path, variant: str) -> Index:
     corpus.mkdir()
     shutil.copy(BUNDLED / "kyodo-sofa.md", corpus / "kyodo-sofa.md")  # an article: no prompt terms
     (corpus / "extra.md").write_text(EXTRA, encoding="utf-8")
-    header, sections, _ = build(corpus, variant=variant)
+    header, sections, _ = build(corpus, params=bm25.BM25Params(variant))
     write_index(tmp_path / "index.sofa", header, sections)
     return Index(tmp_path / "index.sofa")
 
@@ -66,7 +66,7 @@ def _tokens(idx: Index, pid: int) -> list[str]:
 
 def _full_scores(idx: Index, term_ids: list[int], scores: dict[int, float]) -> list[float]:
     """Every passage's score: a passage without any query term gets the terms' constants."""
-    base = sum(bm25.constant(idx.variant, idx.idf[t]) for t in term_ids)
+    base = sum(bm25.constant(idx.params, idx.idf[t]) for t in term_ids)
     return [scores.get(pid, base) for pid in range(idx.n_passages)]
 
 
@@ -115,12 +115,12 @@ def test_vectorised_formulas_match_the_scalar_ones():
     df = np.array([1, 2, 5, 9, 10])
     tf = np.array([1, 3, 2, 1, 7])
     doc_len = np.array([4, 12, 30, 7, 19])
-    for variant in bm25.VARIANTS:
-        idf_scalar = bm25.idf_table(variant, {str(i): int(d) for i, d in enumerate(df)}, 10)
-        idf = bm25.idf_array(variant, df, 10)
+    for params in map(bm25.BM25Params, bm25.VARIANTS):
+        idf_scalar = bm25.idf_table(params, {str(i): int(d) for i, d in enumerate(df)}, 10)
+        idf = bm25.idf_array(params, df, 10)
         assert idf.tolist() == pytest.approx([idf_scalar[str(i)] for i in range(len(df))], abs=1e-12)
-        impacts = bm25.impacts(variant, idf, tf, doc_len, 11.5)
-        expected = [bm25.impact(variant, idf[i], int(tf[i]), int(doc_len[i]), 11.5) for i in range(len(df))]
+        impacts = bm25.impacts(params, idf, tf, doc_len, 11.5)
+        expected = [bm25.impact(params, idf[i], int(tf[i]), int(doc_len[i]), 11.5) for i in range(len(df))]
         assert impacts.tolist() == pytest.approx(expected, abs=1e-12)
 
 

@@ -213,16 +213,6 @@ def test_unknown_format_is_usage_error(sofa):
     assert "unknown format" in err
 
 
-def test_index_from_another_analysis_version_is_rebuilt(sofa, corpus_copy, monkeypatch):
-    args = ("ask", "Guam", "--json", "--corpus", str(corpus_copy))
-    _, _, err = sofa(*args)
-    assert "2 new" in err
-    monkeypatch.setattr("sofa_cli.index.cache.ANALYSIS_ID", "another sofa")
-    _, out, err = sofa(*args)
-    assert "indexed" in err  # no corpus file changed, yet the index is rebuilt
-    assert json.loads(out)["results"]
-
-
 def test_index_of_nested_folders_is_reused_until_a_nested_file_changes(sofa, tmp_path):
     root = tmp_path / "nested"
     (root / "2024" / "march").mkdir(parents=True)

@@ -233,7 +233,7 @@ def test_a_form_whose_stem_is_empty_is_no_term(tmp_path):
     ]
     record = {"id": "d", "path": "d.md", "title": "D", "kind": "article", "source": None, "author": None}
     record.update(date=None, url=None)
-    build = Compiler(bm25.DEFAULT_VARIANT, stem=lambda form: "" if form == "zebra" else stem(form))
+    build = Compiler(bm25.BM25Params(), stem=lambda form: "" if form == "zebra" else stem(form))
     numberer = TermNumberer()
     packed = pack_document(passages, numberer)
     build.add_vocabulary(numberer.take_new())

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sofa_cli.corpus.discover import CorpusError, fingerprints
-from sofa_cli.index import bm25
+from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.format import IndexFileError, NewerFormatError, OlderFormatError, write_index
 from sofa_cli.index.reader import Index
-from sofa_cli.index.schema import ANALYSIS_ID, INDEX_FILE, LOCK_FILE
+from sofa_cli.index.schema import INDEX_FILE, LOCK_FILE, IndexDependencies, dependencies
 
 if TYPE_CHECKING:
     from sofa_cli.index.writer import BuildReport
@@ -36,10 +36,11 @@ def index_path(root: Path, index_dir: str | None = None) -> Path:
     return cache_dir(index_dir) / f"{root.name or 'corpus'}-{key}" / INDEX_FILE
 
 
-def is_fresh(index: Index, root: Path) -> bool:
-    """True when no corpus file was added, changed or removed since `index` was built."""
-    if index.header.get("analysis") != ANALYSIS_ID:
-        return False  # built by a sofa that analysed or segmented text differently
+def is_fresh(index: Index, root: Path, expected: IndexDependencies) -> bool:
+    """True when `index` was built with `expected` (analysis, word lists, BM25 constants)
+    and no corpus file was added, changed or removed since."""
+    if index.depends != expected:
+        return False  # built by a sofa that analysed text differently, or with other BM25 constants
     known = {f["path"]: (f["size"], f["mtime_ns"]) for f in index.files}
     try:
         return fingerprints(root) == known
@@ -58,7 +59,7 @@ def open_index(
     root: Path,
     index_dir: str | None = None,
     rebuild: bool = False,
-    variant: str = bm25.DEFAULT_VARIANT,
+    params: BM25Params = BM25Params(),
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> Opened:
@@ -73,6 +74,7 @@ def open_index(
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root}")
     path = index_path(root, index_dir)
+    expected = dependencies(params)
     warnings: list[str] = []
     previous = None
     keep_file = True
@@ -86,26 +88,26 @@ def open_index(
             warnings.append(f"{err} at {path}; leaving it for that sofa and indexing in memory (or use --index-dir)")
         except IndexFileError as err:
             warnings.append(f"index at {path} unusable ({err}); rebuilding")
-    if previous and not rebuild and previous.variant == variant and is_fresh(previous, root):
+    if previous and not rebuild and is_fresh(previous, root, expected):
         return Opened(previous, None, warnings)
     if not keep_file:
         from sofa_cli.index.writer import build
 
-        header, sections, report = build(root, None, variant, progress)
+        header, sections, report = build(root, None, params, progress)
         return Opened(_in_memory(header, sections), report, warnings)
     with _lock(path.parent, notice or warnings.append):
         _remove_torn_writes(path)
         if not rebuild and path.exists() and previous is not None:
             try:  # another process may have rebuilt it while we waited for the lock
                 latest = Index(path)
-                if latest.variant == variant and is_fresh(latest, root):
+                if is_fresh(latest, root, expected):
                     return Opened(latest, None, warnings)
                 previous = latest
             except IndexFileError:
                 pass
         from sofa_cli.index.writer import build
 
-        header, sections, report = build(root, None if rebuild else previous, variant, progress)
+        header, sections, report = build(root, None if rebuild else previous, params, progress)
         try:
             write_index(path, header, sections)
         except OSError as err:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sofa_cli.index import bm25
-from sofa_cli.index.schema import ANALYSIS_ID
+from sofa_cli.index.bm25 import BM25Params
+from sofa_cli.index.schema import dependencies
 from sofa_cli.index.terms import NewTerms, PackedDocument
 from sofa_cli.index.vocabulary import char_hists, hash_table, string_table, synonym_groups
 from sofa_cli.text.analysis import stem as snowball_stem
@@ -33,9 +34,9 @@ class Compiler:
     vectorised pass (bm25.impacts: the same formulas as bm25.impact).
     """
 
-    def __init__(self, variant: str, stem: Callable[[str], str] = snowball_stem) -> None:
+    def __init__(self, params: BM25Params, stem: Callable[[str], str] = snowball_stem) -> None:
         """`stem` turns a surface form into its term (an empty stem: no term)."""
-        self.variant = variant
+        self.params = params
         self.stem = stem
         self.names: dict[str, int] = {}
         self.text = bytearray()
@@ -183,12 +184,12 @@ class Compiler:
             post_tf[where] = tf[order]
             fill += counts
             del term, passage, tf, order, where
-        idf = bm25.idf_array(self.variant, df, n)
+        idf = bm25.idf_array(self.params, df, n)
         term_of = np.repeat(np.arange(n_terms, dtype=np.int32), df)
         post_w = np.empty(len(post_pid), dtype=np.float64)
         for a in range(0, len(post_w), IMPACT_BLOCK):
             b = a + IMPACT_BLOCK
-            post_w[a:b] = bm25.impacts(self.variant, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
+            post_w[a:b] = bm25.impacts(self.params, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
         del term_of, post_tf
         term_blob, term_off = string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
@@ -197,17 +198,13 @@ class Compiler:
         form_hist = char_hists(form_list)
         header = {
             "corpus": str(root),
-            "variant": self.variant,
-            "analysis": ANALYSIS_ID,
+            "depends": dependencies(self.params).record(),
             "avgdl": avgdl,
             "built": time.time(),
             "files": files,
             "names": list(self.names),
             "acronyms": {a: e for a, e in self.acronyms.items() if a in self.vocab},
             "synonyms": synonym_groups(),
-            "k1": bm25.K1,
-            "b": bm25.B,
-            "delta": bm25.DELTA,
         }
         sections = {
             "text": self.text,

@@ -1,9 +1,11 @@
 """The index file: a JSON header and flat little-endian arrays, memory-mapped on load.
 
-Layout: MAGIC (8 bytes) | header length (8 bytes, little-endian) | header JSON | sections,
-each aligned to 8 bytes. The header lists every section's offset, type code, length and
-CRC-32. Nothing is unpickled: loading reads JSON and maps bytes, so a hostile index file
-can at worst fail a check, never run code.
+Layout: MAGIC (8 bytes) | header length (4 bytes) | header CRC-32 (4 bytes) | header JSON |
+sections, each aligned to 8 bytes; integers little-endian. The header lists every
+section's offset, type code, length and CRC-32. Every byte an answer is read from is
+checked: the header on load, each section the first time it is read. Nothing is
+unpickled: loading reads JSON and maps bytes, so a hostile index file can at worst fail a
+check, never run code.
 
 Writes go to a temporary file in the same folder, are fsynced, then renamed over the old
 file: a crash leaves either the old index or the new one, never a torn one.
@@ -24,7 +26,9 @@ from sofa_cli.errors import SofaError
 
 MAGIC = b"SOFAIDX\x00"
 # 2: documents moved from the JSON header to sections (decoded on demand), numpy-built postings.
-FORMAT_VERSION = 2
+# 3: a header checksum; the vocabulary hash tables and form histograms required; the
+#    header records everything the contents depend on (`schema.IndexDependencies`).
+FORMAT_VERSION = 3
 
 
 class IndexFileError(SofaError):
@@ -86,7 +90,8 @@ def write_index(path: Path, header: dict, sections: dict) -> None:
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(MAGIC)
-            out.write(len(head).to_bytes(8, "little"))
+            out.write(len(head).to_bytes(4, "little"))
+            out.write(zlib.crc32(head).to_bytes(4, "little"))
             out.write(head)
             for raw, pad in views:
                 out.write(raw)
@@ -136,11 +141,18 @@ class IndexFile:
         view = memoryview(self._map)
         if bytes(view[:8]) != MAGIC:
             raise IndexFileError("not a sofa index file")
-        head_len = int.from_bytes(view[8:16], "little")
+        head_len = int.from_bytes(view[8:12], "little")
         if 16 + head_len > size:
             raise IndexFileError("index file is truncated")
+        head = bytes(view[16 : 16 + head_len])
+        crc = int.from_bytes(view[12:16], "little")
+        if zlib.crc32(head) != crc:
+            # Format 2 held an 8-byte length there, whose high half was zero.
+            if crc == 0 and isinstance(version := _version(head), int) and version < FORMAT_VERSION:
+                raise OlderFormatError(f"index format {version} is older than this sofa's")
+            raise IndexFileError("index header fails its checksum")
         try:
-            self.header = json.loads(bytes(view[16 : 16 + head_len]))
+            self.header = json.loads(head)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise IndexFileError("index header is corrupted") from err
         if not isinstance(self.header, dict):
@@ -190,6 +202,15 @@ class IndexFile:
             self._map.close()
         except BufferError:
             pass
+
+
+def _version(head: bytes) -> object:
+    """The format version a header claims, None when it is no JSON object."""
+    try:
+        header = json.loads(head)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return header.get("format_version") if isinstance(header, dict) else None
 
 
 def _section_table(sections, base: int, size: int) -> dict[str, tuple[int, int, str, int, int]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sofa_cli.index import bm25
 from sofa_cli.index.format import IndexFile, IndexFileError
-from sofa_cli.index.schema import DocInfo, StoredPassage
+from sofa_cli.index.schema import DocInfo, IndexDependencies, StoredPassage
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
 # A query whose terms have more postings than this is scored with numpy; below it, pure
@@ -100,7 +100,8 @@ class Index:
         h = self._file.header
         try:
             self.corpus = h["corpus"]
-            self.variant = h["variant"]
+            self.depends = IndexDependencies.from_record(h["depends"])
+            self.params = self.depends.bm25
             self.avgdl = h["avgdl"]
             self.files = h["files"]
             self.names: list[str] = h["names"]
@@ -109,9 +110,9 @@ class Index:
             self.n_passages = self._file.count("p_doc")
             self.n_terms = self._file.count("idf")
             self.n_forms = self._file.count("form_off") - 1
-            for name in _SECTIONS.values():
+            for name in (*_SECTIONS.values(), "doc_blob", "doc_off", "doc_first", "form_hist"):
                 self._file.count(name)
-        except (KeyError, TypeError) as err:
+        except (KeyError, TypeError, ValueError) as err:
             raise IndexFileError(f"index is missing {err}") from err
         self.docs = _Docs(self._file, self._file.count("doc_off") - 1)
         # Vocabulary look-ups go through hash tables in the mapped file; a question and the
@@ -284,7 +285,7 @@ class Index:
         of summing give the same floats; `use_numpy` forces one (default: by postings count).
         """
         term_ids = list(term_ids)
-        base = sum(bm25.constant(self.variant, self.idf[t]) for t in term_ids)
+        base = sum(bm25.constant(self.params, self.idf[t]) for t in term_ids)
         if use_numpy is None:
             postings = sum(self.doc_freq(t) for t in term_ids)
             use_numpy = postings > NUMPY_POSTINGS or (postings > NUMPY_LOADED_POSTINGS and "numpy" in sys.modules)

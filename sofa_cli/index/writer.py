@@ -13,10 +13,10 @@ from typing import NamedTuple
 from sofa_cli.corpus.discover import discover
 from sofa_cli.corpus.documents import Document, Skipped, load_file
 from sofa_cli.corpus.segment import Passage
-from sofa_cli.index import bm25
+from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.compiler import Compiler
 from sofa_cli.index.reader import Index
-from sofa_cli.index.schema import ANALYSIS_ID, DocInfo, _doc_record
+from sofa_cli.index.schema import DocInfo, _doc_record, dependencies
 from sofa_cli.index.terms import NewTerms, PackedDocument, TermNumberer, pack_document
 
 # Corpus text beyond this size is parsed (read, segmented, attributed) by worker processes,
@@ -138,7 +138,7 @@ def _parsed_files(jobs: list[tuple[Path, Path]], parser: FileParser, parallel: b
 def build(
     root: Path,
     previous: Index | None = None,
-    variant: str = bm25.DEFAULT_VARIANT,
+    params: BM25Params = BM25Params(),
     progress: Callable[[int, int], None] | None = None,
     attribute: Attribute | None = None,
     stem: Callable[[str], str] | None = None,
@@ -157,9 +157,9 @@ def build(
     report = BuildReport()
     paths = discover(root)
     old_files = {f["path"]: f for f in previous.files} if previous else {}
-    if previous and (previous.variant != variant or previous.header.get("analysis") != ANALYSIS_ID):
-        old_files = {}
-    compiler = Compiler(variant) if stem is None else Compiler(variant, stem)
+    if previous and previous.depends != dependencies(params):
+        old_files = {}  # built with other settings: nothing of it can be reused
+    compiler = Compiler(params) if stem is None else Compiler(params, stem)
     files = []
     seen: set[str] = set()
     plan: list[tuple[Path, str, tuple[int, int] | None, dict | None]] = []

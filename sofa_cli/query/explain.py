@@ -14,7 +14,7 @@ def _explain(index: Index, query: Query, pid: int, score: float) -> Explanation:
     terms: dict[str, float] = {}
     for tid in query.terms:
         name = index.term(tid)
-        part = index.impact(tid, pid) + bm25_constant(index.variant, index.idf[tid])
+        part = index.impact(tid, pid) + bm25_constant(index.params, index.idf[tid])
         terms[name] = round(terms.get(name, 0.0) + part, 6)
     total = sum(terms.values())
     return Explanation(terms=terms, bm25=round(total, 6), evidence=round(score - total, 6))

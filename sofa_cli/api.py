@@ -64,6 +64,7 @@ class Corpus:
         self.warnings = list(warnings or [])
         self._rebuild = rebuild
         self._notice = notice
+        self.index_file: Path | None = index.path  # where the index is kept; None: in memory only
 
     def _reading(self, read: Callable[[Index], object]):
         """`read(self.index)`; when a section of the index proves damaged on first reading
@@ -77,7 +78,7 @@ class Corpus:
             (self._notice or self.warnings.append)(message)
             self.index.close()
             rebuilt = self._rebuild()
-            self.index, self.report = rebuilt.index, rebuilt.report
+            self.index, self.report, self.index_file = rebuilt.index, rebuilt.report, rebuilt.index_file
             self.warnings.extend(rebuilt.warnings)
             self._rebuild = None  # a rebuilt index that fails too is an error, not a loop
             return read(self.index)
@@ -150,19 +151,23 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     bm25: BM25Params | None = None,
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    wait: bool = False,
 ) -> Corpus:
     """The corpus at `path` (default: the bundled one), its index built or refreshed as needed.
 
     Raises `CorpusError` for a missing folder. Warnings (a damaged index rebuilt, a cache that
     cannot be written) are in `Corpus.warnings`; what a build did is in `Corpus.report`;
     `bm25` sets the BM25 variant and constants (an index built with others is rebuilt);
-    `notice` hears at once that this process waits for another one's build.
+    `notice` hears at once that this process waits for another one's build, or answers
+    from the index another process is replacing; `wait` waits for that build instead.
     """
     root = Path(path) if path is not None else bundled_corpus()
     folder = str(index_dir) if index_dir is not None else None
 
     def opening(rebuild: bool) -> Corpus:
-        opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice)
-        return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, lambda: opening(True), notice)
+        opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice, wait)
+        corpus = Corpus(root.resolve(), opened.index, opened.report, opened.warnings, lambda: opening(True), notice)
+        corpus.index_file = opened.index.path if opened.saved else None
+        return corpus
 
     return opening(rebuild)

@@ -86,7 +86,7 @@ def _progress():
     return update, bar.stop
 
 
-def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False):
+def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False, wait: bool = False):
     """The library's Corpus for --corpus (default: the bundled one), with what happened told on stderr."""
     import sofa_cli.api
     from sofa_cli.corpus.discover import CORPUS_SUFFIXES, CorpusError
@@ -94,7 +94,7 @@ def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool 
     root = corpus or sofa_cli.api.bundled_corpus()
     progress, done = _progress()
     try:
-        opened = sofa_cli.api.open(root, index_dir, rebuild=rebuild, progress=progress, notice=warn)
+        opened = sofa_cli.api.open(root, index_dir, rebuild=rebuild, progress=progress, notice=warn, wait=wait)
     except CorpusError as err:
         raise UsageError(f"{err} (pass an existing folder to --corpus)")
     except OSError as err:
@@ -233,14 +233,17 @@ def index_cmd(
     Prints the index file's path; what was done ("2 new, 1 updated, 340 unchanged, 0 removed")
     goes to stderr.
     """
-    opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild)
+    opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild, wait=True)
     index = opened.index
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
         warn(
             f"indexed {index.corpus}: 0 new, 0 updated, {len(index.files)} unchanged, 0 removed"
             f" ({opened.documents} documents, {opened.passages} passages; already up to date)"
         )
-    sys.stdout.write(f"{index.path}\n")
+    if opened.index_file is None:  # the warning above says why; no path to print that exists
+        warn("the index was kept in memory only: nothing saved")
+    else:
+        sys.stdout.write(f"{opened.index_file}\n")
 
 
 @app.command("eval")

@@ -20,6 +20,7 @@ import os
 import stat
 import sys
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from sofa_cli.errors import SofaError
@@ -65,12 +66,66 @@ def _typed_bytes(data) -> tuple[str, int, memoryview]:
     return "B", len(raw), raw
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the process was so that clean-ups run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def signals_unwind():
+    """Within the block, SIGTERM and SIGHUP unwind it (its `finally` and `except` clauses
+    remove temporary files), then end the process as the signal would have: with the
+    handler that was there before (by default, killed by that signal).
+
+    Only in the main thread (the only one that gets Python signal handlers), and not for a
+    signal that is ignored (`nohup`). A forked child (a parse worker) keeps the default.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise _Terminated(signum)
+
+    wanted = [s for s in (signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) is not signal.SIG_IGN]
+    before = {s: signal.signal(s, handler) for s in wanted}
+    try:
+        yield
+    except _Terminated as stop:
+        for s, old in before.items():
+            signal.signal(s, old)
+        before = {}
+        os.kill(os.getpid(), stop.signum)  # the previous handler's turn (the default: the end)
+        raise SystemExit(128 + stop.signum) from None
+    finally:
+        for s, old in before.items():
+            signal.signal(s, old)
+
+
 def write_index(path: Path, header: dict, sections: dict) -> None:
     """Atomically write `header` and `sections` (array.array, numpy arrays or bytes) to `path`.
 
     Sections are streamed to the file as they are, never joined into one buffer: at a
-    million passages that would double the memory a build needs.
+    million passages that would double the memory a build needs. The temporary file is
+    removed on any error, on Ctrl-C, SIGTERM and SIGHUP (`signals_unwind`); after kill -9,
+    by the next build (`cache`).
     """
+    with signals_unwind():
+        _write_index(path, header, sections)
+
+
+def _write_index(path: Path, header: dict, sections: dict) -> None:
     table = {}
     offset = 0
     views = []

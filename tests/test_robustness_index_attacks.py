@@ -129,6 +129,33 @@ def test_sections_of_an_index_over_64_mib_are_checked_too(corpus, tmp_path):
     assert "index section 'text' fails its checksum); rebuilding" in err
 
 
+def test_a_large_section_is_checked_block_by_block_as_it_is_read(tmp_path):
+    """Only the blocks an answer reads are checked (so a large index is not read whole for
+    one answer), and a damaged one fails whichever way it is read."""
+    import array
+
+    from sofa_cli.index.format import BLOCK, IndexFile, IndexFileError
+
+    path = tmp_path / "index.sofa"
+    write_index(path, {}, {"big": array.array("i", range(300_000))})  # 1.2 MB: checked by blocks
+    data = bytearray(path.read_bytes())
+    start, end = _header_span(data)
+    per_block = BLOCK // 4
+    at = end + json.loads(data[start:end])["sections"]["big"][0] + 10 * BLOCK + 8  # item 10 * per_block + 2
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+    for read in (
+        lambda big: big[10 * per_block + 2],
+        lambda big: big[10 * per_block - 1 : 10 * per_block + 1],
+        lambda big: list(big[9 * per_block : 12 * per_block]),
+    ):
+        big = IndexFile(path).section("big")
+        assert big[0] == 0 and big[-1] == 299_999 and list(big[:3]) == [0, 1, 2]  # blocks that are intact
+        assert big[10 * per_block - 1] == 10 * per_block - 1
+        with pytest.raises(IndexFileError, match="'big' fails its checksum"):
+            read(big)
+
+
 # -- #6, #17: locks -----------------------------------------------------------------------
 
 STOPPED_INDEXER = """

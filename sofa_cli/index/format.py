@@ -2,10 +2,15 @@
 
 Layout: MAGIC (8 bytes) | header length (4 bytes) | header CRC-32 (4 bytes) | header JSON |
 sections, each aligned to 8 bytes; integers little-endian. The header lists every
-section's offset, type code, length and CRC-32. Every byte an answer is read from is
-checked: the header on load, each section the first time it is read. Nothing is
-unpickled: loading reads JSON and maps bytes, so a hostile index file can at worst fail a
-check, never run code.
+section's offset, type code, item count and first block; the `block_crc` section holds
+the CRC-32 of every BLOCK bytes of every section (its own CRC-32 is in the header).
+
+Every byte an answer is read from is checked, however large the file: the header and the
+block table on load, each block of a section the first time something in it is read (a
+small section whole, on first use). An answer from a large index reads a few hundred
+scattered passages and postings: checking the whole file would cost it more than it
+costs to answer (bench/results/index_checksums.md). Nothing is unpickled: loading reads
+JSON and maps bytes, so a hostile index file can at worst fail a check, never run code.
 
 Writes go to a temporary file in the same folder, are fsynced, then renamed over the old
 file: a crash leaves either the old index or the new one, never a torn one.
@@ -20,6 +25,7 @@ import os
 import stat
 import sys
 import zlib
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +48,15 @@ class NewerFormatError(IndexFileError):
 
 class OlderFormatError(IndexFileError):
     """Written by an older sofa: rebuilt without a warning, nothing is wrong with it."""
+
+
+# Sections are checked in blocks of this many bytes, each the first time it is read.
+BLOCK = 16 * 1024
+
+
+# A section up to this size is checked whole the first time it is read, and is then a
+# plain memoryview (no check on each read); a larger one is a `CheckedSection`.
+WHOLE_SECTION = 512 * 1024
 
 
 # numpy dtypes (by name) as the array typecodes the header records.
@@ -125,17 +140,26 @@ def write_index(path: Path, header: dict, sections: dict) -> None:
         _write_index(path, header, sections)
 
 
+def _block_crcs(raw: memoryview) -> array.array:
+    return array.array("I", (zlib.crc32(raw[a : a + BLOCK]) for a in range(0, len(raw), BLOCK)))
+
+
 def _write_index(path: Path, header: dict, sections: dict) -> None:
     table = {}
     offset = 0
     views = []
+    blocks = array.array("I")
     for name, data in sections.items():
         code, count, raw = _typed_bytes(data)
-        table[name] = [offset, code, count, zlib.crc32(raw)]
+        table[name] = [offset, code, count, len(blocks)]
+        blocks.extend(_block_crcs(raw))
         pad = (-len(raw)) % 8
         views.append((raw, pad))
         offset += len(raw) + pad
-    header = dict(header, format_version=FORMAT_VERSION, sections=table)
+    code, count, raw = _typed_bytes(blocks)
+    table["block_crc"] = [offset, code, count, -1]
+    views.append((raw, 0))
+    header = dict(header, format_version=FORMAT_VERSION, sections=table, block_crc=zlib.crc32(raw))
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     head += b" " * ((-len(head)) % 8)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,11 +195,7 @@ def _write_index(path: Path, header: dict, sections: dict) -> None:
 
 
 class IndexFile:
-    """A mapped index file: `header` (dict) and `section(name)` (a typed memoryview).
-
-    Each section is checked against its CRC-32 the first time it is read, whatever the
-    file's size: an answer pays for the sections it reads, once per process.
-    """
+    """A mapped index file: `header` (dict) and `section(name)`, each checked before use."""
 
     def __init__(self, path: Path) -> None:
         try:
@@ -194,6 +214,7 @@ class IndexFile:
         except (ValueError, OSError) as err:
             raise IndexFileError(f"cannot read index: {err}") from err
         view = memoryview(self._map)
+        self._handed_out: list[memoryview] = [view]
         if bytes(view[:8]) != MAGIC:
             raise IndexFileError("not a sofa index file")
         head_len = int.from_bytes(view[8:12], "little")
@@ -218,45 +239,107 @@ class IndexFile:
         if version < FORMAT_VERSION:
             raise OlderFormatError(f"index format {version} is older than this sofa's")
         self._view = view
-        self._handed_out: list[memoryview] = [view]
-        self._sections: dict[str, memoryview] = {}
         self._table = _section_table(self.header.get("sections"), 16 + head_len, size)
+        self._sections: dict[str, memoryview | CheckedSection] = {}
+        start, end, _, _, _ = self._table.get("block_crc") or (0, 0, "I", 0, -1)
+        blocks = view[start:end]
+        if "block_crc" not in self._table or zlib.crc32(blocks) != self.header.get("block_crc"):
+            raise IndexFileError("index block table fails its checksum")
+        self._block_crcs = blocks.cast("I")
+        self._handed_out.append(self._block_crcs)
+        self._checked = bytearray(len(self._block_crcs))  # 1: that block was checked
+        for name, (start, end, _, _, first) in self._table.items():
+            if name != "block_crc" and not 0 <= first <= first + _n_blocks(end - start) <= len(self._block_crcs):
+                raise IndexFileError("index header is corrupted (block table)")
 
     def count(self, name: str) -> int:
         """How many items the section holds (read from the header: nothing is checked)."""
         return self._table[name][3]
 
-    def section(self, name: str) -> memoryview:
-        """The section as a typed memoryview, checked against its CRC-32 on first use."""
-        view = self._sections.get(name)
-        if view is None:
-            start, end, code, _count, crc = self._table[name]
+    def section(self, name: str) -> memoryview | CheckedSection:
+        """The section as a typed sequence whose every item is checked before it is read:
+        a small section is checked whole now, a large one block by block as it is read."""
+        found = self._sections.get(name)
+        if found is None:
+            start, end, code, count, _ = self._table[name]
             raw = self._view[start:end]
-            if zlib.crc32(raw) != crc:
-                raise IndexFileError(f"index section {name!r} fails its checksum")
-            view = self._sections[name] = raw.cast(code) if code != "B" else raw
-        return view
+            typed = raw.cast(code) if code != "B" else raw
+            self._handed_out += [raw, typed]
+            if end - start <= WHOLE_SECTION:
+                self.check(name, 0, count)
+                found = typed
+            else:
+                found = CheckedSection(self, name, typed)
+            self._sections[name] = found
+        return found
 
-    def raw(self, name: str) -> memoryview:
-        """The section's bytes (for numpy.frombuffer, or a blob of strings)."""
-        raw = self.section(name).cast("B")
+    def check(self, name: str, first: int, end: int) -> None:
+        """Check the blocks holding items first..end-1 of the section (once each)."""
+        start, stop, code, count, block0 = self._table[name]
+        if end <= first:
+            return
+        itemsize = array.array(code).itemsize
+        a = (first * itemsize) // BLOCK
+        b = (min(end, count) * itemsize - 1) // BLOCK
+        checked = self._checked
+        for n in range(block0 + a, block0 + b + 1):
+            if not checked[n]:
+                at = start + (n - block0) * BLOCK
+                if zlib.crc32(self._view[at : min(at + BLOCK, stop)]) != self._block_crcs[n]:
+                    raise IndexFileError(f"index section {name!r} fails its checksum")
+                checked[n] = 1
+
+    def unchecked_bytes(self, name: str) -> memoryview:
+        """The section's bytes, not checked: for numpy.frombuffer, whose reader must `check`
+        every range it reads."""
+        start, end, _, _, _ = self._table[name]
+        raw = self._view[start:end]
         self._handed_out.append(raw)
         return raw
 
     def close(self) -> None:
         """Release every view of the mapping and unmap it. A view still exported (a numpy
         array someone kept) leaves the mapping to be unmapped when that is collected."""
-        for view in [*self._sections.values(), *reversed(self._handed_out)]:
+        self._sections.clear()
+        for view in reversed(self._handed_out):
             try:
                 view.release()
             except BufferError:
                 pass
-        self._sections.clear()
         self._handed_out.clear()
         try:
             self._map.close()
         except BufferError:
             pass
+
+
+class CheckedSection(Sequence):
+    """A large section, read as its typed memoryview is, whose blocks are checked against
+    their CRC-32 the first time an item in them is read (`IndexFile.check`)."""
+
+    __slots__ = ("_file", "_name", "_view", "_len")
+
+    def __init__(self, file: IndexFile, name: str, view: memoryview) -> None:
+        self._file, self._name, self._view, self._len = file, name, view, len(view)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            first, end, step = i.indices(self._len)
+            if step != 1:
+                raise ValueError("a checked section is sliced with step 1")
+            self._file.check(self._name, first, end)
+        else:
+            at = i + self._len if i < 0 else i
+            if 0 <= at < self._len:
+                self._file.check(self._name, at, at + 1)
+        return self._view[i]
+
+
+def _n_blocks(nbytes: int) -> int:
+    return -(-nbytes // BLOCK)
 
 
 def _version(head: bytes) -> object:
@@ -269,19 +352,19 @@ def _version(head: bytes) -> object:
 
 
 def _section_table(sections, base: int, size: int) -> dict[str, tuple[int, int, str, int, int]]:
-    """Each section's (start, end, type code, item count, CRC-32), from the header's table,
-    checked to lie inside the file: a header that lies about its sections fails here."""
+    """Each section's (start, end, type code, item count, first block), from the header's
+    table, checked to lie inside the file: a header that lies about its sections fails here."""
     if not isinstance(sections, dict):
         raise IndexFileError("index header is corrupted (no sections)")
     table = {}
     try:
-        for name, (offset, code, count, crc) in sections.items():
+        for name, (offset, code, count, first) in sections.items():
             itemsize = array.array(code).itemsize
             start = base + offset
             end = start + itemsize * count
-            if not (base <= start <= end <= size) or count < 0:
+            if not (base <= start <= end <= size) or count < 0 or not isinstance(first, int):
                 raise IndexFileError("index file is truncated")
-            table[name] = (start, end, code, count, crc)
+            table[name] = (start, end, code, count, first)
     except (TypeError, ValueError, AttributeError) as err:
         raise IndexFileError(f"index header is corrupted ({err})") from err
     return table

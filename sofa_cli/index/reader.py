@@ -48,7 +48,7 @@ class _Docs(Sequence):
             raise IndexError(i)
         info = self._cache.get(i)
         if info is None:
-            blob, offsets, firsts = self._file.raw("doc_blob"), self._file.section("doc_off"), self._file.section("doc_first")
+            blob, offsets, firsts = (self._file.section(name) for name in ("doc_blob", "doc_off", "doc_first"))
             record = json.loads(bytes(blob[offsets[i] : offsets[i + 1]]))
             first = firsts[i]
             info = self._cache[i] = DocInfo(**record, first_passage=first, passage_count=firsts[i + 1] - first)
@@ -128,7 +128,7 @@ class Index:
         section = _SECTIONS.get(name)
         if section is None:
             raise AttributeError(name)
-        view = self._file.raw(section) if section in ("text", "term_blob", "form_blob") else self._file.section(section)
+        view = self._file.section(section)
         setattr(self, name, view)
         return view
 
@@ -249,6 +249,7 @@ class Index:
             return (i for i in range(n) if abs((off[i + 1] - off[i]) - size) <= 4 * limit)
         import numpy as np
 
+        self._file.check("form_hist", 0, n * HIST_BINS)
         hist = self._array("form_hist").reshape(n, HIST_BINS)
         wanted = np.frombuffer(char_hist(form), dtype=np.uint8).astype(np.int16)
         chars = self._arrays.get("form_chars")
@@ -318,13 +319,14 @@ class Index:
         return i < b and self._post_pid[i] < end_pid
 
     def _array(self, name: str):
-        """A section as a numpy array over the mapping (no copy)."""
+        """A section as a numpy array over the mapping (no copy), not checked: callers
+        `self._file.check` each range they read."""
         arr = self._arrays.get(name)
         if arr is None:
             import numpy as np
 
             dtype = np.dtype(self._file.header["sections"][name][1]).newbyteorder("<")
-            arr = self._arrays[name] = np.frombuffer(self._file.raw(name), dtype=dtype)
+            arr = self._arrays[name] = np.frombuffer(self._file.unchecked_bytes(name), dtype=dtype)
         return arr
 
     def _bm25_numpy(self, term_ids: list[int], base: float, top: int | None) -> dict[int, float]:
@@ -337,6 +339,9 @@ class Index:
 
         post_pid, post_w = self._array("post_pid"), self._array("post_w")
         spans = [(self._post_off[t], self._post_off[t + 1]) for t in term_ids]
+        for a, b in spans:
+            self._file.check("post_pid", a, b)
+            self._file.check("post_w", a, b)
         pids = np.concatenate([post_pid[a:b] for a, b in spans])
         weights = np.concatenate([post_w[a:b] for a, b in spans])
         if len(pids) * 4 < self.n_passages:

@@ -57,6 +57,7 @@ class Corpus:
         warnings: list[str] | None = None,
         rebuild: Callable[[], Corpus] | None = None,
         notice: Callable[[str], None] | None = None,
+        saved: bool = True,
     ) -> None:
         self.root = root
         self.index = index
@@ -64,7 +65,7 @@ class Corpus:
         self.warnings = list(warnings or [])
         self._rebuild = rebuild
         self._notice = notice
-        self.index_file: Path | None = index.path  # where the index is kept; None: in memory only
+        self.index_file: Path | None = index.path if saved else None  # None: the index lives in memory only
 
     def _reading(self, read: Callable[[Index], object]):
         """`read(self.index)`; when a section of the index proves damaged on first reading
@@ -152,6 +153,7 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
     wait: bool = False,
+    check_all: bool = False,
 ) -> Corpus:
     """The corpus at `path` (default: the bundled one), its index built or refreshed as needed.
 
@@ -160,14 +162,14 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     `bm25` sets the BM25 variant and constants (an index built with others is rebuilt);
     `notice` hears at once that this process waits for another one's build, or answers
     from the index another process is replacing; `wait` waits for that build instead.
+    `check_all` checks every byte of an index it keeps now, not as it is first read.
     """
     root = Path(path) if path is not None else bundled_corpus()
     folder = str(index_dir) if index_dir is not None else None
 
     def opening(rebuild: bool) -> Corpus:
-        opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice, wait)
-        corpus = Corpus(root.resolve(), opened.index, opened.report, opened.warnings, lambda: opening(True), notice)
-        corpus.index_file = opened.index.path if opened.saved else None
-        return corpus
+        opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice, wait, check_all)
+        rebuilding = lambda: opening(True)  # noqa: E731 - for a damaged index found while reading
+        return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, rebuilding, notice, opened.saved)
 
     return opening(rebuild)

@@ -156,6 +156,20 @@ def test_a_large_section_is_checked_block_by_block_as_it_is_read(tmp_path):
             read(big)
 
 
+def test_sofa_index_checks_every_block_of_the_index_it_keeps(corpus, built):
+    data = bytearray(built.read_bytes())
+    start, end = _header_span(data)
+    data[end + json.loads(data[start:end])["sections"]["form_hist"][0]] ^= 0x01  # read by no answer here
+    built.write_bytes(bytes(data))
+    code, results, err = answers(corpus)
+    assert code == 0 and results and "rebuilding" not in err  # answers never read it
+    code, out, err = cli("index", str(corpus))
+    assert code == 0 and "index section 'form_hist' fails its checksum); rebuilding" in err and "2 new" in err
+    assert Path(out.strip()) == built
+    code, out, err = cli("index", str(corpus))
+    assert "already up to date" in err
+
+
 # -- #6, #17: locks -----------------------------------------------------------------------
 
 STOPPED_INDEXER = """

@@ -62,7 +62,7 @@ def disk_bytes(path: Path) -> int:
 
 
 def build_sofa(corpus: Path, work: Path) -> dict:
-    from sofa_cli.index import open_index
+    from sofa_cli.index.cache import open_index
 
     started = time.perf_counter()
     opened = open_index(corpus, str(work), rebuild=True)
@@ -78,7 +78,8 @@ def build_sofa(corpus: Path, work: Path) -> dict:
 
 
 def query_sofa(corpus: Path, work: Path, questions: list[str], mode: str) -> dict:
-    from sofa_cli.index import Index, index_path, open_index
+    from sofa_cli.index.cache import index_path, open_index
+    from sofa_cli.index.reader import Index
 
     started = time.perf_counter()
     Index(index_path(corpus.resolve(), str(work)))

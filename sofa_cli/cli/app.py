@@ -86,7 +86,9 @@ def _progress():
     return update, bar.stop
 
 
-def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False, wait: bool = False):
+def open_corpus(
+    corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False, wait: bool = False, check_all: bool = False
+):
     """The library's Corpus for --corpus (default: the bundled one), with what happened told on stderr."""
     import sofa_cli.api
     from sofa_cli.corpus.discover import CORPUS_SUFFIXES, CorpusError
@@ -94,7 +96,9 @@ def open_corpus(corpus: Optional[Path], index_dir: Optional[str], rebuild: bool 
     root = corpus or sofa_cli.api.bundled_corpus()
     progress, done = _progress()
     try:
-        opened = sofa_cli.api.open(root, index_dir, rebuild=rebuild, progress=progress, notice=warn, wait=wait)
+        opened = sofa_cli.api.open(
+            root, index_dir, rebuild=rebuild, progress=progress, notice=warn, wait=wait, check_all=check_all
+        )
     except CorpusError as err:
         raise UsageError(f"{err} (pass an existing folder to --corpus)")
     except OSError as err:
@@ -233,7 +237,7 @@ def index_cmd(
     Prints the index file's path; what was done ("2 new, 1 updated, 340 unchanged, 0 removed")
     goes to stderr.
     """
-    opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild, wait=True)
+    opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild, wait=True, check_all=True)
     index = opened.index
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
         warn(

@@ -77,6 +77,7 @@ def open_index(
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
     wait: bool = False,
+    check_all: bool = False,
 ) -> Opened:
     """The index of `root`, built or refreshed as needed; `notice` hears at once what this
     process does about another one's build (other warnings come back in `Opened`).
@@ -86,7 +87,8 @@ def open_index(
     (`sofa index` wants the fresh one); with no such index, this process waits. A damaged
     index is rebuilt with a warning. An index written by a newer sofa is left alone (that
     sofa still wants it) and this one indexes into memory; so it does, with a warning,
-    when the cache folder cannot be written (read-only, full).
+    when the cache folder cannot be written (read-only, full). With `check_all`, an index
+    kept is checked whole now (sections are otherwise checked as they are first read).
     """
     root = root.resolve()
     if not root.is_dir():
@@ -97,7 +99,13 @@ def open_index(
     warnings: list[str] = []
     previous, keep_file = _existing(path, warnings)
     if previous and not rebuild and is_fresh(previous, root, expected):
-        return Opened(previous, None, warnings)
+        try:
+            if check_all:
+                previous.check_all()
+            return Opened(previous, None, warnings)
+        except IndexFileError as err:
+            warnings.append(f"index at {path} unusable ({err}); rebuilding")
+            previous, rebuild = None, True
     _remove_orphaned_scratch()
     if not keep_file:
         header, sections, report = _build(root, None, params, progress, warnings)

@@ -276,7 +276,7 @@ class IndexFile:
     def check(self, name: str, first: int, end: int) -> None:
         """Check the blocks holding items first..end-1 of the section (once each)."""
         start, stop, code, count, block0 = self._table[name]
-        if end <= first:
+        if end <= first or block0 < 0:  # nothing to read, or the block table (checked on load)
             return
         itemsize = array.array(code).itemsize
         a = (first * itemsize) // BLOCK
@@ -288,6 +288,11 @@ class IndexFile:
                 if zlib.crc32(self._view[at : min(at + BLOCK, stop)]) != self._block_crcs[n]:
                     raise IndexFileError(f"index section {name!r} fails its checksum")
                 checked[n] = 1
+
+    def check_all(self) -> None:
+        """Check every block of every section (what `sofa index` does with an index it keeps)."""
+        for name in self._table:
+            self.check(name, 0, self.count(name))
 
     def unchecked_bytes(self, name: str) -> memoryview:
         """The section's bytes, not checked: for numpy.frombuffer, whose reader must `check`

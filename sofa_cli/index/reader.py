@@ -132,6 +132,10 @@ class Index:
         setattr(self, name, view)
         return view
 
+    def check_all(self) -> None:
+        """Check every byte of the file now (raises IndexFileError), not as it is read."""
+        self._file.check_all()
+
     @property
     def header(self) -> dict:
         """The index file's header (what it was built from and with)."""

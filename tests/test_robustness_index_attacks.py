@@ -134,10 +134,11 @@ def test_a_large_section_is_checked_block_by_block_as_it_is_read(tmp_path):
     one answer), and a damaged one fails whichever way it is read."""
     import array
 
-    from sofa_cli.index.format import BLOCK, IndexFile, IndexFileError
+    from sofa_cli.index.format import BLOCK, WHOLE_SECTION, IndexFile, IndexFileError
 
     path = tmp_path / "index.sofa"
-    write_index(path, {}, {"big": array.array("i", range(300_000))})  # 1.2 MB: checked by blocks
+    count = WHOLE_SECTION // 2  # twice the size checked whole: checked by blocks
+    write_index(path, {}, {"big": array.array("i", range(count))})
     data = bytearray(path.read_bytes())
     start, end = _header_span(data)
     per_block = BLOCK // 4
@@ -150,7 +151,7 @@ def test_a_large_section_is_checked_block_by_block_as_it_is_read(tmp_path):
         lambda big: list(big[9 * per_block : 12 * per_block]),
     ):
         big = IndexFile(path).section("big")
-        assert big[0] == 0 and big[-1] == 299_999 and list(big[:3]) == [0, 1, 2]  # blocks that are intact
+        assert big[0] == 0 and big[-1] == count - 1 and list(big[:3]) == [0, 1, 2]  # blocks that are intact
         assert big[10 * per_block - 1] == 10 * per_block - 1
         with pytest.raises(IndexFileError, match="'big' fails its checksum"):
             read(big)

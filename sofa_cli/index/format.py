@@ -56,7 +56,7 @@ BLOCK = 16 * 1024
 
 # A section up to this size is checked whole the first time it is read, and is then a
 # plain memoryview (no check on each read); a larger one is a `CheckedSection`.
-WHOLE_SECTION = 512 * 1024
+WHOLE_SECTION = 2 * 1024 * 1024
 
 
 # numpy dtypes (by name) as the array typecodes the header records.
@@ -278,16 +278,25 @@ class IndexFile:
         start, stop, code, count, block0 = self._table[name]
         if end <= first or block0 < 0:  # nothing to read, or the block table (checked on load)
             return
-        itemsize = array.array(code).itemsize
-        a = (first * itemsize) // BLOCK
-        b = (min(end, count) * itemsize - 1) // BLOCK
+        itemsize = _ITEMSIZE[code]
+        a = block0 + (first * itemsize) // BLOCK
+        b = block0 + (min(end, count) * itemsize - 1) // BLOCK
         checked = self._checked
-        for n in range(block0 + a, block0 + b + 1):
-            if not checked[n]:
-                at = start + (n - block0) * BLOCK
-                if zlib.crc32(self._view[at : min(at + BLOCK, stop)]) != self._block_crcs[n]:
-                    raise IndexFileError(f"index section {name!r} fails its checksum")
-                checked[n] = 1
+        if a == b:
+            if not checked[a]:
+                self.check_block(name, a)
+        elif checked.find(0, a, b + 1) >= 0:
+            for n in range(a, b + 1):
+                if not checked[n]:
+                    self.check_block(name, n)
+
+    def check_block(self, name: str, n: int) -> None:
+        """Check block `n` (of the whole file's block table), which lies in section `name`."""
+        start, stop, _, _, block0 = self._table[name]
+        at = start + (n - block0) * BLOCK
+        if zlib.crc32(self._view[at : min(at + BLOCK, stop)]) != self._block_crcs[n]:
+            raise IndexFileError(f"index section {name!r} fails its checksum")
+        self._checked[n] = 1
 
     def check_all(self) -> None:
         """Check every block of every section (what `sofa index` does with an index it keeps)."""
@@ -322,10 +331,13 @@ class CheckedSection(Sequence):
     """A large section, read as its typed memoryview is, whose blocks are checked against
     their CRC-32 the first time an item in them is read (`IndexFile.check`)."""
 
-    __slots__ = ("_file", "_name", "_view", "_len")
+    __slots__ = ("_file", "_name", "_view", "_len", "_checked", "_block0", "_per_block")
 
     def __init__(self, file: IndexFile, name: str, view: memoryview) -> None:
         self._file, self._name, self._view, self._len = file, name, view, len(view)
+        self._checked = file._checked
+        self._block0 = file._table[name][4]
+        self._per_block = BLOCK // view.itemsize
 
     def __len__(self) -> int:
         return self._len
@@ -336,11 +348,16 @@ class CheckedSection(Sequence):
             if step != 1:
                 raise ValueError("a checked section is sliced with step 1")
             self._file.check(self._name, first, end)
-        else:
+        else:  # one item: the one block, inline (this is on the path of every posting look-up)
             at = i + self._len if i < 0 else i
             if 0 <= at < self._len:
-                self._file.check(self._name, at, at + 1)
+                n = self._block0 + at // self._per_block
+                if not self._checked[n]:
+                    self._file.check_block(self._name, n)
         return self._view[i]
+
+
+_ITEMSIZE = {code: array.array(code).itemsize for code in "bBhHiIlLqQfd"}
 
 
 def _n_blocks(nbytes: int) -> int:

@@ -154,7 +154,7 @@ class Index:
 
     # -- passages -------------------------------------------------------------------
     def passage(self, pid: int) -> StoredPassage:
-        a, b = self._p_sent[pid], self._p_sent[pid + 1]
+        a, b = self._p_sent[pid : pid + 2]
         speaker_id = self._p_speaker[pid]
         return StoredPassage(
             pid=pid,
@@ -168,7 +168,8 @@ class Index:
         )
 
     def passage_text(self, pid: int) -> str:
-        return bytes(self._text[self._text_off[pid] : self._text_off[pid + 1]]).decode("utf-8")
+        start, end = self._text_off[pid : pid + 2]
+        return bytes(self._text[start:end]).decode("utf-8")
 
     def doc_by_id(self, doc_id: str) -> DocInfo | None:
         return self.docs.find(doc_id)
@@ -313,14 +314,15 @@ class Index:
     def impact(self, tid: int, pid: int) -> float:
         """The term's impact on one passage (0.0 when absent), by binary search of its postings."""
         a, b = self._post_off[tid], self._post_off[tid + 1]
-        i = bisect_left(self._post_pid, pid, a, b)
-        return self._post_w[i] if i < b and self._post_pid[i] == pid else 0.0
+        pids = self._post_pid[a:b]  # checked once here, then searched at C speed
+        i = bisect_left(pids, pid)
+        return self._post_w[a + i] if i < len(pids) and pids[i] == pid else 0.0
 
     def occurs_between(self, tid: int, first_pid: int, end_pid: int) -> bool:
         """Whether the term occurs in any passage first_pid <= pid < end_pid (e.g. one document's)."""
-        a, b = self._post_off[tid], self._post_off[tid + 1]
-        i = bisect_left(self._post_pid, first_pid, a, b)
-        return i < b and self._post_pid[i] < end_pid
+        pids = self._post_pid[self._post_off[tid] : self._post_off[tid + 1]]
+        i = bisect_left(pids, first_pid)
+        return i < len(pids) and pids[i] < end_pid
 
     def _array(self, name: str):
         """A section as a numpy array over the mapping (no copy), not checked: callers

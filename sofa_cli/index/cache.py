@@ -95,8 +95,8 @@ def open_index(
         raise CorpusError(f"corpus folder not found: {root}")
     path = index_path(root, index_dir)
     expected = dependencies(params)
-    tell = notice or (lambda message: None)
     warnings: list[str] = []
+    tell = notice or warnings.append
     previous, keep_file = _existing(path, warnings)
     if previous and not rebuild and is_fresh(previous, root, expected):
         try:
@@ -120,16 +120,24 @@ def open_index(
         _remove_torn_writes(path)
         if not rebuild:  # another process may have built it while we waited for the lock
             latest, _ = _existing(path, [])
+            _close(previous)
             if latest is not None and is_fresh(latest, root, expected):
                 return Opened(latest, None, warnings)
             previous = latest
         header, sections, report = _build(root, None if rebuild else previous, params, progress, warnings)
+        _close(previous)
         try:
             write_index(path, header, sections)
         except OSError as err:
             warnings.append(f"cannot write index to {path.parent} ({err.strerror or err}); answering from memory")
             return Opened(_in_memory(header, sections), report, warnings, saved=False)
     return Opened(Index(path), report, warnings)
+
+
+def _close(index: Index | None) -> None:
+    """Unmap an index this process has no more use for (its file may be replaced)."""
+    if index is not None:
+        index.close()
 
 
 def _existing(path: Path, warnings: list[str]) -> tuple[Index | None, bool]:

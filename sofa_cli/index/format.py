@@ -113,7 +113,9 @@ def signals_unwind():
             return
         raise _Terminated(signum)
 
-    wanted = [s for s in (signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) is not signal.SIG_IGN]
+    # Not a signal ignored (nohup), nor one whose handler is not Python's (it could not be put back).
+    caught = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]  # no SIGHUP on Windows
+    wanted = [s for s in caught if signal.getsignal(s) not in (signal.SIG_IGN, None)]
     before = {s: signal.signal(s, handler) for s in wanted}
     try:
         yield

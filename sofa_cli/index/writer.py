@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -108,34 +107,9 @@ _worker_parser: FileParser | None = None
 
 def _start_worker(settings: ParseSettings) -> None:
     """A worker's own parser: a forked copy of the build's would number terms the compiler
-    has already been told about under the build's numberer's `source`.
-
-    A worker leaves signals to the build: Ctrl-C (SIGINT to the whole process group) is
-    the build's to handle (it ends the pool), and a worker ends with the build however the
-    build ends (SIGTERM, SIGHUP, kill -9), instead of printing a traceback when it finds
-    the build gone.
-    """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _end_with_parent()
+    has already been told about under the build's numberer's `source`."""
     global _worker_parser
     _worker_parser = FileParser(settings)
-
-
-def _end_with_parent() -> None:
-    """Have the kernel kill this process when its parent ends (Linux; elsewhere a worker
-    that outlives the build may still print a traceback)."""
-    parent = os.getppid()
-    try:
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, 9)  # SIGKILL
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the build ended before the request was made
-        os._exit(1)
 
 
 def _parse_in_worker(job: tuple[Path, Path]) -> ParsedFile:
@@ -168,15 +142,13 @@ def build(
     progress: Callable[[int, int], None] | None = None,
     attribute: Attribute | None = None,
     stem: Callable[[str], str] | None = None,
-    parallel_bytes: int = PARALLEL_BYTES,
 ) -> tuple[dict, dict, BuildReport]:
     """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data.
 
     Documents stream into the compiler as they are parsed, so memory holds the compact
     index being built, not the parsed corpus. Large corpora are parsed by one worker
     process per core (segmenting and attribution are pure Python, the bulk of the time).
-    `attribute` and `stem` replace attribution and the Snowball stemmer (for tests);
-    `parallel_bytes` is how much text to parse makes worker processes worth starting.
+    `attribute` and `stem` replace attribution and the Snowball stemmer (for tests).
     """
     if attribute is None:
         from sofa_cli.corpus.attribution import attribute
@@ -207,42 +179,41 @@ def build(
             plan.append((path, rel, fingerprint, None))
             to_parse.append((path, root))
             parse_bytes += fingerprint[0]
-    # Closed on the way out, whatever ends the loop: an interrupted build ends its workers.
-    with closing(_parsed_files(to_parse, parser, parallel=parse_bytes > parallel_bytes)) as parsed:
-        for n, (_path, rel, (size, mtime), old) in enumerate(plan):
-            if progress:
-                progress(n, len(plan))
-            entry = {"path": rel, "size": size, "mtime_ns": mtime, "docs": [], "skipped": None}
-            if old is not None:
-                report.unchanged += 1
-                for d in old["docs"]:
-                    info = previous.docs[d]
-                    record = _doc_record(info)
-                    record["id"] = _unique_id(info.id, info.path, seen, report)
-                    packed = pack_document(_reuse_passages(previous, info), parser.numberer)
-                    compiler.add_vocabulary(parser.numberer.take_new())
-                    entry["docs"].append(compiler.add(record, packed))
-                entry["skipped"] = old.get("skipped")
-                if old.get("skipped"):
-                    report.skipped.append(Skipped(rel, old["skipped"]))
-                files.append(entry)
-                continue
-            report.updated += 1 if rel in old_files else 0
-            report.new += 0 if rel in old_files else 1
-            items, new_terms = next(parsed)
-            compiler.add_vocabulary(new_terms)
-            for item in items:
-                if isinstance(item, Skipped):
-                    report.skipped.append(item)
-                    if item.path == rel:
-                        entry["skipped"] = item.reason
-                    continue
-                record, warnings, packed = item
-                # After parsing: a streamed file reports late decoding problems as it is read.
-                report.warnings.extend(f"{record['path']}: {w}" for w in warnings)
-                record["id"] = _unique_id(record["id"], record["path"], seen, report)
+    parsed = _parsed_files(to_parse, parser, parallel=parse_bytes > PARALLEL_BYTES)
+    for n, (_path, rel, (size, mtime), old) in enumerate(plan):
+        if progress:
+            progress(n, len(plan))
+        entry = {"path": rel, "size": size, "mtime_ns": mtime, "docs": [], "skipped": None}
+        if old is not None:
+            report.unchanged += 1
+            for d in old["docs"]:
+                info = previous.docs[d]
+                record = _doc_record(info)
+                record["id"] = _unique_id(info.id, info.path, seen, report)
+                packed = pack_document(_reuse_passages(previous, info), parser.numberer)
+                compiler.add_vocabulary(parser.numberer.take_new())
                 entry["docs"].append(compiler.add(record, packed))
+            entry["skipped"] = old.get("skipped")
+            if old.get("skipped"):
+                report.skipped.append(Skipped(rel, old["skipped"]))
             files.append(entry)
+            continue
+        report.updated += 1 if rel in old_files else 0
+        report.new += 0 if rel in old_files else 1
+        items, new_terms = next(parsed)
+        compiler.add_vocabulary(new_terms)
+        for item in items:
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                if item.path == rel:
+                    entry["skipped"] = item.reason
+                continue
+            record, warnings, packed = item
+            # After parsing: a streamed file reports late decoding problems as it is read.
+            report.warnings.extend(f"{record['path']}: {w}" for w in warnings)
+            record["id"] = _unique_id(record["id"], record["path"], seen, report)
+            entry["docs"].append(compiler.add(record, packed))
+        files.append(entry)
     report.removed = len(set(old_files) - {f["path"] for f in files})
     if progress:
         progress(len(plan), len(plan))

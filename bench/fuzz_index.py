@@ -81,7 +81,7 @@ def fuzz(seconds: float, seed: int, header_share: float) -> tuple[Counter, dict[
                 outcome = {(True, True): "caught", (False, True): "harmless", (False, False): "silent"}.get(
                     (warned, same), "caught-wrong"
                 )
-                note = "; ".join(warnings)[:160]
+                note = "; ".join(warnings)[:160] or "no warning"
             counts[outcome] += 1
             counts[f"{outcome} ({region})"] += 1
             examples.setdefault(outcome, [])

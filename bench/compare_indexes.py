@@ -36,9 +36,9 @@ def main() -> int:
         differences.append(f"section names: {sorted(names_a ^ names_b)}")
     total = 0
     for name in sorted(names_a & names_b):
-        x, y = a.raw(name), b.raw(name)
-        total += len(x)
-        if a.header["sections"][name][1:] != b.header["sections"][name][1:] or x != y:
+        x, y = a.section(name)[:], b.section(name)[:]
+        total += x.nbytes
+        if a.header["sections"][name][1:3] != b.header["sections"][name][1:3] or x != y:
             differences.append(name)
     print(f"{len(names_a & names_b)} sections, {total:,} bytes compared; differences: {differences or 'none'}")
     return 1 if differences else 0

@@ -23,6 +23,7 @@ _EXPORTS = {
     "Switches": "sofa_cli.query.config",
     "Limits": "sofa_cli.query.config",
     "PLAIN": "sofa_cli.query.config",
+    "BM25Params": "sofa_cli.index.bm25",
     "Answer": "sofa_cli.model",
     "Result": "sofa_cli.model",
     "Explanation": "sofa_cli.model",

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sofa_cli.index import bm25
+from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.cache import open_index
+from sofa_cli.index.format import IndexFileError
 from sofa_cli.index.reader import Index
 from sofa_cli.model import Answer, IndexInfo, Person, QAItem, Quotes, Scores, Shown, Source
 from sofa_cli.query.browse import SHOW_CONTEXT
@@ -98,15 +99,18 @@ class Corpus:
         index: Index,
         report=None,
         warnings: list[str] | None = None,
-        index_dir: str | None = None,
-        variant: str = bm25.DEFAULT_VARIANT,
+        reopen: Callable[..., Corpus] | None = None,
+        notice: Callable[[str], None] | None = None,
+        saved: bool = True,
     ) -> None:
         self.root = root
         self.index = index
         self.report = report  # the BuildReport when opening (re)built the index, else None
         self.warnings = list(warnings or [])
-        self.index_dir = index_dir
-        self.variant = variant
+        # How this corpus was opened, to open it again: reopen(rebuild, progress, notice) -> Corpus.
+        self._reopen = reopen
+        self._notice = notice
+        self.index_file: Path | None = index.path if saved else None  # None: the index lives in memory only
         self._people: list[Person] | None = None
         self._lines: dict[str, list[tuple[int, int] | None]] = {}
 
@@ -115,20 +119,41 @@ class Corpus:
         """True when a corpus file was added, changed or removed since the index was loaded."""
         from sofa_cli.index.cache import is_fresh
 
-        return not is_fresh(self.index, self.root)
+        return not is_fresh(self.index, self.root, self.index.depends)
 
     def refresh(self, progress: Callable[[int, int], None] | None = None, notice: Callable[[str], None] | None = None) -> bool:
         """Re-index what changed, as a new `open` would; True when the index was rebuilt
         (`report` and `warnings` then tell what happened)."""
-        if not self.is_stale():
+        if self._reopen is None or not self.is_stale():
             return False
-        opened = open_index(self.root, self.index_dir, False, self.variant, progress, notice)
-        old, self.index = self.index, opened.index
+        self._take(self._reopen(False, progress, notice))
+        return True
+
+    def _take(self, other: Corpus) -> None:
+        """Answer from `other`'s index from now on (a refreshed or rebuilt one)."""
+        old, self.index = self.index, other.index
         if old is not self.index:
             old.close()
-        self.report, self.warnings = opened.report, opened.warnings
+        self.report, self.index_file = other.report, other.index_file
+        self.warnings = list(other.warnings)
         self._people, self._lines = None, {}
-        return True
+
+    def _reading(self, read: Callable[[Index], object]):
+        """`read(self.index)`; when a section of the index proves damaged on first reading
+        (sections are checked lazily), the index is rebuilt, with a warning, and read again."""
+        try:
+            return read(self.index)
+        except IndexFileError as err:
+            if self._reopen is None:
+                raise
+            message = f"index at {self.index.path} unusable ({err}); rebuilding"
+            (self._notice or self.warnings.append)(message)
+            reopen, self._reopen = self._reopen, None  # a rebuilt index that fails too is an error, not a loop
+            warnings = self.warnings
+            self._take(reopen(True, None, self._notice))
+            self.warnings = warnings + self.warnings
+            self._reopen = reopen
+            return read(self.index)
 
     # -- asking -----------------------------------------------------------------------
     def ask(
@@ -149,7 +174,11 @@ class Corpus:
         from sofa_cli.query.rank import ask
 
         question, _ = clean_question(question)
-        answer = ask(self.index, question, limit=k, filters=filters or Filters(), ranking=ranking or Ranking(), explain=explain)
+        answer = self._reading(
+            lambda index: ask(
+                index, question, limit=k, filters=filters or Filters(), ranking=ranking or Ranking(), explain=explain
+            )
+        )
         from dataclasses import replace
 
         results = answer.results
@@ -210,7 +239,7 @@ class Corpus:
         """The documents of the corpus, in index order."""
         from sofa_cli.query.browse import sources
 
-        return sources(self.index)
+        return self._reading(sources)
 
     def show(self, citation: str, context: int = SHOW_CONTEXT) -> Shown:
         """The passage `citation` names ("kyodo-sofa ¶19" or "kyodo-sofa:19") with `context` passages either side."""
@@ -221,7 +250,7 @@ class Corpus:
         real = self.resolve_id(doc_id)
         if real is not None and real != doc_id:
             citation = format_citation(real, number)
-        shown = show(self.index, citation, context)
+        shown = self._reading(lambda index: show(index, citation, context))
         cited = next(p.passage for p in shown.passages if p.cited)
         return self._with_file(shown, cited)
 
@@ -322,20 +351,29 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     path: str | Path | None = None,
     index_dir: str | Path | None = None,
     rebuild: bool = False,
-    variant: str = bm25.DEFAULT_VARIANT,
+    bm25: BM25Params | None = None,
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    wait: bool = False,
+    check_all: bool = False,
 ) -> Corpus:
     """The corpus at `path` (default: the bundled one), its index built or refreshed as needed.
 
     Raises `CorpusError` for a missing folder. Warnings (a damaged index rebuilt, a cache that
     cannot be written) are in `Corpus.warnings`; what a build did is in `Corpus.report`;
-    `notice` hears at once that this process waits for another one's build.
+    `bm25` sets the BM25 variant and constants (an index built with others is rebuilt);
+    `notice` hears at once that this process waits for another one's build, or answers
+    from the index another process is replacing; `wait` waits for that build instead.
+    `check_all` checks every byte of an index it keeps now, not as it is first read.
     """
     root = Path(path) if path is not None else bundled_corpus()
-    index_dir = str(index_dir) if index_dir is not None else None
-    opened = open_index(root, index_dir, rebuild, variant, progress, notice)
-    return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, index_dir, variant)
+    folder = str(index_dir) if index_dir is not None else None
+
+    def opening(rebuild: bool, progress=progress, notice=notice) -> Corpus:
+        opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice, wait, check_all)
+        return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, opening, notice, opened.saved)
+
+    return opening(rebuild)
 
 
 # -- the indexes kept ------------------------------------------------------------------
@@ -365,7 +403,7 @@ def indexes(index_dir: str | Path | None = None) -> list[IndexInfo]:
     for path in sorted(folder.glob(f"*/{INDEX_FILE}")):
         try:
             st = path.stat()
-            with Index(path, verify=False) as index:
+            with Index(path) as index:
                 corpus, docs, passages = index.corpus, len(index.docs), index.n_passages
         except (OSError, IndexFileError, ValueError, KeyError):
             continue

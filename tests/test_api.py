@@ -78,9 +78,7 @@ def test_one_serializer_for_every_result(corpus):
 
 def test_readme_one_liner(tmp_path):
     code = "import sofa_cli; print(sofa_cli.open().ask('what did Hornung suggest?')[0].citation)"
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, env=_env(tmp_path)
-    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, env=_env(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "kyodo-sofa ¶19\n"
 

@@ -12,7 +12,6 @@ import pytest
 import rank_bm25
 
 from sofa_cli.index import bm25
-from sofa_cli.index import reader as index
 from sofa_cli.index.format import write_index
 from sofa_cli.index.reader import Index
 from sofa_cli.index.writer import build
@@ -53,7 +52,7 @@ def _index(tmp_path: Path, variant: str) -> Index:
     corpus.mkdir()
     shutil.copy(BUNDLED / "kyodo-sofa.md", corpus / "kyodo-sofa.md")  # an article: no prompt terms
     (corpus / "extra.md").write_text(EXTRA, encoding="utf-8")
-    header, sections, _ = build(corpus, variant=variant)
+    header, sections, _ = build(corpus, params=bm25.BM25Params(variant))
     write_index(tmp_path / "index.sofa", header, sections)
     return Index(tmp_path / "index.sofa")
 
@@ -67,7 +66,7 @@ def _tokens(idx: Index, pid: int) -> list[str]:
 
 def _full_scores(idx: Index, term_ids: list[int], scores: dict[int, float]) -> list[float]:
     """Every passage's score: a passage without any query term gets the terms' constants."""
-    base = sum(bm25.constant(idx.variant, idx.idf[t]) for t in term_ids)
+    base = sum(bm25.constant(idx.params, idx.idf[t]) for t in term_ids)
     return [scores.get(pid, base) for pid in range(idx.n_passages)]
 
 
@@ -88,30 +87,25 @@ def test_scores_equal_rank_bm25_on_the_same_tokens(tmp_path, variant):
 
 
 @pytest.mark.parametrize("variant", bm25.VARIANTS)
-def test_numpy_path_gives_the_pure_paths_scores(tmp_path, monkeypatch, variant):
+def test_numpy_path_gives_the_pure_paths_scores(tmp_path, variant):
     idx = _index(tmp_path, variant)
     for question in QUERIES + ["review", "Kadena"]:  # rare terms: numpy's sparse branch
         ids = [idx.term_id(t) for t in analyse(question) if idx.term_id(t) is not None]
-        monkeypatch.setattr(index, "NUMPY_POSTINGS", 10**9)
-        monkeypatch.setattr(index, "NUMPY_LOADED_POSTINGS", 10**9)
-        pure = idx.bm25(ids)
-        pure_top = idx.bm25(ids, top=5)
-        monkeypatch.setattr(index, "NUMPY_POSTINGS", -1)
-        fast = idx.bm25(ids)
-        fast_top = idx.bm25(ids, top=5)
+        pure = idx.bm25(ids, use_numpy=False)
+        pure_top = idx.bm25(ids, top=5, use_numpy=False)
+        fast = idx.bm25(ids, use_numpy=True)
+        fast_top = idx.bm25(ids, top=5, use_numpy=True)
         assert fast == pure  # the same additions in the same order: equal floats, not close ones
         assert fast_top == pure_top
 
 
-def test_top_keeps_the_best_scores_and_breaks_ties_by_passage(tmp_path, monkeypatch):
+def test_top_keeps_the_best_scores_and_breaks_ties_by_passage(tmp_path):
     idx = _index(tmp_path, "plus")
     ids = [idx.term_id("japan")]
     everything = sorted(idx.bm25(ids).items(), key=lambda kv: (-kv[1], kv[0]))
-    for threshold in (10**9, -1):  # pure path, numpy path
-        monkeypatch.setattr(index, "NUMPY_POSTINGS", threshold)
-        monkeypatch.setattr(index, "NUMPY_LOADED_POSTINGS", threshold)
+    for use_numpy in (False, True):
         for k in (1, 3, 7):
-            top = idx.bm25(ids, top=k)
+            top = idx.bm25(ids, top=k, use_numpy=use_numpy)
             assert sorted(top.items(), key=lambda kv: (-kv[1], kv[0])) == everything[:k]
 
 
@@ -121,28 +115,26 @@ def test_vectorised_formulas_match_the_scalar_ones():
     df = np.array([1, 2, 5, 9, 10])
     tf = np.array([1, 3, 2, 1, 7])
     doc_len = np.array([4, 12, 30, 7, 19])
-    for variant in bm25.VARIANTS:
-        idf_scalar = bm25.idf_table(variant, {str(i): int(d) for i, d in enumerate(df)}, 10)
-        idf = bm25.idf_array(variant, df, 10)
+    for params in map(bm25.BM25Params, bm25.VARIANTS):
+        idf_scalar = bm25.idf_table(params, {str(i): int(d) for i, d in enumerate(df)}, 10)
+        idf = bm25.idf_array(params, df, 10)
         assert idf.tolist() == pytest.approx([idf_scalar[str(i)] for i in range(len(df))], abs=1e-12)
-        impacts = bm25.impacts(variant, idf, tf, doc_len, 11.5)
-        expected = [bm25.impact(variant, idf[i], int(tf[i]), int(doc_len[i]), 11.5) for i in range(len(df))]
+        impacts = bm25.impacts(params, idf, tf, doc_len, 11.5)
+        expected = [bm25.impact(params, idf[i], int(tf[i]), int(doc_len[i]), 11.5) for i in range(len(df))]
         assert impacts.tolist() == pytest.approx(expected, abs=1e-12)
 
 
-def test_typo_candidates_keep_every_form_within_the_distance(tmp_path, monkeypatch):
+def test_typo_candidates_keep_every_form_within_the_distance(tmp_path):
     """The numpy pre-filter of typo correction never drops a form the edit distance accepts."""
     from sofa_cli.query.typos import edit_distance
 
     idx = _index(tmp_path, "plus")
-    forms = [bytes(idx.form_blob[idx.form_off[i] : idx.form_off[i + 1]]).decode() for i in range(len(idx.form_off) - 1)]
+    forms = [idx.form(i) for i in range(idx.n_forms)]
     for typo in ("hornug", "okinwa", "aliance", "revieww", "kaden", "troopss", "gaum"):
         for limit in (1, 2):
             within = {i for i, f in enumerate(forms) if edit_distance(typo, f, limit) <= limit}
             assert within, typo
-            monkeypatch.setattr(index, "FORM_SCAN", 10**9)
-            assert within <= set(idx.form_candidates(typo, limit))
-            monkeypatch.setattr(index, "FORM_SCAN", 0)
-            narrowed = set(idx.form_candidates(typo, limit))
+            assert within <= set(idx.form_candidates(typo, limit, use_histograms=False))
+            narrowed = set(idx.form_candidates(typo, limit, use_histograms=True))
             assert within <= narrowed
             assert len(narrowed) < len(forms) // 4  # and it does narrow

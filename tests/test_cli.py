@@ -197,13 +197,6 @@ def test_index_command_builds_and_reports(sofa, corpus_copy, tmp_path):
     assert "up to date" in err
 
 
-def test_index_has_no_pickle(sofa, corpus_copy, tmp_path):
-    _, out, _ = sofa("index", str(corpus_copy), "--index-dir", str(tmp_path / "idx"))
-    data = open(out.strip(), "rb").read()
-    assert data.startswith(b"SOFAIDX\x00")
-    assert b"\x80\x04\x95" not in data  # pickle protocol 4 header
-
-
 def test_module_entry_point():
     proc = run_process("--version")
     assert proc.returncode == 0
@@ -219,21 +212,6 @@ def test_unknown_format_is_usage_error(sofa):
     code, out, err = sofa("ask", "Hornung", "--format", "yaml")
     assert code == 2
     assert "unknown format" in err
-
-
-def test_bundled_corpus_has_two_documents():
-    files = sorted(p.name for p in (ROOT / "corpus").iterdir())
-    assert files == ["kyodo-sofa.md", "tanaka-interview.md"]
-
-
-def test_index_from_another_analysis_version_is_rebuilt(sofa, corpus_copy, monkeypatch):
-    args = ("ask", "Guam", "--json", "--corpus", str(corpus_copy))
-    _, _, err = sofa(*args)
-    assert "2 new" in err
-    monkeypatch.setattr("sofa_cli.index.cache.ANALYSIS_ID", "another sofa")
-    _, out, err = sofa(*args)
-    assert "indexed" in err  # no corpus file changed, yet the index is rebuilt
-    assert json.loads(out)["results"]
 
 
 def test_index_of_nested_folders_is_reused_until_a_nested_file_changes(sofa, tmp_path):

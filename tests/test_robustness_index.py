@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -85,12 +86,12 @@ def test_foreign_or_garbled_index_is_rebuilt(corpus, built, content):
 def _rewrite_header(built, change) -> bytes:
     """Apply `change` to the index file's JSON header in place; returns the new file bytes."""
     data = built.read_bytes()
-    head_len = int.from_bytes(data[8:16], "little")
+    head_len = int.from_bytes(data[8:12], "little")
     header = json.loads(data[16 : 16 + head_len])
     change(header)
     head = json.dumps(header).encode()
     head += b" " * ((-len(head)) % 8)
-    new = MAGIC + len(head).to_bytes(8, "little") + head + data[16 + head_len :]
+    new = MAGIC + len(head).to_bytes(4, "little") + zlib.crc32(head).to_bytes(4, "little") + head + data[16 + head_len :]
     built.write_bytes(new)
     return new
 

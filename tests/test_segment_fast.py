@@ -218,24 +218,25 @@ def test_names_someone_from_the_passage_matches_equals_a_scan_of_the_sentence(te
         assert one.full == two.full
 
 
-def test_a_form_whose_stem_is_empty_is_no_term(monkeypatch, tmp_path):
+def test_a_form_whose_stem_is_empty_is_no_term(tmp_path):
     """The compiler stems forms; one with an empty stem is dropped from its passage, as
     the analyser used to drop it (never seen with Snowball, kept exact all the same)."""
     from sofa_cli.corpus.segment import Passage
-    from sofa_cli.index import bm25, compiler
-    from sofa_cli.index.terms import _Analyser, _pack
+    from sofa_cli.index import bm25
+    from sofa_cli.index.compiler import Compiler
+    from sofa_cli.index.terms import TermNumberer, pack_document
+    from sofa_cli.text.analysis import stem
 
-    real_stem = compiler.stem
-    monkeypatch.setattr(compiler, "stem", lambda form: "" if form == "zebra" else real_stem(form))
     passages = [
         Passage(1, "Zebra zebra runs fast.", ((0, 22),), attributions=(None,)),
         Passage(2, "Lions run.", ((0, 10),), attributions=(None,)),
     ]
     record = {"id": "d", "path": "d.md", "title": "D", "kind": "article", "source": None, "author": None}
     record.update(date=None, url=None)
-    build, analyser = compiler._Compiler(bm25.DEFAULT_VARIANT), _Analyser()
-    packed = _pack(passages, analyser)
-    build.add_vocabulary(*analyser.take_new())
+    build = Compiler(bm25.BM25Params(), stem=lambda form: "" if form == "zebra" else stem(form))
+    numberer = TermNumberer()
+    packed = pack_document(passages, numberer)
+    build.add_vocabulary(numberer.take_new())
     build.add(record, packed)
     header, sections = build.finish(tmp_path, [])
     assert header["avgdl"] == 2.0  # "run fast" and "lion run": the zebras are no terms

@@ -1,39 +1,33 @@
-"""The index's vocabulary look-ups: hash tables agree with the sorted tables they index."""
+"""The index's vocabulary look-ups: the hash tables find every term and form where the
+sorted tables hold it, and nothing else."""
 
 from pathlib import Path
 
 from sofa_cli.index.cache import open_index
-from sofa_cli.index.reader import Index
-from sofa_cli.index.vocabulary import _find, _lookup
-from sofa_cli.query.rank import ask
+from sofa_cli.index.vocabulary import find, hash_table, string_table
 
 BUNDLED = Path(__file__).resolve().parent.parent / "corpus"
 
 
-def _strings(blob, offsets):
-    return [bytes(blob[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
+def test_a_hash_table_finds_each_string_at_its_position_and_no_other():
+    strings = ["", "a", "alliance", "hornung", "\u6c96\u7e04", "zz", *(f"w{i}" for i in range(300))]
+    blob, offsets = string_table(strings)
+    table, blob, offsets = (memoryview(x) for x in (hash_table(strings), blob, offsets))
+    for i, s in enumerate(strings):
+        assert find(table, blob, offsets, s.encode("utf-8")) == i
+    for missing in (b"b", b"hornun", b"hornungx", b"w300", "\u6c96".encode()):
+        assert find(table, blob, offsets, missing) is None
 
 
-def test_hash_tables_find_every_form_and_term_where_the_sorted_table_has_it(tmp_path):
+def test_every_term_and_form_of_an_index_is_found_by_its_accessors(tmp_path):
     index = open_index(BUNDLED, str(tmp_path)).index
-    assert index.form_hash is not None and index.term_hash is not None
-    for table, blob, offsets in (
-        (index.form_hash, index.form_blob, index.form_off),
-        (index.term_hash, index.term_blob, index.term_off),
-    ):
-        strings = _strings(blob, offsets)
-        assert len(strings) > 100
-        for i, key in enumerate(strings):
-            assert _find(table, blob, offsets, key) == i == _lookup(blob, offsets, key)
-        for missing in (b"", b"zzzz-not-a-word", b"hornun", strings[0] + b"x"):
-            assert _find(table, blob, offsets, missing) is None is _lookup(blob, offsets, missing)
-
-
-def test_an_index_without_hash_tables_answers_the_same(tmp_path):
-    """Indexes written before the hash tables existed are binary-searched instead."""
-    path = open_index(BUNDLED, str(tmp_path)).index.path
-    hashed, searched = Index(path), Index(path)
-    searched.form_hash = searched.term_hash = None
-    for question in ("what did Hornung suggest?", "helicopter crash Okinawa", "what did Tanaka say about the SOFA?"):
-        a, b = ask(hashed, question, limit=5), ask(searched, question, limit=5)
-        assert a.results and a.results == b.results
+    assert index.n_terms > 100 and index.n_forms > 100
+    for tid in range(index.n_terms):
+        assert index.term_id(index.term(tid)) == tid
+    for i in range(index.n_forms):
+        form = index.form(i)
+        assert index.term_of_form(form) == index.form_term_id(i)
+        assert index.stem_of(form) == index.term(index.form_term_id(i))
+    for missing in ("", "zzzz-not-a-word", "hornun", index.term(0) + "x"):
+        assert index.term_id(missing) is None
+        assert index.term_of_form(missing) is None and index.stem_of(missing) is None

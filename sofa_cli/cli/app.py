@@ -172,7 +172,7 @@ def _one_corpus(corpus: Optional[list[Path]]) -> Optional[Path]:
     return corpus[0]
 
 
-def open_corpus(corpus, index_dir: Optional[str], rebuild: bool = False):
+def open_corpus(corpus, index_dir: Optional[str], rebuild: bool = False, wait: bool = False, check_all: bool = False):
     """The library's Corpus for --corpus (default: the bundled one), with what happened told on stderr."""
     import sofa_cli.api
     from sofa_cli.corpus.discover import CORPUS_SUFFIXES, CorpusError
@@ -183,7 +183,9 @@ def open_corpus(corpus, index_dir: Optional[str], rebuild: bool = False):
         raise UsageError(f"{root} is a file; --corpus takes the folder that holds the documents")
     progress, done = _progress()
     try:
-        opened = sofa_cli.api.open(root, index_dir, rebuild=rebuild, progress=progress, notice=warn)
+        opened = sofa_cli.api.open(
+            root, index_dir, rebuild=rebuild, progress=progress, notice=warn, wait=wait, check_all=check_all
+        )
     except CorpusError as err:
         raise UsageError(f"{err} (pass an existing folder to --corpus)")
     except OSError as err:
@@ -475,14 +477,17 @@ def index_cmd(
         else:
             warn(f"cleared the index of {root} ({_size(removed.size)})")
         return
-    opened = open_corpus(root, index_dir, rebuild=rebuild)
+    opened = open_corpus(root, index_dir, rebuild=rebuild, wait=True, check_all=True)
     index = opened.index
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
         warn(
             f"indexed {opened.root}: files 0 new, 0 updated, {len(index.files)} unchanged, 0 removed"
             f" ({opened.documents} documents, {opened.passages} passages; already up to date)"
         )
-    sys.stdout.write(f"{_one_line(str(index.path))}\n")
+    if opened.index_file is None:  # the warning above says why; no path to print that exists
+        warn("the index was kept in memory only: nothing saved")
+    else:
+        sys.stdout.write(f"{_one_line(str(opened.index_file))}\n")
 
 
 def _size(n: int) -> str:

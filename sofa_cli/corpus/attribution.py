@@ -108,11 +108,6 @@ def _names_in(text: str):
                 yield match
 
 
-def reported_speaker(sentence: str, people: _People) -> str | None:
-    """The person a sentence reports, when its subject is a name with a reporting verb."""
-    return _subject_speaker(sentence, people) if _has_reporting_verb(sentence) else None
-
-
 def _subject_speaker(sentence: str, people: _People) -> str | None:
     for match in _SUBJECT_RE.finditer(sentence):
         raw = match.group("name")

@@ -18,54 +18,79 @@ rare above the common; BENCHMARKS.md has the measurement.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 
 # rank-bm25's defaults; BENCHMARKS.md shows the sweep that kept them.
 K1 = 1.5
 B = 0.75
 DELTA = 1.0  # BM25+ lower bound of a present term's TF part
 DELTA_L = 0.5  # BM25L's shift (rank-bm25's default differs from BM25+'s)
-EPSILON = 0.25
+EPSILON = 0.25  # BM25Okapi's IDF floor, as a fraction of the mean IDF
 VARIANTS = ("plus", "okapi", "l")
 DEFAULT_VARIANT = "plus"
 
 
-def idf_table(variant: str, doc_freq: Mapping[str, int], n_passages: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class BM25Params:
+    """The BM25 variant and constants an index's impacts are compiled with.
+
+    They are baked into every posting's weight, so the index records them and is rebuilt
+    when they differ (`schema.IndexDependencies`). `delta` defaults to the variant's own:
+    BM25+'s lower bound (DELTA) or BM25L's shift (DELTA_L); Okapi has none.
+    """
+
+    variant: str = DEFAULT_VARIANT
+    k1: float = K1
+    b: float = B
+    delta: float | None = None
+    epsilon: float = EPSILON
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown BM25 variant {self.variant!r} (choose from {', '.join(VARIANTS)})")
+        if self.delta is None:
+            object.__setattr__(self, "delta", DELTA_L if self.variant == "l" else DELTA)
+
+    def record(self) -> dict:
+        """The parameters as the index header holds them."""
+        return asdict(self)
+
+
+def idf_table(params: BM25Params, doc_freq: Mapping[str, int], n_passages: int) -> dict[str, float]:
+    variant = params.variant
     if variant == "plus":
         return {t: math.log((n_passages + 1) / df) for t, df in doc_freq.items()}
     if variant == "l":
         return {t: math.log((n_passages + 1) / (df + 0.5)) for t, df in doc_freq.items()}
     if variant == "okapi":
         raw = {t: math.log(n_passages - df + 0.5) - math.log(df + 0.5) for t, df in doc_freq.items()}
-        floor = EPSILON * (sum(raw.values()) / len(raw)) if raw else 0.0
+        floor = params.epsilon * (sum(raw.values()) / len(raw)) if raw else 0.0
         return {t: (v if v >= 0 else floor) for t, v in raw.items()}
     raise ValueError(f"unknown BM25 variant {variant!r}")
 
 
-def constant(variant: str, idf: float) -> float:
+def constant(params: BM25Params, idf: float) -> float:
     """What a passage without the term still scores for it.
 
     BM25L as rank-bm25 implements it multiplies the whole term score by tf, so a passage
     without the term scores 0 there (unlike the paper's BM25L); sofa keeps rank-bm25's.
     """
-    if variant == "plus":
-        return idf * DELTA
+    if params.variant == "plus":
+        return idf * params.delta
     return 0.0
 
 
-def impact(variant: str, idf: float, tf: int, doc_len: int, avgdl: float) -> float:
+def impact(params: BM25Params, idf: float, tf: int, doc_len: int, avgdl: float) -> float:
     """Score of a passage with `tf` occurrences of the term, minus the term's constant."""
-    norm = 1 - B + B * doc_len / avgdl
+    k1, b, variant = params.k1, params.b, params.variant
+    norm = 1 - b + b * doc_len / avgdl
     if variant == "plus":
-        return idf * (tf * (K1 + 1)) / (K1 * norm + tf)
+        return idf * (tf * (k1 + 1)) / (k1 * norm + tf)
     if variant == "l":
         ctd = tf / norm
-        return idf * tf * (K1 + 1) * (ctd + DELTA_L) / (K1 + ctd + DELTA_L)
-    return idf * (tf * (K1 + 1)) / (tf + K1 * norm)
-
-
-def average_length(doc_lengths: Sequence[int]) -> float:
-    return (sum(doc_lengths) / len(doc_lengths)) if doc_lengths else 0.0
+        return idf * tf * (k1 + 1) * (ctd + params.delta) / (k1 + ctd + params.delta)
+    return idf * (tf * (k1 + 1)) / (tf + k1 * norm)
 
 
 # -- the same formulas over numpy arrays, for compiling a whole index at once -------------
@@ -73,10 +98,11 @@ def average_length(doc_lengths: Sequence[int]) -> float:
 # rank-bm25. numpy is imported by the caller (the index builder), never on a query path.
 
 
-def idf_array(variant: str, doc_freq, n_passages: int):
+def idf_array(params: BM25Params, doc_freq, n_passages: int):
     """`idf_table` over an array of document frequencies (one per term id)."""
     import numpy as np
 
+    variant = params.variant
     df = np.asarray(doc_freq, dtype=np.float64)
     if variant == "plus":
         return np.log((n_passages + 1) / df)
@@ -84,22 +110,23 @@ def idf_array(variant: str, doc_freq, n_passages: int):
         return np.log((n_passages + 1) / (df + 0.5))
     if variant == "okapi":
         raw = np.log(n_passages - df + 0.5) - np.log(df + 0.5)
-        floor = EPSILON * (float(raw.sum()) / len(raw)) if len(raw) else 0.0
+        floor = params.epsilon * (float(raw.sum()) / len(raw)) if len(raw) else 0.0
         return np.where(raw >= 0, raw, floor)
     raise ValueError(f"unknown BM25 variant {variant!r}")
 
 
-def impacts(variant: str, idf, tf, doc_len, avgdl: float):
+def impacts(params: BM25Params, idf, tf, doc_len, avgdl: float):
     """`impact` over parallel arrays of postings (idf of the term, tf, passage length)."""
     import numpy as np
 
+    k1, b, variant = params.k1, params.b, params.variant
     tf = np.asarray(tf, dtype=np.float64)
-    norm = 1 - B + B * np.asarray(doc_len, dtype=np.float64) / avgdl
+    norm = 1 - b + b * np.asarray(doc_len, dtype=np.float64) / avgdl
     if variant == "plus":
-        return idf * (tf * (K1 + 1)) / (K1 * norm + tf)
+        return idf * (tf * (k1 + 1)) / (k1 * norm + tf)
     if variant == "l":
         ctd = tf / norm
-        return idf * tf * (K1 + 1) * (ctd + DELTA_L) / (K1 + ctd + DELTA_L)
+        return idf * tf * (k1 + 1) * (ctd + params.delta) / (k1 + ctd + params.delta)
     if variant == "okapi":
-        return idf * (tf * (K1 + 1)) / (tf + K1 * norm)
+        return idf * (tf * (k1 + 1)) / (tf + k1 * norm)
     raise ValueError(f"unknown BM25 variant {variant!r}")

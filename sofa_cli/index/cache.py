@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sofa_cli.corpus.discover import check_root, fingerprints
-from sofa_cli.index import bm25
-from sofa_cli.index.format import IndexFileError, NewerFormatError, OlderFormatError, write_index
+from sofa_cli.index.bm25 import BM25Params
+from sofa_cli.index.format import IndexFileError, NewerFormatError, OlderFormatError, signals_unwind, write_index
 from sofa_cli.index.reader import Index
-from sofa_cli.index.schema import ANALYSIS_ID, INDEX_FILE, LOCK_FILE
+from sofa_cli.index.schema import INDEX_FILE, LOCK_FILE, IndexDependencies, dependencies
 
 if TYPE_CHECKING:
     from sofa_cli.index.writer import BuildReport
@@ -29,17 +29,31 @@ def cache_dir(index_dir: str | None = None) -> Path:
     return Path(base) / "sofa"
 
 
+# A cache folder is named after the corpus folder (for people looking in the cache) and a
+# hash of its whole path (for sofa). Names are cut to this many bytes: a file name has at
+# most 255, and the hash adds 17.
+NAME_BYTES = 100
+
+
 def index_path(root: Path, index_dir: str | None = None) -> Path:
     import hashlib  # here, not at the top: its OpenSSL set-up costs a one-shot answer ~5 ms
 
     key = hashlib.sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return cache_dir(index_dir) / f"{root.name or 'corpus'}-{key}" / INDEX_FILE
+    return cache_dir(index_dir) / f"{_cut(root.name or 'corpus', NAME_BYTES)}-{key}" / INDEX_FILE
 
 
-def is_fresh(index: Index, root: Path) -> bool:
-    """True when no corpus file was added, changed or removed since `index` was built."""
-    if index.file.header.get("analysis") != ANALYSIS_ID:
-        return False  # built by a sofa that analysed or segmented text differently
+def _cut(name: str, limit: int) -> str:
+    """`name`, shortened to at most `limit` bytes in the file system's encoding (whole characters)."""
+    while len(os.fsencode(name)) > limit:
+        name = name[:-1]
+    return name
+
+
+def is_fresh(index: Index, root: Path, expected: IndexDependencies) -> bool:
+    """True when `index` was built with `expected` (analysis, word lists, BM25 constants)
+    and no corpus file was added, changed or removed since."""
+    if index.depends != expected:
+        return False  # built by a sofa that analysed text differently, or with other BM25 constants
     known = {f["path"]: (f["size"], f["mtime_ns"]) for f in index.files}
     try:
         return fingerprints(root) == known
@@ -52,79 +66,156 @@ class Opened:
     index: Index
     report: BuildReport | None
     warnings: list[str]
+    saved: bool = True  # False: the index lives only in this process (its file is gone)
 
 
 def open_index(
     root: Path,
     index_dir: str | None = None,
     rebuild: bool = False,
-    variant: str = bm25.DEFAULT_VARIANT,
+    params: BM25Params = BM25Params(),
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    wait: bool = False,
+    check_all: bool = False,
 ) -> Opened:
-    """The index of `root`, built or refreshed as needed; `notice` hears at once that this
-    process waits for another one's build (other warnings come back in `Opened`).
+    """The index of `root`, built or refreshed as needed; `notice` hears at once what this
+    process does about another one's build (other warnings come back in `Opened`).
 
-    A damaged index is rebuilt with a warning. An index written by a newer sofa is left
-    alone (that sofa still wants it) and this one indexes into memory; so it does, with a
-    warning, when the cache folder cannot be written (read-only, full).
+    While another process builds (it holds the lock; it may be stopped, Ctrl-Z), a stale
+    index built with the same settings is answered from, with a notice, unless `wait`
+    (`sofa index` wants the fresh one); with no such index, this process waits. A damaged
+    index is rebuilt with a warning. An index written by a newer sofa is left alone (that
+    sofa still wants it) and this one indexes into memory; so it does, with a warning,
+    when the cache folder cannot be written (read-only, full). With `check_all`, an index
+    kept is checked whole now (sections are otherwise checked as they are first read).
     """
     root = root.resolve()
     check_root(root)
     path = index_path(root, index_dir)
+    expected = dependencies(params)
     warnings: list[str] = []
-    previous = None
-    keep_file = True
-    if path.exists():
+    tell = notice or warnings.append
+    previous, keep_file = _existing(path, warnings)
+    if previous and not rebuild and is_fresh(previous, root, expected):
         try:
-            previous = Index(path)
-        except OlderFormatError:
-            pass
-        except NewerFormatError as err:
-            keep_file = False
-            warnings.append(f"{err} at {path}; leaving it for that sofa and indexing in memory (or use --index-dir)")
+            if check_all:
+                previous.check_all()
+            return Opened(previous, None, warnings)
         except IndexFileError as err:
             warnings.append(f"index at {path} unusable ({err}); rebuilding")
-    if previous and not rebuild and previous.variant == variant and is_fresh(previous, root):
-        return Opened(previous, None, warnings)
+            previous, rebuild = None, True
+    _remove_orphaned_scratch()
     if not keep_file:
-        from sofa_cli.index.writer import build
-
-        header, sections, report = build(root, None, variant, progress)
-        return Opened(_in_memory(header, sections), report, warnings)
-    with _lock(path.parent, notice or warnings.append):
+        header, sections, report = _build(root, None, params, progress, warnings)
+        return Opened(_in_memory(header, sections), report, warnings, saved=False)
+    with _lock(path.parent) as lock:
+        if not lock.acquire(blocking=False):
+            if previous is not None and previous.depends == expected and not (rebuild or wait):
+                tell("another sofa is indexing this corpus; answering from the index it is replacing")
+                return Opened(previous, None, warnings)
+            tell("another sofa is indexing this corpus; waiting for it")
+            lock.acquire(blocking=True)
         _remove_torn_writes(path)
-        if not rebuild and path.exists() and previous is not None:
-            try:  # another process may have rebuilt it while we waited for the lock
-                latest = Index(path)
-                if latest.variant == variant and is_fresh(latest, root):
-                    return Opened(latest, None, warnings)
-                previous = latest
-            except IndexFileError:
-                pass
-        from sofa_cli.index.writer import build
-
-        header, sections, report = build(root, None if rebuild else previous, variant, progress)
+        if not rebuild:  # another process may have built it while we waited for the lock
+            latest, _ = _existing(path, [])
+            _close(previous)
+            if latest is not None and is_fresh(latest, root, expected):
+                return Opened(latest, None, warnings)
+            previous = latest
+        header, sections, report = _build(root, None if rebuild else previous, params, progress, warnings)
+        _close(previous)
         try:
             write_index(path, header, sections)
         except OSError as err:
             warnings.append(f"cannot write index to {path.parent} ({err.strerror or err}); answering from memory")
-            return Opened(_in_memory(header, sections), report, warnings)
+            return Opened(_in_memory(header, sections), report, warnings, saved=False)
     return Opened(Index(path), report, warnings)
+
+
+def _close(index: Index | None) -> None:
+    """Unmap an index this process has no more use for (its file may be replaced)."""
+    if index is not None:
+        index.close()
+
+
+def _existing(path: Path, warnings: list[str]) -> tuple[Index | None, bool]:
+    """The index at `path` when it is usable; and whether this sofa may replace the file
+    (not when a newer sofa wrote it). Why it is unusable goes to `warnings`."""
+    if not os.path.lexists(path):
+        return None, True
+    try:
+        return Index(path), True
+    except OlderFormatError:
+        return None, True
+    except NewerFormatError as err:
+        warnings.append(f"{err} at {path}; leaving it for that sofa and indexing in memory (or use --index-dir)")
+        return None, False
+    except IndexFileError as err:
+        warnings.append(f"index at {path} unusable ({err}); rebuilding")
+        return None, True
+
+
+def _build(root: Path, previous: Index | None, params: BM25Params, progress, warnings: list[str]):
+    """`writer.build`, reusing `previous` unless a section of it proves damaged on reading."""
+    from sofa_cli.index.writer import build
+
+    if previous is not None:
+        try:
+            return build(root, previous, params, progress)
+        except IndexFileError as err:
+            warnings.append(f"index at {previous.path} unusable ({err}); rebuilding")
+    return build(root, None, params, progress)
 
 
 def _in_memory(header: dict, sections: dict) -> Index:
     """An index that lives only as long as this process: written to an unlinked temporary
-    file (tmpfs on most systems), so it is read through the same mapped format."""
+    file (tmpfs on most systems), so it is read through the same mapped format. Its name
+    holds this process's id, so a later sofa removes it if this one is killed before
+    unlinking it (`_remove_orphaned_scratch`)."""
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix="sofa-", suffix=".sofa")
+    fd, tmp = tempfile.mkstemp(prefix=f"sofa-{os.getpid()}-", suffix=".sofa")
     os.close(fd)
+    with signals_unwind():
+        try:
+            write_index(Path(tmp), header, sections)
+            return Index(Path(tmp))
+        finally:
+            os.unlink(tmp)
+
+
+def _remove_orphaned_scratch() -> None:
+    """In-memory indexes (and their temporary files) of this user's sofa processes that
+    ended before unlinking them (kill -9): checked before each build, never on the path
+    of an answer from a fresh index."""
+    import tempfile
+
+    folder = Path(tempfile.gettempdir())
     try:
-        write_index(Path(tmp), header, sections)
-        return Index(Path(tmp))
-    finally:
-        os.unlink(tmp)
+        scratch = [p for p in folder.glob("sofa-*-*.sofa*") if _owner_is_gone(p)]
+    except OSError:
+        scratch = []
+    for leftover in scratch:
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
+
+
+def _owner_is_gone(path: Path) -> bool:
+    """Whether the process named in an in-memory index's file name ("sofa-<pid>-...") has
+    ended; only for this user's files (another user's process cannot be asked)."""
+    try:
+        pid = int(path.name.split("-")[1])
+        if path.lstat().st_uid != os.getuid():
+            return False
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (ValueError, IndexError, OSError):
+        return False
+    return False
 
 
 def _remove_torn_writes(path: Path) -> None:
@@ -140,28 +231,37 @@ def _remove_torn_writes(path: Path) -> None:
 
 
 class _lock:
-    """An exclusive flock beside the index, so two `sofa index` runs do not build at once."""
+    """An exclusive flock beside the index, so two builds of a corpus do not run at once.
 
-    def __init__(self, folder: Path, notice: Callable[[str], None]) -> None:
+    Taken with `acquire`; released when the block ends (or the process does, however it ends).
+    """
+
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.notice = notice
         self.fd: int | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> _lock:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
+        except OSError:
+            self.fd = None  # no lock to be had (a read-only cache): the write will fail and say so
+        return self
+
+    def acquire(self, blocking: bool) -> bool:
+        """Take the lock; False when another process holds it and not `blocking`."""
+        if self.fd is None:
+            return True
         try:
             import fcntl
 
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self.fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self.notice("another sofa is indexing this corpus; waiting for it")
-                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return False
         except (OSError, ImportError):
-            self.fd = None
-        return self
+            pass  # a file system without flock: build unlocked, as before
+        return True
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc) -> None:
         if self.fd is not None:
             os.close(self.fd)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import array
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sofa_cli.index import bm25
+from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.format import json_bytes
-from sofa_cli.index.schema import ANALYSIS_ID
-from sofa_cli.index.vocabulary import _char_hists, _hash_table, _string_table, synonym_groups
-from sofa_cli.text.analysis import stem
+from sofa_cli.index.schema import dependencies
+from sofa_cli.index.terms import NewTerms, PackedDocument
+from sofa_cli.index.vocabulary import char_hists, hash_table, string_table, synonym_groups
+from sofa_cli.text.analysis import stem as snowball_stem
 
 # Postings are counted with numpy every this many tokens, so memory stays bounded; a
 # chunk is counted while the workers go on parsing, so only the last one (at most this
@@ -22,7 +25,7 @@ TOKEN_CHUNK = 2_000_000
 IMPACT_BLOCK = 4_000_000
 
 
-class _Compiler:
+class Compiler:
     """Accumulates analysed documents into flat arrays, then compiles BM25 into impacts.
 
     Per passage it keeps only its text (UTF-8) and the term ids of its tokens (4 bytes
@@ -31,8 +34,10 @@ class _Compiler:
     vectorised pass (bm25.impacts: the same formulas as bm25.impact).
     """
 
-    def __init__(self, variant: str) -> None:
-        self.variant = variant
+    def __init__(self, params: BM25Params, stem: Callable[[str], str] = snowball_stem) -> None:
+        """`stem` turns a surface form into its term (an empty stem: no term)."""
+        self.params = params
+        self.stem = stem
         self.names: dict[str, int] = {}
         self.text = bytearray()
         self.text_off = array.array("q", [0])
@@ -49,7 +54,7 @@ class _Compiler:
         self.tokens = array.array("i")
         self.chunk_first_pid = 0
         self.chunks: list[tuple] = []
-        # Per analyser (`_Analyser.source`): its term number -> provisional term id (0 unused).
+        # Per numberer (`TermNumberer.source`): its form number -> provisional term id (0 unused).
         self.term_ids: dict[tuple, array.array] = {}
         self.form_ids: dict[str, int] = {}  # surface form -> provisional term id
         self._np = None
@@ -59,16 +64,16 @@ class _Compiler:
             return -1
         return self.names.setdefault(name, len(self.names))
 
-    def add_vocabulary(self, acronyms: dict[str, list[str]], source: tuple, forms: list[str]) -> None:
-        """What an analyser reports (`_Analyser.take_new`): acronyms, and the forms it
+    def add_vocabulary(self, new: NewTerms) -> None:
+        """What a term numberer reports (`TermNumberer.take_new`): acronyms, and the forms it
         numbered since its last report, stemmed here (once per form) into terms with
         provisional ids. A form whose stem is empty is no term (id -1)."""
-        self.acronyms.update(acronyms)
-        ids = self.term_ids.get(source)
+        self.acronyms.update(new.acronyms)
+        ids = self.term_ids.get(new.source)
         if ids is None:
-            ids = self.term_ids[source] = array.array("i", [-1])
-        vocab, form_ids = self.vocab, self.form_ids
-        for form in forms:
+            ids = self.term_ids[new.source] = array.array("i", [-1])
+        vocab, form_ids, stem = self.vocab, self.form_ids, self.stem
+        for form in new.forms:
             tid = form_ids.get(form)
             if tid is None:
                 term = stem(form)
@@ -80,10 +85,10 @@ class _Compiler:
                 form_ids[form] = tid
             ids.append(tid)
 
-    def add(self, record: dict, packed: tuple) -> int:
-        """Append one document and its packed passages (`_pack`); returns its number.
+    def add(self, record: dict, packed: PackedDocument) -> int:
+        """Append one document and its packed passages (`pack_document`); returns its number.
 
-        The analyser that packed them must have reported its new terms first."""
+        The numberer that packed them must have reported its new terms first."""
         text, text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, names, tokens, p_len, source = packed
         d = len(self.doc_first) - 1
         raw = json_bytes(record)
@@ -179,31 +184,27 @@ class _Compiler:
             post_tf[where] = tf[order]
             fill += counts
             del term, passage, tf, order, where
-        idf = bm25.idf_array(self.variant, df, n)
+        idf = bm25.idf_array(self.params, df, n)
         term_of = np.repeat(np.arange(n_terms, dtype=np.int32), df)
         post_w = np.empty(len(post_pid), dtype=np.float64)
         for a in range(0, len(post_w), IMPACT_BLOCK):
             b = a + IMPACT_BLOCK
-            post_w[a:b] = bm25.impacts(self.variant, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
+            post_w[a:b] = bm25.impacts(self.params, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
         del term_of, post_tf
-        term_blob, term_off = _string_table(vocab)
+        term_blob, term_off = string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
-        form_blob, form_off = _string_table(form_list)
+        form_blob, form_off = string_table(form_list)
         form_term = rank[[self.vocab[self.forms[f]] for f in form_list]].astype(np.int32)
-        form_hist = _char_hists(form_list)
+        form_hist = char_hists(form_list)
         header = {
             "corpus": str(root),
-            "variant": self.variant,
-            "analysis": ANALYSIS_ID,
+            "depends": dependencies(self.params).record(),
             "avgdl": avgdl,
             "built": time.time(),
             "files": files,
             "names": list(self.names),
             "acronyms": {a: e for a, e in self.acronyms.items() if a in self.vocab},
             "synonyms": synonym_groups(),
-            "k1": bm25.K1,
-            "b": bm25.B,
-            "delta": bm25.DELTA,
         }
         sections = {
             "text": self.text,
@@ -225,8 +226,8 @@ class _Compiler:
             "form_off": form_off,
             "form_term": form_term,
             "form_hist": form_hist,
-            "term_hash": _hash_table(vocab),
-            "form_hash": _hash_table(form_list),
+            "term_hash": hash_table(vocab),
+            "form_hash": hash_table(form_list),
             "idf": idf,
             "post_off": post_off,
             "post_pid": post_pid,

@@ -1,9 +1,16 @@
 """The index file: a JSON header and flat little-endian arrays, memory-mapped on load.
 
-Layout: MAGIC (8 bytes) | header length (8 bytes, little-endian) | header JSON | sections,
-each aligned to 8 bytes. The header lists every section's offset, type code, length and
-CRC-32. Nothing is unpickled: loading reads JSON and maps bytes, so a hostile index file
-can at worst fail a check, never run code.
+Layout: MAGIC (8 bytes) | header length (4 bytes) | header CRC-32 (4 bytes) | header JSON |
+sections, each aligned to 8 bytes; integers little-endian. The header lists every
+section's offset, type code, item count and first block; the `block_crc` section holds
+the CRC-32 of every BLOCK bytes of every section (its own CRC-32 is in the header).
+
+Every byte an answer is read from is checked, however large the file: the header and the
+block table on load, each block of a section the first time something in it is read (a
+small section whole, on first use). An answer from a large index reads a few hundred
+scattered passages and postings: checking the whole file would cost it more than it
+costs to answer (bench/results/index_checksums.md). Nothing is unpickled: loading reads
+JSON and maps bytes, so a hostile index file can at worst fail a check, never run code.
 
 Writes go to a temporary file in the same folder, are fsynced, then renamed over the old
 file: a crash leaves either the old index or the new one, never a torn one.
@@ -15,18 +22,20 @@ import array
 import json
 import mmap
 import os
+import stat
 import sys
 import zlib
+from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from sofa_cli.errors import SofaError
 
 MAGIC = b"SOFAIDX\x00"
 # 2: documents moved from the JSON header to sections (decoded on demand), numpy-built postings.
-FORMAT_VERSION = 2
-# Sections are checksummed on every load up to this size; beyond it, only their lengths
-# (reading a whole large file would cost more than the answer).
-VERIFY_LIMIT = 64 * 1024 * 1024
+# 3: a header checksum; the vocabulary hash tables and form histograms required; the
+#    header records everything the contents depend on (`schema.IndexDependencies`).
+FORMAT_VERSION = 3
 
 
 class IndexFileError(SofaError):
@@ -39,6 +48,15 @@ class NewerFormatError(IndexFileError):
 
 class OlderFormatError(IndexFileError):
     """Written by an older sofa: rebuilt without a warning, nothing is wrong with it."""
+
+
+# Sections are checked in blocks of this many bytes, each the first time it is read.
+BLOCK = 16 * 1024
+
+
+# A section up to this size is checked whole the first time it is read, and is then a
+# plain memoryview (no check on each read); a larger one is a `CheckedSection`.
+WHOLE_SECTION = 2 * 1024 * 1024
 
 
 # numpy dtypes (by name) as the array typecodes the header records.
@@ -72,22 +90,87 @@ def _typed_bytes(data) -> tuple[str, int, memoryview]:
     return "B", len(raw), raw
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the process was so that clean-ups run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def signals_unwind():
+    """Within the block, SIGTERM and SIGHUP unwind it (its `finally` and `except` clauses
+    remove temporary files), then end the process as the signal would have: with the
+    handler that was there before (by default, killed by that signal).
+
+    Only in the main thread (the only one that gets Python signal handlers), and not for a
+    signal that is ignored (`nohup`). A forked child (a parse worker) keeps the default.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise _Terminated(signum)
+
+    # Not a signal ignored (nohup), nor one whose handler is not Python's (it could not be put back).
+    caught = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]  # no SIGHUP on Windows
+    wanted = [s for s in caught if signal.getsignal(s) not in (signal.SIG_IGN, None)]
+    before = {s: signal.signal(s, handler) for s in wanted}
+    try:
+        yield
+    except _Terminated as stop:
+        for s, old in before.items():
+            signal.signal(s, old)
+        before = {}
+        os.kill(os.getpid(), stop.signum)  # the previous handler's turn (the default: the end)
+        raise SystemExit(128 + stop.signum) from None
+    finally:
+        for s, old in before.items():
+            signal.signal(s, old)
+
+
 def write_index(path: Path, header: dict, sections: dict) -> None:
     """Atomically write `header` and `sections` (array.array, numpy arrays or bytes) to `path`.
 
     Sections are streamed to the file as they are, never joined into one buffer: at a
-    million passages that would double the memory a build needs.
+    million passages that would double the memory a build needs. The temporary file is
+    removed on any error, on Ctrl-C, SIGTERM and SIGHUP (`signals_unwind`); after kill -9,
+    by the next build (`cache`).
     """
+    with signals_unwind():
+        _write_index(path, header, sections)
+
+
+def _block_crcs(raw: memoryview) -> array.array:
+    return array.array("I", (zlib.crc32(raw[a : a + BLOCK]) for a in range(0, len(raw), BLOCK)))
+
+
+def _write_index(path: Path, header: dict, sections: dict) -> None:
     table = {}
     offset = 0
     views = []
+    blocks = array.array("I")
     for name, data in sections.items():
         code, count, raw = _typed_bytes(data)
-        table[name] = [offset, code, count, zlib.crc32(raw)]
+        table[name] = [offset, code, count, len(blocks)]
+        blocks.extend(_block_crcs(raw))
         pad = (-len(raw)) % 8
         views.append((raw, pad))
         offset += len(raw) + pad
-    header = dict(header, format_version=FORMAT_VERSION, sections=table)
+    code, count, raw = _typed_bytes(blocks)
+    table["block_crc"] = [offset, code, count, -1]
+    views.append((raw, 0))
+    header = dict(header, format_version=FORMAT_VERSION, sections=table, block_crc=zlib.crc32(raw))
     head = json_bytes(header)
     head += b" " * ((-len(head)) % 8)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +180,8 @@ def write_index(path: Path, header: dict, sections: dict) -> None:
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(MAGIC)
-            out.write(len(head).to_bytes(8, "little"))
+            out.write(len(head).to_bytes(4, "little"))
+            out.write(zlib.crc32(head).to_bytes(4, "little"))
             out.write(head)
             for raw, pad in views:
                 out.write(raw)
@@ -122,25 +206,40 @@ def write_index(path: Path, header: dict, sections: dict) -> None:
 
 
 class IndexFile:
-    """A mapped index file: `header` (dict) and `section(name)` (a typed memoryview)."""
+    """A mapped index file: `header` (dict) and `section(name)`, each checked before use."""
 
-    def __init__(self, path: Path, verify: bool | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         try:
-            with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
+            # O_NONBLOCK: opening a FIFO planted as the index must not wait for a writer.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    raise IndexFileError("index is not a regular file")
+                size = st.st_size
                 if size < 16:
                     raise IndexFileError("index file is truncated")
-                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                self._map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            finally:
+                os.close(fd)
         except (ValueError, OSError) as err:
             raise IndexFileError(f"cannot read index: {err}") from err
         view = memoryview(self._map)
+        self._handed_out: list[memoryview] = [view]
         if bytes(view[:8]) != MAGIC:
             raise IndexFileError("not a sofa index file")
-        head_len = int.from_bytes(view[8:16], "little")
+        head_len = int.from_bytes(view[8:12], "little")
         if 16 + head_len > size:
             raise IndexFileError("index file is truncated")
+        head = bytes(view[16 : 16 + head_len])
+        crc = int.from_bytes(view[12:16], "little")
+        if zlib.crc32(head) != crc:
+            # Format 2 held an 8-byte length there, whose high half was zero.
+            if crc == 0 and isinstance(version := _version(head), int) and version < FORMAT_VERSION:
+                raise OlderFormatError(f"index format {version} is older than this sofa's")
+            raise IndexFileError("index header fails its checksum")
         try:
-            self.header = json.loads(bytes(view[16 : 16 + head_len]))
+            self.header = json.loads(head)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise IndexFileError("index header is corrupted") from err
         if not isinstance(self.header, dict):
@@ -150,47 +249,155 @@ class IndexFile:
             raise NewerFormatError(f"index format {version} is newer than this sofa understands")
         if version < FORMAT_VERSION:
             raise OlderFormatError(f"index format {version} is older than this sofa's")
-        self._base = 16 + head_len
         self._view = view
-        self._handed_out: list[memoryview] = [view]
-        self._sections: dict[str, memoryview] = {}
-        if verify is None:
-            verify = size <= VERIFY_LIMIT
-        table = self.header.get("sections") or {}
-        try:
-            for name, (offset, code, count, crc) in table.items():
-                itemsize = array.array(code).itemsize
-                start = self._base + offset
-                end = start + itemsize * count
-                if end > size or start < self._base:
-                    raise IndexFileError("index file is truncated")
-                raw = view[start:end]
-                if verify and zlib.crc32(raw) != crc:
-                    raise IndexFileError(f"index section {name!r} fails its checksum")
-                self._sections[name] = raw.cast(code) if code != "B" else raw
-        except (TypeError, ValueError, AttributeError) as err:  # a header that lies about its sections
-            raise IndexFileError(f"index header is corrupted ({err})") from err
+        self._table = _section_table(self.header.get("sections"), 16 + head_len, size)
+        self._sections: dict[str, memoryview | CheckedSection] = {}
+        start, end, _, _, _ = self._table.get("block_crc") or (0, 0, "I", 0, -1)
+        blocks = view[start:end]
+        if "block_crc" not in self._table or zlib.crc32(blocks) != self.header.get("block_crc"):
+            raise IndexFileError("index block table fails its checksum")
+        self._block_crcs = blocks.cast("I")
+        self._handed_out.append(self._block_crcs)
+        self._checked = bytearray(len(self._block_crcs))  # 1: that block was checked
+        for name, (start, end, _, _, first) in self._table.items():
+            if name != "block_crc" and not 0 <= first <= first + _n_blocks(end - start) <= len(self._block_crcs):
+                raise IndexFileError("index header is corrupted (block table)")
 
-    def section(self, name: str) -> memoryview:
-        return self._sections[name]
+    def count(self, name: str) -> int:
+        """How many items the section holds (read from the header: nothing is checked)."""
+        return self._table[name][3]
 
-    def raw(self, name: str) -> memoryview:
-        """The section's bytes (for numpy.frombuffer)."""
-        raw = self._sections[name].cast("B")
+    def section(self, name: str) -> memoryview | CheckedSection:
+        """The section as a typed sequence whose every item is checked before it is read:
+        a small section is checked whole now, a large one block by block as it is read."""
+        found = self._sections.get(name)
+        if found is None:
+            start, end, code, count, _ = self._table[name]
+            raw = self._view[start:end]
+            typed = raw.cast(code) if code != "B" else raw
+            self._handed_out += [raw, typed]
+            if end - start <= WHOLE_SECTION:
+                self.check(name, 0, count)
+                found = typed
+            else:
+                found = CheckedSection(self, name, typed)
+            self._sections[name] = found
+        return found
+
+    def check(self, name: str, first: int, end: int) -> None:
+        """Check the blocks holding items first..end-1 of the section (once each)."""
+        start, stop, code, count, block0 = self._table[name]
+        if end <= first or block0 < 0:  # nothing to read, or the block table (checked on load)
+            return
+        itemsize = _ITEMSIZE[code]
+        a = block0 + (first * itemsize) // BLOCK
+        b = block0 + (min(end, count) * itemsize - 1) // BLOCK
+        checked = self._checked
+        if a == b:
+            if not checked[a]:
+                self.check_block(name, a)
+        elif checked.find(0, a, b + 1) >= 0:
+            for n in range(a, b + 1):
+                if not checked[n]:
+                    self.check_block(name, n)
+
+    def check_block(self, name: str, n: int) -> None:
+        """Check block `n` (of the whole file's block table), which lies in section `name`."""
+        start, stop, _, _, block0 = self._table[name]
+        at = start + (n - block0) * BLOCK
+        if zlib.crc32(self._view[at : min(at + BLOCK, stop)]) != self._block_crcs[n]:
+            raise IndexFileError(f"index section {name!r} fails its checksum")
+        self._checked[n] = 1
+
+    def check_all(self) -> None:
+        """Check every block of every section (what `sofa index` does with an index it keeps)."""
+        for name in self._table:
+            self.check(name, 0, self.count(name))
+
+    def unchecked_bytes(self, name: str) -> memoryview:
+        """The section's bytes, not checked: for numpy.frombuffer, whose reader must `check`
+        every range it reads."""
+        start, end, _, _, _ = self._table[name]
+        raw = self._view[start:end]
         self._handed_out.append(raw)
         return raw
 
     def close(self) -> None:
         """Release every view of the mapping and unmap it. A view still exported (a numpy
         array someone kept) leaves the mapping to be unmapped when that is collected."""
-        for view in [*self._sections.values(), *reversed(self._handed_out)]:
+        self._sections.clear()
+        for view in reversed(self._handed_out):
             try:
                 view.release()
             except BufferError:
                 pass
-        self._sections.clear()
         self._handed_out.clear()
         try:
             self._map.close()
         except BufferError:
             pass
+
+
+class CheckedSection(Sequence):
+    """A large section, read as its typed memoryview is, whose blocks are checked against
+    their CRC-32 the first time an item in them is read (`IndexFile.check`)."""
+
+    __slots__ = ("_file", "_name", "_view", "_len", "_checked", "_block0", "_per_block")
+
+    def __init__(self, file: IndexFile, name: str, view: memoryview) -> None:
+        self._file, self._name, self._view, self._len = file, name, view, len(view)
+        self._checked = file._checked
+        self._block0 = file._table[name][4]
+        self._per_block = BLOCK // view.itemsize
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            first, end, step = i.indices(self._len)
+            if step != 1:
+                raise ValueError("a checked section is sliced with step 1")
+            self._file.check(self._name, first, end)
+        else:  # one item: the one block, inline (this is on the path of every posting look-up)
+            at = i + self._len if i < 0 else i
+            if 0 <= at < self._len:
+                n = self._block0 + at // self._per_block
+                if not self._checked[n]:
+                    self._file.check_block(self._name, n)
+        return self._view[i]
+
+
+_ITEMSIZE = {code: array.array(code).itemsize for code in "bBhHiIlLqQfd"}
+
+
+def _n_blocks(nbytes: int) -> int:
+    return -(-nbytes // BLOCK)
+
+
+def _version(head: bytes) -> object:
+    """The format version a header claims, None when it is no JSON object."""
+    try:
+        header = json.loads(head)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return header.get("format_version") if isinstance(header, dict) else None
+
+
+def _section_table(sections, base: int, size: int) -> dict[str, tuple[int, int, str, int, int]]:
+    """Each section's (start, end, type code, item count, first block), from the header's
+    table, checked to lie inside the file: a header that lies about its sections fails here."""
+    if not isinstance(sections, dict):
+        raise IndexFileError("index header is corrupted (no sections)")
+    table = {}
+    try:
+        for name, (offset, code, count, first) in sections.items():
+            itemsize = array.array(code).itemsize
+            start = base + offset
+            end = start + itemsize * count
+            if not (base <= start <= end <= size) or count < 0 or not isinstance(first, int):
+                raise IndexFileError("index file is truncated")
+            table[name] = (start, end, code, count, first)
+    except (TypeError, ValueError, AttributeError) as err:
+        raise IndexFileError(f"index header is corrupted ({err})") from err
+    return table

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sofa_cli.index import bm25
 from sofa_cli.index.format import IndexFile, IndexFileError
-from sofa_cli.index.schema import DocInfo, StoredPassage
-from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, _char_hist, _find
+from sofa_cli.index.schema import DocInfo, IndexDependencies, StoredPassage
+from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
 # A query whose terms have more postings than this is scored with numpy; below it, pure
 # Python is faster than importing numpy (~55 ms), which a small corpus never needs. Once
@@ -31,13 +31,13 @@ class _Docs(Sequence):
     would cost more than a whole one-shot answer, which needs only the few it cites.
     """
 
-    def __init__(self, blob: memoryview, offsets: memoryview, first: memoryview) -> None:
-        self._blob, self._off, self._first = blob, offsets, first
+    def __init__(self, file: IndexFile, count: int) -> None:
+        self._file, self._count = file, count
         self._cache: dict[int, DocInfo] = {}
         self._by_id: dict[str, int] | None = None
 
     def __len__(self) -> int:
-        return len(self._off) - 1
+        return self._count
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -48,9 +48,10 @@ class _Docs(Sequence):
             raise IndexError(i)
         info = self._cache.get(i)
         if info is None:
-            record = json.loads(bytes(self._blob[self._off[i] : self._off[i + 1]]))
-            first = self._first[i]
-            info = self._cache[i] = DocInfo(**record, first_passage=first, passage_count=self._first[i + 1] - first)
+            blob, offsets, firsts = (self._file.section(name) for name in ("doc_blob", "doc_off", "doc_first"))
+            record = json.loads(bytes(blob[offsets[i] : offsets[i + 1]]))
+            first = firsts[i]
+            info = self._cache[i] = DocInfo(**record, first_passage=first, passage_count=firsts[i + 1] - first)
         return info
 
     def find(self, doc_id: str) -> DocInfo | None:
@@ -60,42 +61,60 @@ class _Docs(Sequence):
         return None if n is None else self[n]
 
 
-class Index:
-    """Read access to an index file; everything is looked up lazily from the mapped arrays."""
+# The sections the reader reads, by the private attribute each is bound to on first use.
+_SECTIONS = {
+    "_text": "text",
+    "_text_off": "text_off",
+    "_p_doc": "p_doc",
+    "_p_num": "p_num",
+    "_p_speaker": "p_speaker",
+    "_p_prompt": "p_prompt",
+    "_p_sent": "p_sent",
+    "_s_start": "s_start",
+    "_s_end": "s_end",
+    "_s_attr": "s_attr",
+    "_term_blob": "term_blob",
+    "_term_off": "term_off",
+    "_term_hash": "term_hash",
+    "_form_blob": "form_blob",
+    "_form_off": "form_off",
+    "_form_term": "form_term",
+    "_form_hash": "form_hash",
+    "_post_off": "post_off",
+    "_post_pid": "post_pid",
+    "_post_w": "post_w",
+    "idf": "idf",
+}
 
-    def __init__(self, path: Path, verify: bool | None = None) -> None:
+
+class Index:
+    """Read access to an index file: documents, passages, terms, forms and postings, each
+    looked up lazily from the mapped sections, which nobody outside this class reads.
+
+    `idf` is public: a read-only sequence of every term's inverse document frequency.
+    """
+
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.file = IndexFile(path, verify=verify)
-        h = self.file.header
-        s = self.file.section
+        self._file = IndexFile(path)
+        h = self._file.header
         try:
             self.corpus = h["corpus"]
-            self.variant = h["variant"]
+            self.depends = IndexDependencies.from_record(h["depends"])
+            self.params = self.depends.bm25
             self.avgdl = h["avgdl"]
             self.files = h["files"]
             self.names: list[str] = h["names"]
-            self.acronyms: dict[str, list[str]] = h.get("acronyms", {})
-            self.synonym_groups: list[dict[str, str]] = h.get("synonyms", [])
-            self.docs = _Docs(self.file.raw("doc_blob"), s("doc_off"), s("doc_first"))
-            self.text_blob = self.file.raw("text")
-            self.text_off = s("text_off")
-            self.p_doc, self.p_num, self.p_speaker = s("p_doc"), s("p_num"), s("p_speaker")
-            self.p_prompt, self.p_sent = s("p_prompt"), s("p_sent")
-            self.s_start, self.s_end, self.s_attr = s("s_start"), s("s_end"), s("s_attr")
-            self.term_blob, self.term_off = self.file.raw("term_blob"), s("term_off")
-            self.form_blob, self.form_off = self.file.raw("form_blob"), s("form_off")
-            self.form_term = s("form_term")
-            sections = self.file.header["sections"]
-            # Hash tables of the two vocabularies (absent from indexes built before them:
-            # then the sorted tables are binary-searched, with the same answers).
-            self.term_hash = s("term_hash") if "term_hash" in sections else None
-            self.form_hash = s("form_hash") if "form_hash" in sections else None
-            self.idf, self.post_off = s("idf"), s("post_off")
-            self.post_pid, self.post_w = s("post_pid"), s("post_w")
-        except (KeyError, TypeError) as err:
+            self.acronyms: dict[str, list[str]] = h["acronyms"]
+            self.synonym_groups: list[dict[str, str]] = h["synonyms"]
+            self.n_passages = self._file.count("p_doc")
+            self.n_terms = self._file.count("idf")
+            self.n_forms = self._file.count("form_off") - 1
+            for name in (*_SECTIONS.values(), "doc_blob", "doc_off", "doc_first", "form_hist"):
+                self._file.count(name)
+        except (KeyError, TypeError, ValueError) as err:
             raise IndexFileError(f"index is missing {err}") from err
-        self.n_passages = len(self.p_doc)
-        self.n_terms = len(self.idf)
+        self.docs = _Docs(self._file, self._file.count("doc_off") - 1)
         # Vocabulary look-ups go through hash tables in the mapped file; a question and the
         # passages it ranks repeat words, so each answer is kept.
         self._term_ids: dict[str, int | None] = {}
@@ -103,10 +122,29 @@ class Index:
         self._form_tids: dict[str, int | None] = {}
         self._arrays: dict[str, object] = {}
 
+    def __getattr__(self, name: str):
+        """A section, mapped (and checked by `IndexFile.section`) the first time it is read,
+        then kept as a plain attribute: most answers read a few sections of a large index."""
+        section = _SECTIONS.get(name)
+        if section is None:
+            raise AttributeError(name)
+        view = self._file.section(section)
+        setattr(self, name, view)
+        return view
+
+    def check_all(self) -> None:
+        """Check every byte of the file now (raises IndexFileError), not as it is read."""
+        self._file.check_all()
+
+    @property
+    def header(self) -> dict:
+        """The index file's header (what it was built from and with)."""
+        return self._file.header
+
     def close(self) -> None:
         """Unmap the file; the index cannot be read afterwards."""
         self._arrays.clear()
-        self.file.close()
+        self._file.close()
 
     def __enter__(self) -> Index:
         return self
@@ -116,35 +154,36 @@ class Index:
 
     # -- passages -------------------------------------------------------------------
     def passage(self, pid: int) -> StoredPassage:
-        a, b = self.p_sent[pid], self.p_sent[pid + 1]
-        speaker_id = self.p_speaker[pid]
+        a, b = self._p_sent[pid : pid + 2]
+        speaker_id = self._p_speaker[pid]
         return StoredPassage(
             pid=pid,
-            doc=self.docs[self.p_doc[pid]],
-            number=self.p_num[pid],
+            doc=self.docs[self._p_doc[pid]],
+            number=self._p_num[pid],
             text=self.passage_text(pid),
-            sentences=tuple(zip(self.s_start[a:b], self.s_end[a:b])),
+            sentences=tuple(zip(self._s_start[a:b], self._s_end[a:b])),
             speaker=self.names[speaker_id] if speaker_id >= 0 else None,
-            attributions=tuple(self.names[x] if x >= 0 else None for x in self.s_attr[a:b]),
-            prompt_pid=self.p_prompt[pid],
+            attributions=tuple(self.names[x] if x >= 0 else None for x in self._s_attr[a:b]),
+            prompt_pid=self._p_prompt[pid],
         )
 
     def passage_text(self, pid: int) -> str:
-        return bytes(self.text_blob[self.text_off[pid] : self.text_off[pid + 1]]).decode("utf-8")
+        start, end = self._text_off[pid : pid + 2]
+        return bytes(self._text[start:end]).decode("utf-8")
 
     def doc_by_id(self, doc_id: str) -> DocInfo | None:
         return self.docs.find(doc_id)
 
     def is_question_turn(self, pid: int) -> bool:
         """An interview turn that prompted the next one (the interviewer's question)."""
-        return pid + 1 < self.n_passages and self.p_prompt[pid + 1] == pid
+        return pid + 1 < self.n_passages and self._p_prompt[pid + 1] == pid
 
     # -- vocabulary -----------------------------------------------------------------
     def term_id(self, term: str) -> int | None:
         try:
             return self._term_ids[term]
         except KeyError:
-            tid = self._term_ids[term] = _find(self.term_hash, self.term_blob, self.term_off, term.encode("utf-8"))
+            tid = self._term_ids[term] = find(self._term_hash, self._term_blob, self._term_off, term.encode("utf-8"))
             return tid
 
     def is_number(self, tid: int) -> bool:
@@ -168,7 +207,7 @@ class Index:
         return {s: w for s, w in by_term.get(term, {}).items() if s != term}
 
     def term(self, tid: int) -> str:
-        return bytes(self.term_blob[self.term_off[tid] : self.term_off[tid + 1]]).decode("utf-8")
+        return bytes(self._term_blob[self._term_off[tid] : self._term_off[tid + 1]]).decode("utf-8")
 
     def stem_of(self, form: str) -> str | None:
         """The stem of a corpus word form, without nltk; None for a form the corpus lacks."""
@@ -176,11 +215,11 @@ class Index:
             return self._stems[form]
         except KeyError:
             pass
-        i = _find(self.form_hash, self.form_blob, self.form_off, form.encode("utf-8"))
+        i = find(self._form_hash, self._form_blob, self._form_off, form.encode("utf-8"))
         if i is None:
             term = None
         else:
-            tid = self.form_term[i]
+            tid = self._form_term[i]
             term = self.term(tid)
             self._term_ids[term] = tid
         self._stems[form] = term
@@ -192,28 +231,32 @@ class Index:
         try:
             return self._form_tids[form]
         except KeyError:
-            i = _find(self.form_hash, self.form_blob, self.form_off, form.encode("utf-8"))
-            tid = self._form_tids[form] = None if i is None else self.form_term[i]
+            i = find(self._form_hash, self._form_blob, self._form_off, form.encode("utf-8"))
+            tid = self._form_tids[form] = None if i is None else self._form_term[i]
             return tid
 
-    def form_candidates(self, form: str, limit: int) -> Iterable[int]:
+    def form_candidates(self, form: str, limit: int, use_histograms: bool | None = None) -> Iterable[int]:
         """Numbers of the corpus forms that may lie within `limit` edits of `form`.
 
         A necessary condition only (callers measure the distance): the UTF-8 length differs
         by at most 4 bytes an edit and, for large vocabularies, the bag of characters by at
         most `limit` in each direction (one edit changes each side's surplus by at most
         one), checked for every form at once against the `form_hist` section: scanning
-        100,000 forms with an edit distance in Python would take seconds.
+        100,000 forms with an edit distance in Python would take seconds. `use_histograms`
+        forces either way (default: beyond FORM_SCAN forms).
         """
-        n = len(self.form_off) - 1
+        n = self.n_forms
         size = len(form.encode("utf-8"))
-        if n <= FORM_SCAN or "form_hist" not in self.file.header["sections"]:
-            off = self.form_off
+        if use_histograms is None:
+            use_histograms = n > FORM_SCAN
+        if not use_histograms:
+            off = self._form_off
             return (i for i in range(n) if abs((off[i + 1] - off[i]) - size) <= 4 * limit)
         import numpy as np
 
+        self._file.check("form_hist", 0, n * HIST_BINS)
         hist = self._array("form_hist").reshape(n, HIST_BINS)
-        wanted = np.frombuffer(_char_hist(form), dtype=np.uint8).astype(np.int16)
+        wanted = np.frombuffer(char_hist(form), dtype=np.uint8).astype(np.int16)
         chars = self._arrays.get("form_chars")
         if chars is None:
             chars = self._arrays["form_chars"] = hist.sum(1, dtype=np.int16)
@@ -223,43 +266,42 @@ class Index:
         ok = (np.maximum(diff, 0).sum(1) <= limit) & (np.maximum(-diff, 0).sum(1) <= limit)
         return rows[ok].tolist()
 
-    @property
-    def n_forms(self) -> int:
-        return len(self.form_off) - 1
-
     def form(self, i: int) -> str:
         """Corpus word form number `i` (forms are numbered in byte order)."""
-        return bytes(self.form_blob[self.form_off[i] : self.form_off[i + 1]]).decode("utf-8")
+        return bytes(self._form_blob[self._form_off[i] : self._form_off[i + 1]]).decode("utf-8")
 
     def form_term_id(self, i: int) -> int:
         """The term id of corpus word form number `i`."""
-        return self.form_term[i]
+        return self._form_term[i]
 
     def passages_with(self, tid: int) -> Sequence[int]:
         """The ids of the passages holding the term, ascending."""
-        return self.post_pid[self.post_off[tid] : self.post_off[tid + 1]]
+        return self._post_pid[self._post_off[tid] : self._post_off[tid + 1]]
 
     def doc_freq(self, tid: int) -> int:
-        return self.post_off[tid + 1] - self.post_off[tid]
+        return self._post_off[tid + 1] - self._post_off[tid]
 
     # -- scoring --------------------------------------------------------------------
-    def bm25(self, term_ids: Iterable[int], top: int | None = None) -> dict[int, float]:
+    def bm25(self, term_ids: Iterable[int], top: int | None = None, use_numpy: bool | None = None) -> dict[int, float]:
         """BM25 scores (the model's exact values) of the passages matching any of `term_ids`.
 
         Repeated ids count again, as rank-bm25 does with repeated query tokens. With `top`,
         only the `top` best passages (ties broken by passage id), which is all a ranking
-        needs and, at a million passages, far cheaper than a dict of every match.
+        needs and, at a million passages, far cheaper than a dict of every match. Both ways
+        of summing give the same floats; `use_numpy` forces one (default: by postings count).
         """
         term_ids = list(term_ids)
-        base = sum(bm25.constant(self.variant, self.idf[t]) for t in term_ids)
-        postings = sum(self.doc_freq(t) for t in term_ids)
-        if postings > NUMPY_POSTINGS or (postings > NUMPY_LOADED_POSTINGS and "numpy" in sys.modules):
+        base = sum(bm25.constant(self.params, self.idf[t]) for t in term_ids)
+        if use_numpy is None:
+            postings = sum(self.doc_freq(t) for t in term_ids)
+            use_numpy = postings > NUMPY_POSTINGS or (postings > NUMPY_LOADED_POSTINGS and "numpy" in sys.modules)
+        if use_numpy:
             return self._bm25_numpy(term_ids, base, top)
         scores: dict[int, float] = {}
         get = scores.get
         for tid in term_ids:
-            a, b = self.post_off[tid], self.post_off[tid + 1]
-            for pid, w in zip(self.post_pid[a:b], self.post_w[a:b]):
+            a, b = self._post_off[tid], self._post_off[tid + 1]
+            for pid, w in zip(self._post_pid[a:b], self._post_w[a:b]):
                 scores[pid] = get(pid, 0.0) + w
         if base:
             for pid in scores:
@@ -271,24 +313,26 @@ class Index:
 
     def impact(self, tid: int, pid: int) -> float:
         """The term's impact on one passage (0.0 when absent), by binary search of its postings."""
-        a, b = self.post_off[tid], self.post_off[tid + 1]
-        i = bisect_left(self.post_pid, pid, a, b)
-        return self.post_w[i] if i < b and self.post_pid[i] == pid else 0.0
+        a, b = self._post_off[tid], self._post_off[tid + 1]
+        pids = self._post_pid[a:b]  # checked once here, then searched at C speed
+        i = bisect_left(pids, pid)
+        return self._post_w[a + i] if i < len(pids) and pids[i] == pid else 0.0
 
     def occurs_between(self, tid: int, first_pid: int, end_pid: int) -> bool:
         """Whether the term occurs in any passage first_pid <= pid < end_pid (e.g. one document's)."""
-        a, b = self.post_off[tid], self.post_off[tid + 1]
-        i = bisect_left(self.post_pid, first_pid, a, b)
-        return i < b and self.post_pid[i] < end_pid
+        pids = self._post_pid[self._post_off[tid] : self._post_off[tid + 1]]
+        i = bisect_left(pids, first_pid)
+        return i < len(pids) and pids[i] < end_pid
 
     def _array(self, name: str):
-        """A section as a numpy array over the mapping (no copy)."""
+        """A section as a numpy array over the mapping (no copy), not checked: callers
+        `self._file.check` each range they read."""
         arr = self._arrays.get(name)
         if arr is None:
             import numpy as np
 
-            dtype = np.dtype(self.file.header["sections"][name][1]).newbyteorder("<")
-            arr = self._arrays[name] = np.frombuffer(self.file.raw(name), dtype=dtype)
+            dtype = np.dtype(self._file.header["sections"][name][1]).newbyteorder("<")
+            arr = self._arrays[name] = np.frombuffer(self._file.unchecked_bytes(name), dtype=dtype)
         return arr
 
     def _bm25_numpy(self, term_ids: list[int], base: float, top: int | None) -> dict[int, float]:
@@ -300,7 +344,10 @@ class Index:
         import numpy as np
 
         post_pid, post_w = self._array("post_pid"), self._array("post_w")
-        spans = [(self.post_off[t], self.post_off[t + 1]) for t in term_ids]
+        spans = [(self._post_off[t], self._post_off[t + 1]) for t in term_ids]
+        for a, b in spans:
+            self._file.check("post_pid", a, b)
+            self._file.check("post_w", a, b)
         pids = np.concatenate([post_pid[a:b] for a, b in spans])
         weights = np.concatenate([post_w[a:b] for a, b in spans])
         if len(pids) * 4 < self.n_passages:
@@ -316,10 +363,6 @@ class Index:
             keep = _top_positions(np, scores, top)
             matched, scores = matched[keep], scores[keep]
         return dict(zip(matched.tolist(), scores.tolist()))
-
-    def impacts(self, tid: int) -> dict[int, float]:
-        a, b = self.post_off[tid], self.post_off[tid + 1]
-        return dict(zip(self.post_pid[a:b], self.post_w[a:b]))
 
 
 def _top_positions(np, scores, top: int):

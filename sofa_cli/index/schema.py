@@ -1,7 +1,7 @@
 """What an index holds and depends on: its file names, the analysis it was built with, its records.
 
-`ANALYSIS_ID` names everything besides the corpus files that decides an index's contents;
-an index whose header records another is rebuilt (see `cache.is_fresh`).
+`IndexDependencies` names everything besides the corpus files that decides an index's
+contents; an index whose header records other ones is rebuilt (see `cache.is_fresh`).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import zlib
 from dataclasses import dataclass
 
 from sofa_cli import __version__
+from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.text.stopwords import STOPWORDS
 from sofa_cli.text.synonyms import SYNONYM_GROUPS
 
@@ -24,10 +25,43 @@ LOCK_FILE = "index.lock"
 ANALYSIS_VERSION = 5  # 5: reflowed wrapped text, page furniture dropped, title lines, plain speaker labels
 
 
-ANALYSIS_ID = (
-    f"{__version__}/{ANALYSIS_VERSION}/{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"
-    f"/{zlib.crc32(repr(SYNONYM_GROUPS).encode()):08x}"
-)
+STOPWORDS_CHECKSUM = f"{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"
+
+
+SYNONYMS_CHECKSUM = f"{zlib.crc32(repr(SYNONYM_GROUPS).encode()):08x}"
+
+
+@dataclass(frozen=True)
+class IndexDependencies:
+    """Everything besides the corpus files that decides what an index holds: the sofa and
+    analysis versions, the stopword and synonym lists (by checksum) and the BM25 variant
+    and constants baked into its weights. Recorded in the header; any difference rebuilds."""
+
+    sofa: str
+    analysis: int
+    stopwords: str
+    synonyms: str
+    bm25: BM25Params
+
+    def record(self) -> dict:
+        return {
+            "sofa": self.sofa,
+            "analysis": self.analysis,
+            "stopwords": self.stopwords,
+            "synonyms": self.synonyms,
+            "bm25": self.bm25.record(),
+        }
+
+    @classmethod
+    def from_record(cls, record: dict) -> IndexDependencies:
+        """Read back `record()`; raises KeyError, TypeError or ValueError for anything else."""
+        fields = {k: record[k] for k in ("sofa", "analysis", "stopwords", "synonyms")}
+        return cls(**fields, bm25=BM25Params(**record["bm25"]))
+
+
+def dependencies(params: BM25Params) -> IndexDependencies:
+    """What an index built by this sofa with `params` depends on."""
+    return IndexDependencies(__version__, ANALYSIS_VERSION, STOPWORDS_CHECKSUM, SYNONYMS_CHECKSUM, params)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,50 @@ from __future__ import annotations
 import array
 import os
 from itertools import chain
+from typing import NamedTuple
 
 from sofa_cli.corpus.segment import Passage
 from sofa_cli.text.analysis import acronym_definitions, form_of, is_stopword, raw_tokens
 
 
-class _Analyser:
-    """Index terms of passages, analysing each distinct raw token once.
+class NewTerms(NamedTuple):
+    """What a term numberer reports to the compiler (`TermNumberer.take_new`): acronyms
+    defined, and the forms it numbered since its last report, in number order."""
+
+    acronyms: dict[str, list[str]]
+    source: tuple[int, int]
+    forms: list[str]
+
+
+class PackedDocument(NamedTuple):
+    """One document's passages as compact arrays, relative to the document: what crosses
+    a parse worker's process boundary to `Compiler.add`.
+
+    Names (speakers, attributed people) are numbers into `names`; prompts are passage
+    numbers within the document; tokens are the numberer's (`source`) form numbers.
+    """
+
+    text: bytes  # the passages' UTF-8 text, one after another
+    text_end: array.array  # "q": where each passage's text ends in `text`
+    numbers: array.array  # "i": each passage's paragraph number
+    speakers: array.array  # "i": each passage's speaker in `names`, -1 for none
+    prompts: array.array  # "i": the passage (of this document) each one answers, -1 for none
+    sent_end: array.array  # "i": where each passage's sentences end in the sentence arrays
+    s_start: array.array  # "i": each sentence's start in its passage's text
+    s_end: array.array  # "i": each sentence's end
+    s_attr: array.array  # "i": the person each sentence is attributed to in `names`, -1 for none
+    names: list[str]
+    tokens: array.array  # "i": every passage's form numbers, one passage after another
+    p_len: array.array  # "i": how many of `tokens` each passage has
+    source: tuple[int, int]  # the numberer whose form numbers `tokens` are
+
+
+class TermNumberer:
+    """Numbers the index terms of passages, analysing each distinct raw token once.
 
     A corpus repeats its words: at a million passages almost every token is a dict hit,
     and only a new raw token is normalised. Surface forms (stopwords left out) are
-    numbered in this analyser's own order of first sight (`source` names that
+    numbered in this numberer's own order of first sight (`source` names that
     numbering), so a parse worker sends arrays of numbers, not strings; the compiler
     stems each form once for all workers (every worker used to stem the whole
     vocabulary) and maps the numbers to its term ids. `new_forms` lists the forms
@@ -82,20 +115,20 @@ class _Analyser:
             numbers += known
         return numbers
 
-    def take_new(self) -> tuple[dict[str, list[str]], tuple, list[str]]:
+    def take_new(self) -> NewTerms:
         """The acronyms defined and the forms numbered (in number order) since the last
-        call, with this analyser's `source`."""
+        call, with this numberer's `source`."""
         acronyms, self.acronyms = self.acronyms, {}
         forms, self.new_forms = self.new_forms, []
-        return acronyms, self.source, forms
+        return NewTerms(acronyms, self.source, forms)
 
 
-def _pack(passages: list[Passage], analyser: _Analyser) -> tuple:
+def pack_document(passages: list[Passage], numberer: TermNumberer) -> PackedDocument:
     """One document's passages as the compiler's arrays, relative to the document.
 
     Made where the document is parsed (in a worker for a large corpus), so what crosses
     to the compiler is a few arrays, not passage objects and lists of term strings.
-    Names are numbered in the order `_Compiler.add` used to meet them (each passage's
+    Names are numbered in the order `Compiler.add` used to meet them (each passage's
     speaker, then its sentences' people), so the index's table of names keeps its order.
     """
     names: dict[str, int] = {}
@@ -117,8 +150,21 @@ def _pack(passages: list[Passage], analyser: _Analyser) -> tuple:
             s_end.append(b)
             s_attr.append(-1 if who is None else names.setdefault(who, len(names)))
         sent_end.append(len(s_start))
-        ids = analyser.passage_numbers(p)
+        ids = numberer.passage_numbers(p)
         tokens.extend(ids)
         p_len.append(len(ids))
-    packed = (bytes(text), text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, list(names))
-    return (*packed, tokens, p_len, analyser.source)
+    return PackedDocument(
+        bytes(text),
+        text_end,
+        numbers,
+        speakers,
+        prompts,
+        sent_end,
+        s_start,
+        s_end,
+        s_attr,
+        list(names),
+        tokens,
+        p_len,
+        numberer.source,
+    )

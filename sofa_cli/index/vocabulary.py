@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import array
 import zlib
-from bisect import bisect_left
 
 from sofa_cli.text.analysis import normalise_form, stem
 from sofa_cli.text.synonyms import SYNONYM_GROUPS
@@ -18,7 +17,7 @@ FORM_SCAN = 5_000
 HIST_BINS = 32
 
 
-def _char_hist(form: str) -> bytes:
+def char_hist(form: str) -> bytes:
     """Counts of a form's characters in HIST_BINS buckets (merging characters can only
     hide differences, so the edit-distance bound stays a necessary condition)."""
     counts = [0] * HIST_BINS
@@ -27,21 +26,21 @@ def _char_hist(form: str) -> bytes:
     return bytes(min(c, 255) for c in counts)
 
 
-def _char_hists(forms: list[str]) -> bytes:
-    """`b"".join(map(_char_hist, forms))`, counted by numpy for the whole vocabulary at once."""
+def char_hists(forms: list[str]) -> bytes:
+    """`b"".join(map(char_hist, forms))`, counted by numpy for the whole vocabulary at once."""
     import numpy as np
 
     try:
         codes = np.frombuffer("".join(forms).encode("utf-32-le"), dtype="<u4")
     except UnicodeEncodeError:  # a lone surrogate: one form at a time
-        return b"".join(map(_char_hist, forms))
+        return b"".join(map(char_hist, forms))
     lengths = np.fromiter(map(len, forms), dtype=np.int64, count=len(forms))
     owner = np.repeat(np.arange(len(forms), dtype=np.int64), lengths)
     counts = np.bincount(owner * HIST_BINS + codes % HIST_BINS, minlength=len(forms) * HIST_BINS)
     return np.minimum(counts, 255).astype(np.uint8).tobytes()
 
 
-def _hash_table(strings: list[str]):
+def hash_table(strings: list[str]):
     """Open addressing over `strings` (slot -> position, -1 empty), keyed by CRC-32.
 
     A look-up is one checksum and usually one comparison, against some twenty slices of
@@ -59,10 +58,8 @@ def _hash_table(strings: list[str]):
     return table
 
 
-def _find(table: memoryview | None, blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
-    """Position of `key` in a string table: through its hash table when the index has one."""
-    if table is None:
-        return _lookup(blob, offsets, key)
+def find(table: memoryview, blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
+    """Position of `key` in a string table (`blob` cut at `offsets`), through its hash table."""
     mask = len(table) - 1
     slot = zlib.crc32(key) & mask
     while (i := table[slot]) >= 0:
@@ -72,16 +69,8 @@ def _find(table: memoryview | None, blob: memoryview, offsets: memoryview, key: 
     return None
 
 
-def _lookup(blob: memoryview, offsets: memoryview, key: bytes) -> int | None:
-    """Binary search of `key` in a blob of byte-sorted strings."""
-    n = len(offsets) - 1
-    i = bisect_left(range(n), key, key=lambda j: bytes(blob[offsets[j] : offsets[j + 1]]))
-    if i < n and bytes(blob[offsets[i] : offsets[i + 1]]) == key:
-        return i
-    return None
-
-
-def _string_table(strings: list[str]) -> tuple[bytes, array.array]:
+def string_table(strings: list[str]) -> tuple[bytes, array.array]:
+    """The strings' UTF-8 bytes one after another, and the offsets that cut them apart."""
     offsets = array.array("q", [0])
     parts = []
     total = 0

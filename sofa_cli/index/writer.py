@@ -8,15 +8,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sofa_cli.corpus.discover import scan
 from sofa_cli.corpus.documents import Document, Skipped, load_file
 from sofa_cli.corpus.segment import Passage
-from sofa_cli.index import bm25
-from sofa_cli.index.compiler import _Compiler
+from sofa_cli.index.bm25 import BM25Params
+from sofa_cli.index.compiler import Compiler
 from sofa_cli.index.reader import Index
-from sofa_cli.index.schema import ANALYSIS_ID, DocInfo, _doc_record
-from sofa_cli.index.terms import _Analyser, _pack
+from sofa_cli.index.schema import DocInfo, _doc_record, dependencies
+from sofa_cli.index.terms import NewTerms, PackedDocument, TermNumberer, pack_document
 
 # Corpus text beyond this size is parsed (read, segmented, attributed) by worker processes,
 # one per core; below it, starting them costs more than it saves.
@@ -48,44 +49,82 @@ def _fingerprint(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-_parse_attribute: Callable | None = None
+Attribute = Callable[[Document, list[Passage]], list[Passage]]
 
 
-_analyser = _Analyser()  # per build, and a fresh one per parse worker (_fresh_analyser)
+@dataclass(frozen=True)
+class ParseSettings:
+    """What parsing a corpus file depends on besides the file: handed to each parse worker
+    when it starts, so no module global carries it from `build` to the workers."""
+
+    attribute: Attribute
 
 
-def _fresh_analyser() -> None:
-    """A forked worker's own analyser: the build's, copied by the fork, numbers terms the
-    compiler has already been told about under the build's `source`."""
-    global _analyser
-    _analyser = _Analyser()
+class ParsedDocument(NamedTuple):
+    """A document as a parse worker sends it: its record, its warnings, its packed passages,
+    and whether its hard-wrapped lines were joined (for the build's report)."""
+
+    record: dict
+    warnings: list[str]
+    packed: PackedDocument
+    reflowed: bool = False
 
 
-def _parse_file(job: tuple[Path, Path]) -> tuple[list, tuple]:
-    """Read, segment, attribute, analyse and pack one corpus file; with the acronyms
-    and forms first seen (`_Analyser.take_new`).
+class ParsedFile(NamedTuple):
+    """One corpus file parsed: its documents (or why it was skipped) and the vocabulary its
+    term numberer met first in it, which the compiler must hear before the documents."""
 
-    Runs in a worker process for large corpora: everything per passage happens here, so
-    the main process only appends compact arrays. Each document comes as its record,
-    its warnings and its packed passages (`_pack`).
-    """
-    from sofa_cli.corpus.segment import passages_of
-
-    path, root = job
-    out = []
-    for item in load_file(path, root):
-        if isinstance(item, Skipped):
-            out.append(item)
-        else:
-            passages = _parse_attribute(item, passages_of(item))
-            out.append((_doc_record(item), item.warnings, _pack(passages, _analyser), item.reflowed))
-    return out, _analyser.take_new()
+    items: list[ParsedDocument | Skipped]
+    new_terms: NewTerms
 
 
-def _parsed_files(jobs: list[tuple[Path, Path]], parallel: bool):
-    """`_parse_file` of each job, in order; across worker processes when `parallel`."""
+class FileParser:
+    """Reads, segments, attributes, analyses and packs corpus files, numbering their terms
+    with one `TermNumberer` for all the files it parses (in one process)."""
+
+    def __init__(self, settings: ParseSettings) -> None:
+        self.settings = settings
+        self.numberer = TermNumberer()
+
+    def __call__(self, job: tuple[Path, Path]) -> ParsedFile:
+        """Everything per passage happens here, in a worker process for large corpora, so
+        the main process only appends compact arrays."""
+        from sofa_cli.corpus.segment import passages_of
+
+        path, root = job
+        items: list[ParsedDocument | Skipped] = []
+        for item in load_file(path, root):
+            if isinstance(item, Skipped):
+                items.append(item)
+            else:
+                passages = self.settings.attribute(item, passages_of(item))
+                items.append(
+                    ParsedDocument(_doc_record(item), item.warnings, pack_document(passages, self.numberer), item.reflowed)
+                )
+        return ParsedFile(items, self.numberer.take_new())
+
+
+# The parser of a parse worker process: set once by `_start_worker` in each worker (the
+# pool's initializer, given the build's settings), read by `_parse_in_worker`. Never set
+# in the building process, so `build` stays reentrant.
+_worker_parser: FileParser | None = None
+
+
+def _start_worker(settings: ParseSettings) -> None:
+    """A worker's own parser: a forked copy of the build's would number terms the compiler
+    has already been told about under the build's numberer's `source`."""
+    global _worker_parser
+    _worker_parser = FileParser(settings)
+
+
+def _parse_in_worker(job: tuple[Path, Path]) -> ParsedFile:
+    return _worker_parser(job)
+
+
+def _parsed_files(jobs: list[tuple[Path, Path]], parser: FileParser, parallel: bool):
+    """Each job parsed, in order: by `parser` here, or across worker processes when `parallel`."""
     if not parallel or (os.cpu_count() or 1) < 2:
-        yield from map(_parse_file, jobs)
+        yield from map(parser, jobs)
         return
     import multiprocessing
 
@@ -95,39 +134,39 @@ def _parsed_files(jobs: list[tuple[Path, Path]], parallel: bool):
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
-        yield from map(_parse_file, jobs)
+        yield from map(parser, jobs)
         return
-    with context.Pool(os.cpu_count(), initializer=_fresh_analyser) as pool:
-        yield from pool.imap(_parse_file, jobs, chunksize=1)
+    with context.Pool(os.cpu_count(), initializer=_start_worker, initargs=(parser.settings,)) as pool:
+        yield from pool.imap(_parse_in_worker, jobs, chunksize=1)
 
 
 def build(
     root: Path,
     previous: Index | None = None,
-    variant: str = bm25.DEFAULT_VARIANT,
+    params: BM25Params = BM25Params(),
     progress: Callable[[int, int], None] | None = None,
-    attribute: Callable[[Document, list[Passage]], list[Passage]] | None = None,
+    attribute: Attribute | None = None,
+    stem: Callable[[str], str] | None = None,
 ) -> tuple[dict, dict, BuildReport]:
     """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data.
 
     Documents stream into the compiler as they are parsed, so memory holds the compact
     index being built, not the parsed corpus. Large corpora are parsed by one worker
     process per core (segmenting and attribution are pure Python, the bulk of the time).
+    `attribute` and `stem` replace attribution and the Snowball stemmer (for tests).
     """
-    global _parse_attribute, _analyser
     if attribute is None:
         from sofa_cli.corpus.attribution import attribute
-    _parse_attribute = attribute
-    _analyser = _Analyser()  # a fresh one: its forms must all be reported to this build
+    parser = FileParser(ParseSettings(attribute))  # a fresh numberer: its forms must all be reported to this build
     started = time.perf_counter()
     report = BuildReport()
     found = scan(root)  # links out of the corpus and special files come back refused
     paths = found.paths
     report.skipped.extend(found.skipped)
     old_files = {f["path"]: f for f in previous.files} if previous else {}
-    if previous and (previous.variant != variant or previous.file.header.get("analysis") != ANALYSIS_ID):
-        old_files = {}
-    compiler = _Compiler(variant)
+    if previous and previous.depends != dependencies(params):
+        old_files = {}  # built with other settings: nothing of it can be reused
+    compiler = Compiler(params) if stem is None else Compiler(params, stem)
     files = []
     seen: set[str] = set()
     plan: list[tuple[Path, str, tuple[int, int] | None, dict | None]] = []
@@ -147,7 +186,7 @@ def build(
             plan.append((path, rel, fingerprint, None))
             to_parse.append((path, root))
             parse_bytes += fingerprint[0]
-    parsed = _parsed_files(to_parse, parallel=parse_bytes > PARALLEL_BYTES)
+    parsed = _parsed_files(to_parse, parser, parallel=parse_bytes > PARALLEL_BYTES)
     for n, (_path, rel, (size, mtime), old) in enumerate(plan):
         if progress:
             progress(n, len(plan))
@@ -158,8 +197,8 @@ def build(
                 info = previous.docs[d]
                 record = _doc_record(info)
                 record["id"] = _unique_id(info.id, info.path, seen, report)
-                packed = _pack(_reuse_passages(previous, info), _analyser)
-                compiler.add_vocabulary(*_analyser.take_new())
+                packed = pack_document(_reuse_passages(previous, info), parser.numberer)
+                compiler.add_vocabulary(parser.numberer.take_new())
                 entry["docs"].append(compiler.add(record, packed))
             entry["skipped"] = old.get("skipped")
             if old.get("skipped"):
@@ -168,8 +207,8 @@ def build(
             continue
         report.updated += 1 if rel in old_files else 0
         report.new += 0 if rel in old_files else 1
-        items, new = next(parsed)
-        compiler.add_vocabulary(*new)
+        items, new_terms = next(parsed)
+        compiler.add_vocabulary(new_terms)
         for item in items:
             if isinstance(item, Skipped):
                 report.skipped.append(item)

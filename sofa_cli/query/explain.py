@@ -26,7 +26,7 @@ def _explain(index: Index, query: Query, pid: int, score: float, parts: tuple[tu
     terms: dict[str, float] = {}
     for tid in query.terms:
         name = index.term(tid)
-        part = index.impact(tid, pid) + bm25_constant(index.variant, index.idf[tid])
+        part = index.impact(tid, pid) + bm25_constant(index.params, index.idf[tid])
         terms[name] = round(terms.get(name, 0.0) + part, DECIMALS)
     total = sum(terms.values())
     signals: dict[str, float] = {}

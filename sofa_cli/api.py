@@ -19,7 +19,7 @@ from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.cache import open_index
 from sofa_cli.index.format import IndexFileError
 from sofa_cli.index.reader import Index
-from sofa_cli.model import Answer, IndexInfo, Person, QAItem, Quotes, Scores, Shown, Source
+from sofa_cli.model import Answer, Person, QAItem, Quotes, Scores, Shown, Source
 from sofa_cli.query.browse import SHOW_CONTEXT
 from sofa_cli.query.config import Ranking
 from sofa_cli.query.rank import Filters
@@ -44,50 +44,6 @@ def clean_question(text: str) -> tuple[str, int | None]:
     if len(question) > MAX_QUESTION_CHARS:
         return question[:MAX_QUESTION_CHARS], len(question)
     return question, None
-
-
-# Files larger than this are not read to find a passage's lines (results then have `lines: null`):
-# finding them reads the file at answer time, which must stay cheap (an article is a few KB; a
-# MiB is read and searched in about a millisecond).
-MAX_LOCATE_BYTES = 1024 * 1024
-
-
-def parse_date(text: str) -> str:
-    """A --since/--until DATE as the ISO prefix documents' dates are compared with
-    ("2024", "2024-11", "2024-11-12"); ValueError says what is accepted."""
-    import re
-
-    text = text.strip()
-    match = re.fullmatch(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?", text)
-    if not match or not (match.group(2) is None or 1 <= int(match.group(2)) <= 12):
-        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = match.groups()
-    if day is not None and not 1 <= int(day) <= 31:
-        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
-    return "-".join([year, *(f"{int(x):02d}" for x in (month, day) if x is not None)])
-
-
-def line_range(file_text: str, passage_text: str, start: int = 0, start_line: int = 1) -> tuple[int, int, int] | None:
-    """(first line, last line, offset after the passage) of `passage_text` in `file_text` at or
-    after offset `start` (which is on line `start_line`), found by the passage's first and last
-    words (markup around them, such as a speaker's "**Name:**", may differ from the stored text);
-    None when it is not there verbatim. Lines are counted from `start` only, so locating every
-    passage of a document in order costs one pass over its file."""
-    words = passage_text.split()
-    if not words:
-        return None
-    head = " ".join(words[:6])
-    at = file_text.find(head, start)
-    if at < 0:
-        head = words[0]
-        at = file_text.find(head, start)
-        if at < 0:
-            return None
-    tail = words[-1]
-    end = file_text.find(tail, at + max(0, len(passage_text) - len(tail) - 200))
-    end = at + len(head) if end < 0 else end + len(tail)
-    first = start_line + file_text.count("\n", start, at)
-    return first, first + file_text.count("\n", at, end), end
 
 
 class Corpus:
@@ -211,21 +167,10 @@ class Corpus:
         return list(found) if found else None
 
     def _locate(self, doc) -> list[tuple[int, int] | None]:
-        path = Path(self.index.corpus) / doc.path
-        try:
-            if path.stat().st_size > MAX_LOCATE_BYTES:
-                return [None] * doc.passage_count
-            text = path.read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            return [None] * doc.passage_count
-        found: list[tuple[int, int] | None] = []
-        cursor, line = 0, 1
-        for n in range(doc.passage_count):
-            span = line_range(text, self.index.passage_text(doc.first_passage + n), cursor, line)
-            found.append(span[:2] if span else None)
-            if span:
-                cursor, line = span[2], span[1]
-        return found
+        from sofa_cli.query.lines import locate_passages
+
+        texts = [self.index.passage_text(doc.first_passage + n) for n in range(doc.passage_count)]
+        return locate_passages(Path(self.index.corpus) / doc.path, texts)
 
     def evaluate(self, qa: Path | str | Iterable[QAItem], k: int = 5, ranking: Ranking | None = None) -> Scores:
         """hit@1, hit@k, MRR and answer@1 over a QA file (JSON Lines of {"q", "gold"}) or QAItems."""
@@ -390,46 +335,3 @@ def document_ids(path: str | Path | None = None, index_dir: str | Path | None = 
         return []
     with Index(found) as index:
         return [d.id for d in index.docs]
-
-
-def indexes(index_dir: str | Path | None = None) -> list[IndexInfo]:
-    """Every index in the cache folder, with its corpus folder and whether that still exists."""
-    from sofa_cli.index.cache import cache_dir
-    from sofa_cli.index.format import IndexFileError
-    from sofa_cli.index.schema import INDEX_FILE
-
-    folder = cache_dir(str(index_dir) if index_dir is not None else None)
-    found = []
-    for path in sorted(folder.glob(f"*/{INDEX_FILE}")):
-        try:
-            st = path.stat()
-            with Index(path) as index:
-                corpus, docs, passages = index.corpus, len(index.docs), index.n_passages
-        except (OSError, IndexFileError, ValueError, KeyError):
-            continue
-        found.append(IndexInfo(str(corpus), docs, passages, st.st_size, st.st_mtime, str(path), Path(corpus).is_dir()))
-    return found
-
-
-def _remove_index(info: IndexInfo) -> None:
-    import shutil
-
-    shutil.rmtree(Path(info.path).parent, ignore_errors=True)
-
-
-def prune_indexes(index_dir: str | Path | None = None) -> list[IndexInfo]:
-    """Remove the indexes whose corpus folder no longer exists; returns what was removed."""
-    gone = [info for info in indexes(index_dir) if not info.exists]
-    for info in gone:
-        _remove_index(info)
-    return gone
-
-
-def clear_index(path: str | Path, index_dir: str | Path | None = None) -> IndexInfo | None:
-    """Remove the index of the corpus at `path` (the next `open` rebuilds it); None when there was none."""
-    root = str(Path(path).expanduser().resolve())
-    for info in indexes(index_dir):
-        if info.corpus == root:
-            _remove_index(info)
-            return info
-    return None

@@ -134,6 +134,7 @@ def index_cmd(
     Prints the index file's path; what was done goes to stderr.
     """
     import sofa_cli.api
+    from sofa_cli.index import catalog
 
     if sum((list_, prune, clear)) > 1:
         raise UsageError("give one of --list, --prune and --clear")
@@ -144,16 +145,16 @@ def index_cmd(
         if list_:
             from sofa_cli.cli import render
 
-            render.render_indexes(sofa_cli.api.indexes(index_dir), "json" if as_json else "plain", sys.stdout)
+            render.render_indexes(catalog.indexes(index_dir), "json" if as_json else "plain", sys.stdout)
             return
-        removed = sofa_cli.api.prune_indexes(index_dir)
+        removed = catalog.prune_indexes(index_dir)
         for info in removed:
             warn(f"removed the index of {info.corpus} (folder gone; {size_text(info.size)})")
         warn(f"pruned {len(removed)} index{'es' if len(removed) != 1 else ''}")
         return
     if clear:
         root = (root or sofa_cli.api.bundled_corpus()).resolve()
-        removed = sofa_cli.api.clear_index(root, index_dir)
+        removed = catalog.clear_index(root, index_dir)
         if removed is None:
             warn(f"no index of {root} to clear")
         else:

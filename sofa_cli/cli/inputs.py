@@ -109,7 +109,7 @@ def check_filters(filters, opened, where: str = "`sofa sources`"):
 def filters_of(options: AskOptions):
     from dataclasses import replace
 
-    from sofa_cli.api import parse_date
+    from sofa_cli.query.rank import parse_date
 
     filters = options.filters()
     try:

@@ -40,6 +40,21 @@ SCORE_DECIMALS = 6
 _ISO_DATE = re.compile(r"\d{4}(?:[-/]\d\d){0,2}")
 
 
+def parse_date(text: str) -> str:
+    """A --since/--until DATE as the ISO prefix documents' dates are compared with
+    ("2024", "2024-11", "2024-11-12"); ValueError says what is accepted."""
+    import re
+
+    text = text.strip()
+    match = re.fullmatch(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?", text)
+    if not match or not (match.group(2) is None or 1 <= int(match.group(2)) <= 12):
+        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = match.groups()
+    if day is not None and not 1 <= int(day) <= 31:
+        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    return "-".join([year, *(f"{int(x):02d}" for x in (month, day) if x is not None)])
+
+
 @dataclass(frozen=True)
 class Filters:
     sources: tuple[str, ...] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -86,7 +87,19 @@ def ask(
     """
     if not question:
         raise UsageError("missing QUESTION (e.g. sofa ask what did Hornung suggest; see `sofa ask -h`)")
-    options = AskOptions(limit, as_json, fmt, tuple(source or ()), kind, speaker, min_score, explain, color, since, until)
+    options = AskOptions.of(
+        limit=limit,
+        as_json=as_json,
+        fmt=fmt,
+        source=source,
+        kind=kind,
+        speaker=speaker,
+        min_score=min_score,
+        explain=explain,
+        color=color,
+        since=since,
+        until=until,
+    )
     output, console = choose_output(fmt, as_json, color)
     filters = filters_of(options)
     batch = question == ["-"]
@@ -349,7 +362,25 @@ def quotes(
         raise typer.Exit(ExitStatus.NOT_FOUND)
 
 
-@app.command(
+def shell_cmd(corpus=None, index_dir=None, **options) -> None:
+    """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
+    run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options))
+
+
+def _takes_the_options_of(command, *leaving_out: str) -> None:
+    """Give `command` the parameters of another command (less `leaving_out`), so options two
+    commands share are declared once: typer reads a command's signature and annotations."""
+
+    def adopt(other) -> None:
+        shared = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name not in leaving_out]
+        other.__signature__ = inspect.Signature(shared)
+        other.__annotations__ = {p.name: p.annotation for p in shared}
+
+    return adopt
+
+
+_takes_the_options_of(ask, "question")(shell_cmd)
+app.command(
     "shell",
     epilog="""\b
 Examples:
@@ -357,25 +388,7 @@ Examples:
   sofa shell -k 1 --kind interview
   printf ':json on\\nwhat did Hornung suggest?\\n' | sofa shell
 """,
-)
-def shell_cmd(
-    limit: LimitOpt = 3,
-    corpus: CorpusOpt = None,
-    index_dir: IndexDirOpt = None,
-    as_json: JsonOpt = False,
-    fmt: FormatOpt = None,
-    color: ColorOpt = None,
-    source: SourceOpt = None,
-    kind: KindOpt = None,
-    speaker: SpeakerOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    min_score: MinScoreOpt = None,
-    explain: ExplainOpt = False,
-) -> None:
-    """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
-    options = AskOptions(limit, as_json, fmt, tuple(source or ()), kind, speaker, min_score, explain, color, since, until)
-    run_shell(one_corpus(corpus), index_dir, options)
+)(shell_cmd)
 
 
 @app.callback(

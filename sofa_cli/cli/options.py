@@ -172,8 +172,14 @@ class AskOptions:
     since: Optional[str] = None
     until: Optional[str] = None
 
+    @classmethod
+    def of(cls, source: Optional[list[str]] = None, **given) -> AskOptions:
+        """From the commands' parameters of the same names (`source` is repeatable: a list)."""
+        return cls(source=tuple(source or ()), **given)
+
     def filters(self):
+        from sofa_cli.model import KINDS
         from sofa_cli.query.rank import Filters
 
-        kind = choice(self.kind, ("article", "interview"), "kind", KIND_ALIASES)
+        kind = choice(self.kind, KINDS, "kind", KIND_ALIASES)
         return Filters(sources=self.source, kind=kind, speaker=self.speaker, min_score=self.min_score)

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from sofa_cli.cli import render
 from sofa_cli.cli.completion import SHELLS, completion_script, install_completion, print_version
 from sofa_cli.cli.errors import Commands, set_closed_pipe_status
 from sofa_cli.cli.inputs import check_filters, filters_of, one_corpus, open_corpus, questions_of
@@ -44,6 +45,18 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
+
+
+def _takes_the_options_of(command, *leaving_out: str) -> None:
+    """Give `command` the parameters of another command (less `leaving_out`), so options two
+    commands share are declared once: typer reads a command's signature and annotations."""
+
+    def adopt(other) -> None:
+        shared = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name not in leaving_out]
+        other.__signature__ = inspect.Signature(shared)
+        other.__annotations__ = {p.name: p.annotation for p in shared}
+
+    return adopt
 
 
 QuestionArg = Annotated[
@@ -156,8 +169,6 @@ def index_cmd(
         if root is not None:
             raise UsageError(f"--{'list' if list_ else 'prune'} takes no folder (it covers every index kept)")
         if list_:
-            from sofa_cli.cli import render
-
             render.render_indexes(catalog.indexes(index_dir), "json" if as_json else "plain", sys.stdout)
             return
         removed = catalog.prune_indexes(index_dir)
@@ -236,11 +247,14 @@ def sources(
     color: ColorOpt = None,
 ) -> None:
     """List the documents of the corpus: id, kind, passages, author, date, title, path."""
-    from sofa_cli.cli import render
+    opened, output, console = _open_for_output(corpus, index_dir, as_json, fmt, color)
+    render.render_sources(opened.sources(), output, sys.stdout, console)
 
+
+def _open_for_output(corpus, index_dir, as_json: bool, fmt, color):
+    """(the corpus, the output format, its console) for a command that lists something."""
     output, console = choose_output(fmt, as_json, color)
-    docs = open_corpus(corpus, index_dir).sources()
-    render.render_sources(docs, output, sys.stdout, console)
+    return open_corpus(corpus, index_dir), output, console
 
 
 @app.command(
@@ -273,8 +287,6 @@ def show(
     color: ColorOpt = None,
 ) -> None:
     """Print a cited passage with the passages around it, or a whole document (read from the index, not the files)."""
-    from sofa_cli.cli import render
-
     output, console = choose_output(fmt, as_json, color)
     opened = open_corpus(corpus, index_dir)
     whole = opened.has_document(citation.strip())
@@ -313,20 +325,15 @@ Examples:
   sofa people --json
 """
 )
-def people(
-    corpus: CorpusOpt = None,
-    index_dir: IndexDirOpt = None,
-    as_json: JsonOpt = False,
-    fmt: FormatOpt = None,
-    color: ColorOpt = None,
-) -> None:
+def people(**options) -> None:
     """Who speaks or is quoted in the corpus: how many sentences, in which documents."""
-    from sofa_cli.cli import render
-
-    output, console = choose_output(fmt, as_json, color)
-    found = open_corpus(corpus, index_dir).people()
+    opened, output, console = _open_for_output(**options)
+    found = opened.people()
     render.render_people(found, output, sys.stdout, console)
     raise typer.Exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
+
+
+_takes_the_options_of(sources)(people)
 
 
 @app.command(
@@ -346,8 +353,6 @@ def quotes(
     color: ColorOpt = None,
 ) -> None:
     """Every sentence attributed to NAME, in document order, cited."""
-    from sofa_cli.cli import render
-
     output, console = choose_output(fmt, as_json, color)
     wanted = " ".join(name).strip()
     if not wanted:
@@ -365,18 +370,6 @@ def quotes(
 def shell_cmd(corpus=None, index_dir=None, **options) -> None:
     """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
     run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options))
-
-
-def _takes_the_options_of(command, *leaving_out: str) -> None:
-    """Give `command` the parameters of another command (less `leaving_out`), so options two
-    commands share are declared once: typer reads a command's signature and annotations."""
-
-    def adopt(other) -> None:
-        shared = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name not in leaving_out]
-        other.__signature__ = inspect.Signature(shared)
-        other.__annotations__ = {p.name: p.annotation for p in shared}
-
-    return adopt
 
 
 _takes_the_options_of(ask, "question")(shell_cmd)

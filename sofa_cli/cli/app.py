@@ -87,7 +87,13 @@ def _progress():
 
 
 def open_corpus(
-    corpus: Optional[Path], index_dir: Optional[str], rebuild: bool = False, wait: bool = False, check_all: bool = False
+    corpus: Optional[Path],
+    index_dir: Optional[str],
+    rebuild: bool = False,
+    wait: bool = False,
+    check_all: bool = False,
+    shards: Optional[int] = None,  # hook: sharded index (docs/scale.md)
+    cluster: Optional[str] = None,
 ):
     """The library's Corpus for --corpus (default: the bundled one), with what happened told on stderr."""
     import sofa_cli.api
@@ -97,7 +103,15 @@ def open_corpus(
     progress, done = _progress()
     try:
         opened = sofa_cli.api.open(
-            root, index_dir, rebuild=rebuild, progress=progress, notice=warn, wait=wait, check_all=check_all
+            root,
+            index_dir,
+            rebuild=rebuild,
+            progress=progress,
+            notice=warn,
+            wait=wait,
+            check_all=check_all,
+            shards=shards,
+            cluster=cluster,
         )
     except CorpusError as err:
         raise UsageError(f"{err} (pass an existing folder to --corpus)")
@@ -231,12 +245,24 @@ def index_cmd(
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Reparse every file.")] = False,
+    shards: Annotated[
+        Optional[int], typer.Option("--shards", min=1, help="Build a sharded index of N shards with Dask (docs/scale.md).")
+    ] = None,
+    cluster: Annotated[
+        Optional[str],
+        typer.Option("--cluster", help="Dask scheduler for --shards (default: SOFA_CLUSTER, else a local cluster)."),
+    ] = None,
 ) -> None:
     """Build or refresh the index of a corpus folder (ask does this on its own when needed).
 
     Prints the index file's path; what was done ("2 new, 1 updated, 340 unchanged, 0 removed")
     goes to stderr.
     """
+    if shards is not None or cluster is not None:  # hook: sharded index (sofa_cli/index/shards.py)
+        cluster = cluster or os.environ.get("SOFA_CLUSTER") or None
+        opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild, check_all=True, shards=shards, cluster=cluster)
+        sys.stdout.write(f"{opened.index_file}\n")
+        return
     opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild, wait=True, check_all=True)
     index = opened.index
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be

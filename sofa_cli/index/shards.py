@@ -241,6 +241,11 @@ class ShardedBuildReport:
     seconds: float = 0.0
     results: list[ShardResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # corpus.documents.Skipped, as BuildReport's
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.rebuilt)
 
     def summary(self) -> str:
         return (
@@ -266,6 +271,14 @@ def plan_shards(root: Path, shards: int) -> tuple[list[tuple[str, int]], dict[in
             size, mtime = -1, -1
         fingerprints[i].append((rel, size, mtime))
     return files, fingerprints
+
+
+def shard_folder(root: Path, index_dir: str | None = None) -> Path:
+    """Where the sharded index of `root` lives: beside its ordinary index in the index folder
+    (`--index-dir`, SOFA_INDEX_DIR or the cache), in `shards/`."""
+    from sofa_cli.index.cache import index_path
+
+    return index_path(root, index_dir).parent / "shards"
 
 
 def build_sharded(
@@ -299,11 +312,21 @@ def build_sharded(
         shard_files = tuple(rel for rel, _, _ in fingerprints[i])
         out = folder / f"shard-{i:04d}-g{generation:04d}.sofa"
         jobs.append(ShardJob(str(root), i, shard_files, str(out), params.record()))
+    if not jobs and previous is not None and previous.files == files:
+        # Nothing changed: the manifest stands (no statistics to gather again).
+        return ShardedBuildReport(
+            shards=shards,
+            documents=sum(s["documents"] for s in previous.shard_files),
+            passages=previous.n_passages,
+            seconds=time.perf_counter() - started,
+        )
     results = run(build_shard, jobs) if jobs else []
     report = ShardedBuildReport(shards=shards, rebuilt=sorted(r.number for r in results), results=list(results))
+    from sofa_cli.corpus.documents import Skipped
+
     for r in results:
         report.warnings.extend(r.warnings)
-        report.warnings.extend(f"{path}: skipped ({reason})" for path, reason in r.skipped)
+        report.skipped.extend(Skipped(path, reason) for path, reason in r.skipped)
         kept[r.number] = {
             "file": r.file,
             "block_crc": r.block_crc,

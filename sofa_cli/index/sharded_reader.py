@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,6 +46,15 @@ class _Shard:
                 raise ShardError(f"shard {self.path.name} is corrupt ({err}); rebuild with `sofa index --shards N --rebuild`")
             arr = self._np_arrays[name] = self.index._array(name)
         return arr
+
+    @contextmanager
+    def reading(self):
+        """Damage found while reading this shard (sections are checked as first read) is an
+        error naming the shard."""
+        try:
+            yield self.index
+        except IndexFileError as err:
+            raise ShardError(f"shard {self.path.name} is corrupt ({err}); rebuild with `sofa index --shards N --rebuild`")
 
     def local_tid(self, tid: int) -> int | None:
         import numpy as np
@@ -81,7 +91,8 @@ class _Docs(Sequence):
         info = self._cache.get(i)
         if info is None:
             o = self._owner
-            local = o._shards[o._doc_shard[i]].index.docs[o._doc_local[i]]
+            with o._shards[o._doc_shard[i]].reading() as index:
+                local = index.docs[o._doc_local[i]]
             info = replace(local, first_passage=int(o._g_doc_first[i]), id=o._doc_ids.get(str(i), local.id))
             self._cache[i] = info
         return info
@@ -204,13 +215,15 @@ class ShardedIndex:
 
     def passage(self, pid: int) -> StoredPassage:
         shard, local, d = self._locate(pid)
-        p = shard.index.passage(local)
+        with shard.reading() as index:
+            p = index.passage(local)
         offset = pid - local
         return replace(p, pid=pid, doc=self.docs[d], prompt_pid=p.prompt_pid + offset if p.prompt_pid >= 0 else -1)
 
     def passage_text(self, pid: int) -> str:
         shard, local, _ = self._locate(pid)
-        return shard.index.passage_text(local)
+        with shard.reading() as index:
+            return index.passage_text(local)
 
     def doc_by_id(self, doc_id: str) -> DocInfo | None:
         return self.docs.find(doc_id)
@@ -218,7 +231,8 @@ class ShardedIndex:
     def is_question_turn(self, pid: int) -> bool:
         # A prompt lies in its answer's document, whose passages are consecutive in both numberings.
         shard, local, _ = self._locate(pid)
-        return shard.index.is_question_turn(local)
+        with shard.reading() as index:
+            return index.is_question_turn(local)
 
     def passages_with(self, tid: int) -> Sequence[int]:
         np = self._np
@@ -238,7 +252,8 @@ class ShardedIndex:
         shard, local, d = self._locate(first_pid)
         if end_pid <= self._g_doc_first[d + 1]:  # one document's passages: ask its shard
             lt = shard.local_tid(tid)
-            return lt is not None and shard.index.occurs_between(lt, local, local + (end_pid - first_pid))
+            with shard.reading() as index:
+                return lt is not None and index.occurs_between(lt, local, local + (end_pid - first_pid))
         pids = self.passages_with(tid)
         i = bisect_left(pids, first_pid)
         return i < len(pids) and pids[i] < end_pid

@@ -223,4 +223,17 @@ def _open_sharded(
     except BaseException:
         index.close()
         raise
-    return Corpus(root, index, report)
+    warnings = [] if report is not None else _stale_shards(root, index.manifest)
+    return Corpus(root, index, report, warnings)
+
+
+def _stale_shards(root: Path, manifest) -> list[str]:
+    """A warning when corpus files changed since the sharded build (answers come from the
+    manifest as it stands: re-indexing a sharded corpus is `sofa index --shards`'s job)."""
+    from sofa_cli.index.shards import plan_shards
+
+    files, fingerprints = plan_shards(root, manifest.shards)
+    recorded = [[tuple(f) for f in s["fingerprints"]] for s in manifest.shard_files]
+    if files == manifest.files and [fingerprints[i] for i in range(manifest.shards)] == recorded:
+        return []
+    return [f"{root} changed since its sharded index was built; run `sofa index {root} --shards {manifest.shards}`"]

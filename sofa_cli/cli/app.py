@@ -258,6 +258,8 @@ def index_cmd(
     Prints the index file's path; what was done ("2 new, 1 updated, 340 unchanged, 0 removed")
     goes to stderr.
     """
+    if shards is None and cluster is None:  # hook: a sharded corpus is refreshed with its shard count
+        shards = _sharded_count(directory or corpus, index_dir)
     if shards is not None or cluster is not None:  # hook: sharded index (sofa_cli/index/shards.py)
         cluster = cluster or os.environ.get("SOFA_CLUSTER") or None
         opened = open_corpus(directory or corpus, index_dir, rebuild=rebuild, check_all=True, shards=shards, cluster=cluster)
@@ -274,6 +276,16 @@ def index_cmd(
         warn("the index was kept in memory only: nothing saved")
     else:
         sys.stdout.write(f"{opened.index_file}\n")
+
+
+def _sharded_count(corpus: Optional[Path], index_dir: Optional[str]) -> Optional[int]:
+    """The shard count of the corpus's sharded index, or None when it has none."""
+    import sofa_cli.api
+    from sofa_cli.index.shards import read_manifest, shard_folder
+
+    root = (corpus or sofa_cli.api.bundled_corpus()).resolve()
+    manifest = read_manifest(shard_folder(root, index_dir))
+    return manifest.shards if manifest else None
 
 
 @app.command("eval")

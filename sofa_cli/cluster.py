@@ -38,6 +38,7 @@ def dask_runner(address: str | None = None, workers: int | None = None, connect_
     require_dask()
 
     def run(build: Callable[[ShardJob], ShardResult], jobs: Sequence[ShardJob]) -> list[ShardResult]:
+        import asyncio
         import logging
 
         from distributed import Client, LocalCluster
@@ -63,7 +64,8 @@ def dask_runner(address: str | None = None, workers: int | None = None, connect_
                 return client.gather(futures)
             except KilledWorker as err:
                 raise ClusterError(f"a shard build killed every worker that ran it ({_first_line(err)})")
-            except (FutureCancelledError, OSError, TimeoutError) as err:
+            except (FutureCancelledError, asyncio.CancelledError, OSError, TimeoutError) as err:
+                # The scheduler went away mid-build (its connection closed, its futures cancelled).
                 raise ClusterError(f"the Dask cluster lost the build ({_first_line(err)}); the previous index still answers")
             finally:
                 client.close()

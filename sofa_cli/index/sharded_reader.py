@@ -34,7 +34,10 @@ class _Shard:
         self.number, self.path, self.index = number, path, index
         self.tids = tids  # local term id -> global (increasing)
         self.deltas = deltas  # local document -> global minus local passage id
+        self.delta_of = _items(deltas)
         self._np_arrays: dict[str, object] = {}
+        self._views: dict[str, memoryview] = {}
+        self._local_tids: dict[int, int | None] = {}
 
     def array(self, name: str):
         """A whole section as numpy, checked once (a shard's postings are read many times)."""
@@ -47,6 +50,9 @@ class _Shard:
             arr = self._np_arrays[name] = self.index._array(name)
         return arr
 
+    def damaged(self, err: IndexFileError) -> ShardError:
+        return ShardError(f"shard {self.path.name} is corrupt ({err}); rebuild with `sofa index --shards N --rebuild`")
+
     @contextmanager
     def reading(self):
         """Damage found while reading this shard (sections are checked as first read) is an
@@ -54,13 +60,25 @@ class _Shard:
         try:
             yield self.index
         except IndexFileError as err:
-            raise ShardError(f"shard {self.path.name} is corrupt ({err}); rebuild with `sofa index --shards N --rebuild`")
+            raise self.damaged(err)
+
+    def view(self, name: str) -> memoryview:
+        """A whole section for item look-ups at C speed (bisect, indexing), checked once."""
+        found = self._views.get(name)
+        if found is None:
+            found = self._views[name] = _items(self.array(name))
+        return found
 
     def local_tid(self, tid: int) -> int | None:
-        import numpy as np
+        """This shard's id of a global term (None when no passage of the shard holds it)."""
+        try:
+            return self._local_tids[tid]
+        except KeyError:
+            import numpy as np
 
-        i = int(np.searchsorted(self.tids, tid))
-        return i if i < len(self.tids) and self.tids[i] == tid else None
+            i = int(np.searchsorted(self.tids, tid))
+            found = self._local_tids[tid] = i if i < len(self.tids) and self.tids[i] == tid else None
+            return found
 
     def to_global(self, pids):
         """Local passage ids (numpy) -> global ones: each keeps its document's offset."""
@@ -132,10 +150,14 @@ class ShardedIndex:
         self.n_forms = self._vocab.n_forms
         self.idf = self._vocab.idf
         stats = self._vocab
-        self._df = _checked_array(stats, "df")
-        self._g_doc_first = _checked_array(stats, "g_doc_first")
-        self._doc_shard = _checked_array(stats, "doc_shard")
-        self._doc_local = _checked_array(stats, "doc_local")
+        self._df = _items(_checked_array(stats, "df"))
+        self._g_doc_first = _items(_checked_array(stats, "g_doc_first"))
+        self._doc_shard = _items(_checked_array(stats, "doc_shard"))
+        self._doc_local = _items(_checked_array(stats, "doc_local"))
+        # The reader's hottest look-ups (once per word of every candidate), bound directly.
+        self.term_of_form = self._vocab.term_of_form
+        self.term_id = self._vocab.term_id
+        self.stem_of = self._vocab.stem_of
         self._shards: list[_Shard] = []
         try:
             for i, entry in enumerate(manifest.shard_files):
@@ -211,7 +233,7 @@ class ShardedIndex:
             raise IndexError(pid)
         d = bisect_right(self._g_doc_first, pid) - 1
         shard = self._shards[self._doc_shard[d]]
-        return shard, pid - int(shard.deltas[self._doc_local[d]]), d
+        return shard, pid - shard.delta_of[self._doc_local[d]], d
 
     def passage(self, pid: int) -> StoredPassage:
         shard, local, d = self._locate(pid)
@@ -231,8 +253,10 @@ class ShardedIndex:
     def is_question_turn(self, pid: int) -> bool:
         # A prompt lies in its answer's document, whose passages are consecutive in both numberings.
         shard, local, _ = self._locate(pid)
-        with shard.reading() as index:
-            return index.is_question_turn(local)
+        try:
+            return shard.index.is_question_turn(local)
+        except IndexFileError as err:
+            raise shard.damaged(err)
 
     def passages_with(self, tid: int) -> Sequence[int]:
         np = self._np
@@ -252,8 +276,10 @@ class ShardedIndex:
         shard, local, d = self._locate(first_pid)
         if end_pid <= self._g_doc_first[d + 1]:  # one document's passages: ask its shard
             lt = shard.local_tid(tid)
-            with shard.reading() as index:
-                return lt is not None and index.occurs_between(lt, local, local + (end_pid - first_pid))
+            try:  # (not `with shard.reading()`: this runs for every question term and candidate document)
+                return lt is not None and shard.index.occurs_between(lt, local, local + (end_pid - first_pid))
+            except IndexFileError as err:
+                raise shard.damaged(err)
         pids = self.passages_with(tid)
         i = bisect_left(pids, first_pid)
         return i < len(pids) and pids[i] < end_pid
@@ -264,14 +290,13 @@ class ShardedIndex:
         lt = shard.local_tid(tid)
         if lt is None:
             return 0.0
-        off = shard.array("post_off")
-        a, b = int(off[lt]), int(off[lt + 1])
-        pids = shard.array("post_pid")[a:b]
-        i = int(self._np.searchsorted(pids, local))
-        if i >= len(pids) or pids[i] != local:
+        off = shard.view("post_off")
+        a, b = off[lt], off[lt + 1]
+        pids = shard.view("post_pid")
+        i = bisect_left(pids, local, a, b)
+        if i >= b or pids[i] != local:
             return 0.0
-        tf = int(shard.array("post_tf")[a + i])
-        return bm25.impact(self.params, float(self.idf[tid]), tf, int(shard.array("p_len")[local]), self.avgdl)
+        return bm25.impact(self.params, self.idf[tid], shard.view("post_tf")[i], shard.view("p_len")[local], self.avgdl)
 
     def _shard_scores(self, shard: _Shard, term_ids: list[int], base: float, top: int | None):
         """One shard's BM25 sums for the query (global pids, scores), its best `top` only."""
@@ -345,6 +370,12 @@ def _open_checked(folder: Path, entry: dict, what: str) -> Index:
         index.close()
         raise ShardError(f"{what} ({path}) is not the one the manifest names (checksum differs); {REBUILD}")
     return index
+
+
+def _items(arr) -> memoryview:
+    """A little-endian numpy array (as sections are stored) as a native memoryview: its items
+    read as Python ints at C speed (bisect, indexing), where a numpy scalar costs a microsecond."""
+    return memoryview(arr).cast("B").cast(arr.dtype.char)
 
 
 def _checked_array(index: Index, name: str):

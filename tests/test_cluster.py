@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from conftest import BUNDLED, run_process
@@ -32,6 +33,11 @@ def _free_port() -> int:
 def _dask(*args: str) -> list[str]:
     script = Path(sys.executable).parent / "dask"
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "dask", *args]
+
+
+class Cluster(NamedTuple):
+    address: str
+    scheduler: subprocess.Popen
 
 
 @pytest.fixture
@@ -75,7 +81,7 @@ def dask_cluster(tmp_path):
             )
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=60)
-        yield address
+        yield Cluster(address, procs[0])
     finally:
         for p in procs:
             try:
@@ -111,14 +117,14 @@ def test_worker_killed_mid_build_is_retried_and_result_is_identical(dask_cluster
 
     undisturbed = tmp_path / "undisturbed"
     build_sharded(corpus, undisturbed, 4)  # in this process: the reference
-    with Client(dask_cluster, timeout=30) as client:
+    with Client(dask_cluster.address, timeout=30) as client:
         pids = client.run(os.getpid)  # worker address -> pid
         folder = tmp_path / "disturbed"
         outcome: dict = {}
 
         def run_build():
             try:
-                outcome["report"] = build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster))
+                outcome["report"] = build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster.address))
             except BaseException as err:  # reported by the assertion below
                 outcome["error"] = err
 
@@ -146,13 +152,47 @@ def test_worker_killed_mid_build_is_retried_and_result_is_identical(dask_cluster
 
 
 def test_cli_builds_on_a_real_cluster_and_asks_without_it(dask_cluster, corpus, tmp_path):
-    env = {"SOFA_INDEX_DIR": str(tmp_path / "cache"), "SOFA_CLUSTER": dask_cluster}
+    env = {"SOFA_INDEX_DIR": str(tmp_path / "cache"), "SOFA_CLUSTER": dask_cluster.address}
     built = run_process("index", str(corpus), "--shards", "3", env=env)
     assert built.returncode == 0, built.stderr.decode()
     assert built.stdout.decode().strip().endswith("manifest.json")
     assert "3 of 3 shards rebuilt" in built.stderr.decode()
     asked = run_process("ask", "--corpus", str(corpus), "--format", "plain", "what did Hornung suggest?", env=env)
     assert asked.returncode == 0 and "kyodo-sofa ¶19" in asked.stdout.decode()
+
+
+def test_scheduler_killed_mid_build_is_an_error_and_previous_manifest_stands(dask_cluster, corpus, tmp_path):
+    from distributed import Client
+
+    from sofa_cli.cluster import dask_runner
+    from sofa_cli.index.shards import ClusterError
+
+    folder = tmp_path / "shards"
+    build_sharded(corpus, folder, 4)
+    before = read_manifest(folder)
+    expected = _answers(folder)
+    for i in range(24):
+        (corpus / f"note-{i:02d}.md").write_text(f"# Note {i}\n\nRewritten: nothing about committees.\n", encoding="utf-8")
+    outcome: dict = {}
+
+    def run_build():
+        try:
+            build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster.address))
+        except BaseException as err:
+            outcome["error"] = err
+
+    builder = threading.Thread(target=run_build, daemon=True)
+    with Client(dask_cluster.address, timeout=30) as client:
+        builder.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and builder.is_alive() and not any(client.processing().values()):
+            time.sleep(0.02)
+    os.killpg(dask_cluster.scheduler.pid, signal.SIGKILL)
+    builder.join(timeout=120)
+    assert not builder.is_alive(), "the build did not end after its scheduler died"
+    assert isinstance(outcome.get("error"), ClusterError), outcome
+    assert read_manifest(folder) == before
+    assert _answers(folder) == expected
 
 
 def test_unreachable_scheduler_is_one_line_exit_2_and_previous_index_answers(corpus, tmp_path):

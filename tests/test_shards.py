@@ -226,3 +226,26 @@ def test_cli_reports_a_missing_shard_in_one_line(small_corpus, tmp_path, monkeyp
     assert proc.stdout == b""
     err = proc.stderr.decode()
     assert len(err.strip().splitlines()) == 1 and "shard 0" in err and "Traceback" not in err
+
+
+def test_document_ids_made_unique_across_shards_as_one_index_would(tmp_path):
+    """notes.md in several folders: one index cites the second as its path; so must the shards,
+    though each shard alone sees no clash."""
+    root = tmp_path / "corpus"
+    for folder in ("a", "b", "c", "d", "e"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "notes.md").write_text(f"# Notes {folder}\n\nMeeting {folder} discussed the harbour.\n", encoding="utf-8")
+    with _one_index(root, tmp_path / "one.sofa") as one:
+        expected = [d.id for d in one.docs]
+        answers = _answers(one, "which meeting discussed the harbour?")
+    assert len(set(expected)) == 5
+    for n in (2, 3, 5):
+        with ShardedIndex(_built(root, tmp_path / f"s{n}", n)) as many:
+            assert [d.id for d in many.docs] == expected
+            assert many.doc_by_id(expected[-1]).path == "e/notes.md"
+            assert _answers(many, "which meeting discussed the harbour?") == answers
+
+
+def _built(root: Path, folder: Path, shards: int) -> Path:
+    build_sharded(root, folder, shards)
+    return folder

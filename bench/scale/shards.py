@@ -94,21 +94,40 @@ def main() -> None:
     with Index(one) as index:
         index.check_all()
         t = timings(index, qs)
-    rows.append({"build": "single process", "seconds": float(seconds), "passages": int(passages),
-                 "peak_rss_mb": int(rss) / 1024, "disk_mb": one.stat().st_size / 2**20, **t})
+    rows.append(
+        {
+            "build": "single process",
+            "seconds": float(seconds),
+            "passages": int(passages),
+            "peak_rss_mb": int(rss) / 1024,
+            "disk_mb": one.stat().st_size / 2**20,
+            **t,
+        }
+    )
     for n in args.shards:
         folder = args.out / f"shards-{n}"
-        out = subprocess.run([sys.executable, "-c", SHARDED, str(args.corpus), str(folder), str(n), str(args.workers)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", SHARDED, str(args.corpus), str(folder), str(n), str(args.workers)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         with ShardedIndex(folder) as index:
             index.check_all()
             t = timings(index, qs)
         disk = sum(p.stat().st_size for p in folder.glob("*.sofa")) / 2**20
-        rows.append({"build": f"{n} shards, {args.workers} workers", "seconds": r["seconds"], "passages": r["passages"],
-                     "peak_rss_mb": max(x[2] for x in r["tasks"]) / 1024,
-                     "task_passages_per_s": statistics.mean(x[1] / x[0] for x in r["tasks"]),
-                     "disk_mb": disk, **t})
+        rows.append(
+            {
+                "build": f"{n} shards, {args.workers} workers",
+                "seconds": r["seconds"],
+                "passages": r["passages"],
+                "peak_rss_mb": max(x[2] for x in r["tasks"]) / 1024,
+                "task_passages_per_s": statistics.mean(x[1] / x[0] for x in r["tasks"]),
+                "disk_mb": disk,
+                **t,
+            }
+        )
     print(json.dumps(rows, indent=1))
 
 

@@ -234,7 +234,8 @@ def test_document_ids_made_unique_across_shards_as_one_index_would(tmp_path):
     root = tmp_path / "corpus"
     for folder in ("a", "b", "c", "d", "e"):
         (root / folder).mkdir(parents=True)
-        (root / folder / "notes.md").write_text(f"# Notes {folder}\n\nMeeting {folder} discussed the harbour.\n", encoding="utf-8")
+        text = f"# Notes {folder}\n\nMeeting {folder} discussed the harbour.\n"
+        (root / folder / "notes.md").write_text(text, encoding="utf-8")
     with _one_index(root, tmp_path / "one.sofa") as one:
         expected = [d.id for d in one.docs]
         answers = _answers(one, "which meeting discussed the harbour?")

@@ -294,6 +294,15 @@ def build_sharded(
     manifest is swapped. Questions asked meanwhile are answered from the previous manifest."""
     if shards < 1:
         raise ShardError(f"--shards must be at least 1 (got {shards})")
+    from sofa_cli.index.cache import _lock
+
+    # One build of a folder at a time (a second waits), as for an ordinary index; readers never wait.
+    with _lock(folder) as lock:
+        lock.acquire(blocking=True)
+        return _build_sharded(root, folder, shards, params, run, rebuild)
+
+
+def _build_sharded(root: Path, folder: Path, shards: int, params: BM25Params, run: Runner, rebuild: bool) -> ShardedBuildReport:
     started = time.perf_counter()
     root = root.resolve()
     folder.mkdir(parents=True, exist_ok=True)

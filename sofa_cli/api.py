@@ -301,6 +301,8 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     notice: Callable[[str], None] | None = None,
     wait: bool = False,
     check_all: bool = False,
+    shards: int | None = None,
+    cluster: str | None = None,
 ) -> Corpus:
     """The corpus at `path` (default: the bundled one), its index built or refreshed as needed.
 
@@ -310,9 +312,15 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     `notice` hears at once that this process waits for another one's build, or answers
     from the index another process is replacing; `wait` waits for that build instead.
     `check_all` checks every byte of an index it keeps now, not as it is first read.
+    `shards` builds or refreshes a sharded index of that many shards, on the Dask scheduler at
+    `cluster` or a local Dask cluster (docs/scale.md); a corpus that has a sharded index is
+    answered from it.
     """
     root = Path(path) if path is not None else bundled_corpus()
     folder = str(index_dir) if index_dir is not None else None
+    # -- hook for sharded indexes (sofa_cli/index/shards.py, docs/scale.md) --
+    if shards is not None or cluster is not None or _has_shards(root, folder):
+        return _open_sharded(root, folder, shards, cluster, rebuild, bm25 or BM25Params(), check_all)
 
     def opening(rebuild: bool, progress=progress, notice=notice) -> Corpus:
         opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice, wait, check_all)
@@ -335,3 +343,59 @@ def document_ids(path: str | Path | None = None, index_dir: str | Path | None = 
         return []
     with Index(found) as index:
         return [d.id for d in index.docs]
+
+
+# -- sharded indexes (docs/scale.md) -------------------------------------------------------------
+
+
+def _has_shards(root: Path, folder: str | None) -> bool:
+    """Whether `root` has a sharded index (a manifest where `shards.shard_folder` puts it)."""
+    from sofa_cli.index.cache import index_path
+
+    return (index_path(root.resolve(), folder).parent / "shards" / "manifest.json").is_file()
+
+
+def _open_sharded(
+    root: Path, folder: str | None, shards: int | None, cluster: str | None, rebuild: bool, params: BM25Params, check_all: bool
+) -> Corpus:
+    """A Corpus over the sharded index of `root`: built or refreshed first when `shards` or
+    `cluster` is given (only the shards whose files changed), else answered as it stands."""
+    from sofa_cli.corpus.discover import CorpusError
+    from sofa_cli.index.sharded_reader import ShardedIndex
+    from sofa_cli.index.shards import ShardError, build_sharded, read_manifest, shard_folder
+
+    root = root.resolve()
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder not found: {root}")
+    where = shard_folder(root, folder)
+    report = None
+    if shards is not None or cluster is not None:
+        if shards is None:
+            manifest = read_manifest(where)
+            if manifest is None:
+                raise ShardError("--cluster needs --shards N for a corpus that has no sharded index yet")
+            shards = manifest.shards
+        from sofa_cli.cluster import dask_runner
+
+        report = build_sharded(root, where, shards, params, dask_runner(cluster), rebuild)
+    index = ShardedIndex(where)
+    try:
+        if check_all:
+            index.check_all()
+    except BaseException:
+        index.close()
+        raise
+    warnings = [] if report is not None else _stale_shards(root, index.manifest)
+    return Corpus(root, index, report, warnings)
+
+
+def _stale_shards(root: Path, manifest) -> list[str]:
+    """A warning when corpus files changed since the sharded build (answers come from the
+    manifest as it stands: re-indexing a sharded corpus is `sofa index --shards`'s job)."""
+    from sofa_cli.index.shards import plan_shards
+
+    files, fingerprints = plan_shards(root, manifest.shards)
+    recorded = [[tuple(f) for f in s["fingerprints"]] for s in manifest.shard_files]
+    if files == manifest.files and [fingerprints[i] for i in range(manifest.shards)] == recorded:
+        return []
+    return [f"{root} changed since its sharded index was built; run `sofa index {root} --shards {manifest.shards}`"]

@@ -153,6 +153,13 @@ def index_cmd(
     prune: Annotated[bool, typer.Option("--prune", help="Remove the indexes of folders that no longer exist.")] = False,
     clear: Annotated[bool, typer.Option("--clear", help="Remove the index of DIR (the next ask rebuilds it).")] = False,
     as_json: JsonOpt = False,
+    shards: Annotated[
+        Optional[int], typer.Option("--shards", min=1, help="Build a sharded index of N shards with Dask (docs/scale.md).")
+    ] = None,
+    cluster: Annotated[
+        Optional[str],
+        typer.Option("--cluster", help="Dask scheduler for --shards (default: SOFA_CLUSTER, else a local cluster)."),
+    ] = None,
 ) -> None:
     """Build or refresh the index of a corpus folder (ask does this on its own when needed),
     or list and clean up the indexes kept.
@@ -184,6 +191,13 @@ def index_cmd(
         else:
             warn(f"cleared the index of {root} ({size_text(removed.size)})")
         return
+    if shards is None and cluster is None:  # a sharded corpus is refreshed with its shard count
+        shards = _sharded_count(root, index_dir)
+    if shards is not None or cluster is not None:  # a sharded index (sofa_cli/index/shards.py)
+        cluster = cluster or os.environ.get("SOFA_CLUSTER") or None
+        opened = open_corpus(root, index_dir, rebuild=rebuild, check_all=True, shards=shards, cluster=cluster)
+        sys.stdout.write(f"{one_line(str(opened.index_file))}\n")
+        return
     opened = open_corpus(root, index_dir, rebuild=rebuild, wait=True, check_all=True)
     index = opened.index
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
@@ -195,6 +209,16 @@ def index_cmd(
         warn("the index was kept in memory only: nothing saved")
     else:
         sys.stdout.write(f"{one_line(str(opened.index_file))}\n")
+
+
+def _sharded_count(corpus: Optional[Path], index_dir: Optional[str]) -> Optional[int]:
+    """The shard count of the corpus's sharded index, or None when it has none."""
+    import sofa_cli.api
+    from sofa_cli.index.shards import read_manifest, shard_folder
+
+    root = (corpus or sofa_cli.api.bundled_corpus()).resolve()
+    manifest = read_manifest(shard_folder(root, index_dir))
+    return manifest.shards if manifest else None
 
 
 @app.command(

@@ -23,7 +23,15 @@ def one_corpus(corpus: Optional[list[Path]]) -> Optional[Path]:
     return corpus[0]
 
 
-def open_corpus(corpus, index_dir: Optional[str], rebuild: bool = False, wait: bool = False, check_all: bool = False):
+def open_corpus(
+    corpus,
+    index_dir: Optional[str],
+    rebuild: bool = False,
+    wait: bool = False,
+    check_all: bool = False,
+    shards: Optional[int] = None,
+    cluster: Optional[str] = None,
+):
     """The library's Corpus for --corpus (default: the bundled one), with what happened told on stderr."""
     import sofa_cli.api
     from sofa_cli.corpus.discover import CORPUS_SUFFIXES, CorpusError
@@ -35,7 +43,15 @@ def open_corpus(corpus, index_dir: Optional[str], rebuild: bool = False, wait: b
     progress, done = progress_bar()
     try:
         opened = sofa_cli.api.open(
-            root, index_dir, rebuild=rebuild, progress=progress, notice=warn, wait=wait, check_all=check_all
+            root,
+            index_dir,
+            rebuild=rebuild,
+            progress=progress,
+            notice=warn,
+            wait=wait,
+            check_all=check_all,
+            shards=shards,
+            cluster=cluster,
         )
     except CorpusError as err:
         raise UsageError(f"{err} (pass an existing folder to --corpus)")

@@ -47,7 +47,9 @@ def report_build(opened, rebuilt: bool = False) -> None:
     for w in report.warnings:
         warn(f"warning: {w}")
     totals = f"{report.documents} documents, {report.passages} passages, {report.seconds:.2f}s"
-    if rebuilt:
+    if hasattr(report, "shards"):  # a sharded build (sofa_cli/index/shards.py) counts shards, not files
+        warn(f"indexed {opened.root}: {report.summary()}")
+    elif rebuilt:
         files = report.new + report.updated + report.unchanged
         warn(f"indexed {opened.root}: rebuilt, {files} files reparsed ({totals})")
     else:

@@ -145,8 +145,12 @@ class Compiler:
         self.tokens = array.array("i")
         self.chunk_first_pid = last
 
-    def finish(self, root: Path, files: list) -> tuple[dict, dict]:
+    def finish(self, root: Path, files: list, keep_tf: bool = False) -> tuple[dict, dict]:
         """Sort the vocabulary, lay the postings out term by term, compute every impact.
+
+        `keep_tf` (sharded indexes, sofa_cli/index/shards.py) also keeps each posting's tf and
+        each passage's length as sections `post_tf` and `p_len`, so a reader can score with
+        collection-wide statistics instead of this index's own (docs/scale.md).
 
         The chunks are scattered into the final arrays one at a time (a counting sort by
         term: chunks come in passage order, so each term's passages stay sorted), and the
@@ -190,7 +194,9 @@ class Compiler:
         for a in range(0, len(post_w), IMPACT_BLOCK):
             b = a + IMPACT_BLOCK
             post_w[a:b] = bm25.impacts(self.params, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
-        del term_of, post_tf
+        del term_of
+        kept = {"post_tf": post_tf, "p_len": self.p_len} if keep_tf else {}  # hook for shards.py
+        del post_tf
         term_blob, term_off = string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
         form_blob, form_off = string_table(form_list)
@@ -232,5 +238,6 @@ class Compiler:
             "post_off": post_off,
             "post_pid": post_pid,
             "post_w": post_w,
+            **kept,
         }
         return header, sections

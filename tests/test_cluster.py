@@ -1,0 +1,246 @@
+"""Sharded builds on a real Dask cluster: a `dask scheduler` and two `dask worker` processes on
+127.0.0.1 (free ports; torn down even when a test fails; every wait bounded), a worker killed with
+kill -9 mid-build, a scheduler that cannot be reached, Dask not installed, and the one-shot path
+of an ordinary index importing no Dask at all."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from conftest import BUNDLED, run_process
+
+from sofa_cli.index.sharded_reader import ShardedIndex
+from sofa_cli.index.shards import build_sharded, read_manifest
+from sofa_cli.query.rank import ask
+
+QUESTIONS = ("what did Hornung suggest?", "who chaired the committee on day 7?", "fighter jets budget", "Tanaka Okinawa bases")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _dask(*args: str) -> list[str]:
+    script = Path(sys.executable).parent / "dask"
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "dask", *args]
+
+
+class Cluster(NamedTuple):
+    address: str
+    scheduler: subprocess.Popen
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A scheduler and two single-threaded workers without nannies (a killed worker stays dead),
+    each in its own process group, killed at teardown whatever happened."""
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    log = (tmp_path / "dask.log").open("wb")
+    procs = [
+        subprocess.Popen(
+            _dask("scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"),
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    ]
+    try:
+        for name in ("w1", "w2"):
+            procs.append(
+                subprocess.Popen(
+                    _dask(
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                        "--name",
+                        name,
+                    ),
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                )
+            )
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield Cluster(address, procs[0])
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """The bundled corpus and enough notes that every shard task runs for a while."""
+    root = tmp_path / "corpus"
+    shutil.copytree(BUNDLED, root)
+    body = " ".join(f"Minister Sato said the committee would review clause {j} of the agreement." for j in range(120))
+    for i in range(24):
+        (root / f"note-{i:02d}.md").write_text(
+            f"# Note {i}\n\nThe committee met on day {i}; it was chaired by Aiko Mori.\n\n{body}\n", encoding="utf-8"
+        )
+    return root
+
+
+def _answers(folder: Path):
+    with ShardedIndex(folder) as index:
+        return [[(r.citation, r.answer, r.score) for r in ask(index, q, limit=5).results] for q in QUESTIONS]
+
+
+def test_worker_killed_mid_build_is_retried_and_result_is_identical(dask_cluster, corpus, tmp_path):
+    from distributed import Client
+
+    from sofa_cli.cluster import dask_runner
+
+    undisturbed = tmp_path / "undisturbed"
+    build_sharded(corpus, undisturbed, 4)  # in this process: the reference
+    with Client(dask_cluster.address, timeout=30) as client:
+        pids = client.run(os.getpid)  # worker address -> pid
+        folder = tmp_path / "disturbed"
+        outcome: dict = {}
+
+        def run_build():
+            try:
+                outcome["report"] = build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster.address))
+            except BaseException as err:  # reported by the assertion below
+                outcome["error"] = err
+
+        builder = threading.Thread(target=run_build)
+        builder.start()
+        killed = None
+        deadline = time.monotonic() + 60
+        while killed is None and time.monotonic() < deadline and builder.is_alive():
+            busy = [addr for addr, keys in client.processing().items() if keys]
+            if busy:
+                killed = busy[0]
+                os.kill(pids[killed], signal.SIGKILL)
+            time.sleep(0.02)
+        builder.join(timeout=180)
+    assert killed is not None, "no shard task was seen running on a worker"
+    assert not builder.is_alive(), "the build did not finish"
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["report"].rebuilt == [0, 1, 2, 3]
+    one, other = read_manifest(undisturbed), read_manifest(folder)
+    assert [(s["documents"], s["passages"], s["fingerprints"]) for s in other.shard_files] == [
+        (s["documents"], s["passages"], s["fingerprints"]) for s in one.shard_files
+    ]
+    assert other.n_passages == one.n_passages and other.total_length == one.total_length
+    assert _answers(folder) == _answers(undisturbed)
+
+
+def test_cli_builds_on_a_real_cluster_and_asks_without_it(dask_cluster, corpus, tmp_path):
+    env = {"SOFA_INDEX_DIR": str(tmp_path / "cache"), "SOFA_CLUSTER": dask_cluster.address}
+    built = run_process("index", str(corpus), "--shards", "3", env=env)
+    assert built.returncode == 0, built.stderr.decode()
+    assert built.stdout.decode().strip().endswith("manifest.json")
+    assert "3 of 3 shards rebuilt" in built.stderr.decode()
+    asked = run_process("ask", "--corpus", str(corpus), "--format", "plain", "what did Hornung suggest?", env=env)
+    assert asked.returncode == 0 and "kyodo-sofa ¶19" in asked.stdout.decode()
+
+
+def test_scheduler_killed_mid_build_is_an_error_and_previous_manifest_stands(dask_cluster, corpus, tmp_path):
+    from distributed import Client
+
+    from sofa_cli.cluster import dask_runner
+    from sofa_cli.index.shards import ClusterError
+
+    folder = tmp_path / "shards"
+    build_sharded(corpus, folder, 4)
+    before = read_manifest(folder)
+    expected = _answers(folder)
+    for i in range(24):
+        (corpus / f"note-{i:02d}.md").write_text(f"# Note {i}\n\nRewritten: nothing about committees.\n", encoding="utf-8")
+    outcome: dict = {}
+
+    def run_build():
+        try:
+            build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster.address))
+        except BaseException as err:
+            outcome["error"] = err
+
+    builder = threading.Thread(target=run_build, daemon=True)
+    with Client(dask_cluster.address, timeout=30) as client:
+        builder.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and builder.is_alive() and not any(client.processing().values()):
+            time.sleep(0.02)
+    os.killpg(dask_cluster.scheduler.pid, signal.SIGKILL)
+    builder.join(timeout=120)
+    assert not builder.is_alive(), "the build did not end after its scheduler died"
+    assert isinstance(outcome.get("error"), ClusterError), outcome
+    assert read_manifest(folder) == before
+    assert _answers(folder) == expected
+
+
+def test_unreachable_scheduler_is_one_line_exit_2_and_previous_index_answers(corpus, tmp_path):
+    pytest.importorskip("distributed")
+    env = {"SOFA_INDEX_DIR": str(tmp_path / "cache")}
+    assert run_process("index", str(corpus), "--shards", "2", env=env).returncode == 0  # a local cluster
+    (corpus / "note-00.md").write_text("# Changed\n\nSomething else entirely.\n", encoding="utf-8")
+    nobody = f"tcp://127.0.0.1:{_free_port()}"
+    failed = run_process("index", str(corpus), "--shards", "2", "--cluster", nobody, env=env)
+    err = failed.stderr.decode()
+    assert failed.returncode == 2
+    assert len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err and nobody in err
+    asked = run_process("ask", "--corpus", str(corpus), "--format", "plain", "what did Hornung suggest?", env=env)
+    assert asked.returncode == 0 and "kyodo-sofa ¶19" in asked.stdout.decode()
+
+
+def test_without_dask_shards_fail_naming_the_extra(tmp_path):
+    code = (
+        "import sys; sys.modules['distributed'] = None; sys.modules['dask'] = None\n"
+        "from sofa_cli.cli import main\n"
+        f"sys.argv = ['sofa', 'index', {str(BUNDLED)!r}, '--shards', '2']\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SOFA_INDEX_DIR": str(tmp_path)},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["sofa: error: sharded builds need Dask: pip install 'sofa-cli[cluster]'"]
+
+
+@pytest.mark.parametrize("sharded", [False, True])
+def test_one_shot_answer_imports_no_dask(tmp_path, sharded):
+    env = {**os.environ, "SOFA_INDEX_DIR": str(tmp_path)}
+    if sharded:
+        from sofa_cli.index.shards import shard_folder
+
+        build_sharded(BUNDLED, shard_folder(BUNDLED.resolve(), str(tmp_path)), 2)
+    code = (
+        "import sys\n"
+        "from sofa_cli.cli import main\n"
+        f"sys.argv = ['sofa', 'ask', '--corpus', {str(BUNDLED)!r}, 'what did Hornung suggest?']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('DASK', sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert "kyodo-sofa ¶19" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "DASK []"

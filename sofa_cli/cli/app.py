@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
@@ -58,6 +59,36 @@ def _takes_the_options_of(command, *leaving_out: str) -> None:
         other.__annotations__ = {p.name: p.annotation for p in shared}
 
     return adopt
+
+
+def _output_options(
+    corpus: CorpusOpt = None,
+    index_dir: IndexDirOpt = None,
+    as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
+    color: ColorOpt = None,
+) -> None:
+    """The options of every command that prints from a corpus, declared once (see `prints`)."""
+
+
+def prints(command):
+    """`command(..., opening, output, console)` as a typer command taking its own parameters
+    plus `_output_options`: it gets the output format and console they ask for, and `opening()`,
+    which opens the corpus (called after the command has checked its own arguments)."""
+    own = [
+        p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name not in ("opening", "output", "console")
+    ]
+    shared = list(inspect.signature(_output_options, eval_str=True).parameters.values())
+
+    @functools.wraps(command)
+    def run(**given) -> None:
+        corpus, index_dir = given.pop("corpus"), given.pop("index_dir")
+        output, console = choose_output(given.pop("fmt"), given.pop("as_json"), given.pop("color"))
+        return command(opening=lambda: open_corpus(corpus, index_dir), output=output, console=console, **given)
+
+    run.__signature__ = inspect.Signature(own + shared)
+    run.__annotations__ = {p.name: p.annotation for p in own + shared}
+    return run
 
 
 QuestionArg = Annotated[
@@ -184,22 +215,10 @@ Examples:
   sofa sources -f plain --corpus corpus
 """
 )
-def sources(
-    corpus: CorpusOpt = None,
-    index_dir: IndexDirOpt = None,
-    as_json: JsonOpt = False,
-    fmt: FormatOpt = None,
-    color: ColorOpt = None,
-) -> None:
+@prints
+def sources(opening, output, console) -> None:
     """List the documents of the corpus: id, kind, passages, author, date, title, path."""
-    opened, output, console = _open_for_output(corpus, index_dir, as_json, fmt, color)
-    render.render_sources(opened.sources(), output, sys.stdout, console)
-
-
-def _open_for_output(corpus, index_dir, as_json: bool, fmt, color):
-    """(the corpus, the output format, its console) for a command that lists something."""
-    output, console = choose_output(fmt, as_json, color)
-    return open_corpus(corpus, index_dir), output, console
+    render.render_sources(opening().sources(), output, sys.stdout, console)
 
 
 @app.command(
@@ -211,6 +230,7 @@ Examples:
   sofa show kyodo-sofa:19 --edit
 """
 )
+@prints
 def show(
     citation: Annotated[
         str,
@@ -225,15 +245,12 @@ def show(
         typer.Option("--context", "-C", min=0, max=1_000_000, help="Passages shown either side (default 1).", show_default=False),
     ] = None,
     edit: Annotated[bool, typer.Option("--edit", "-e", help="Open the file in $EDITOR at the passage's line instead.")] = False,
-    corpus: CorpusOpt = None,
-    index_dir: IndexDirOpt = None,
-    as_json: JsonOpt = False,
-    fmt: FormatOpt = None,
-    color: ColorOpt = None,
+    opening=None,
+    output=None,
+    console=None,
 ) -> None:
     """Print a cited passage with the passages around it, or a whole document (read from the index, not the files)."""
-    output, console = choose_output(fmt, as_json, color)
-    opened = open_corpus(corpus, index_dir)
+    opened = opening()
     whole = opened.has_document(citation.strip())
     if whole:
         shown = opened.document(citation.strip())
@@ -270,15 +287,12 @@ Examples:
   sofa people --json
 """
 )
-def people(**options) -> None:
+@prints
+def people(opening, output, console) -> None:
     """Who speaks or is quoted in the corpus: how many sentences, in which documents."""
-    opened, output, console = _open_for_output(**options)
-    found = opened.people()
+    found = opening().people()
     render.render_people(found, output, sys.stdout, console)
     raise typer.Exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
-
-
-_takes_the_options_of(sources)(people)
 
 
 @app.command(
@@ -289,20 +303,18 @@ Examples:
   sofa quotes hornug
 """
 )
+@prints
 def quotes(
     name: Annotated[list[str], typer.Argument(metavar="NAME", help="A person, by full or last name; typos are corrected.")],
-    corpus: CorpusOpt = None,
-    index_dir: IndexDirOpt = None,
-    as_json: JsonOpt = False,
-    fmt: FormatOpt = None,
-    color: ColorOpt = None,
+    opening=None,
+    output=None,
+    console=None,
 ) -> None:
     """Every sentence attributed to NAME, in document order, cited."""
-    output, console = choose_output(fmt, as_json, color)
     wanted = " ".join(name).strip()
     if not wanted:
         raise UsageError("missing NAME (e.g. sofa quotes Hornung)")
-    found = open_corpus(corpus, index_dir).quotes(wanted)
+    found = opening().quotes(wanted)
     if found.corrected and output != "json":
         warn(f"showing quotes of {found.name!r} (no one named {wanted!r})")
     render.render_quotes(found, output, sys.stdout, console)

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from sofa_cli.corpus.documents import Document
 from sofa_cli.corpus.segment import Passage
+from sofa_cli.text.places import PLACES
 
 REPORTING_VERBS = (
     "said says say told tells suggested suggests suggest proposed proposes propose argued argues "
@@ -30,16 +31,19 @@ REPORTING_VERBS = (
     "perceives perceived displayed views viewed recalled recalls"
 ).split()
 
-# Capitalised words that start sentences or name groups, not people.
-NOT_NAMES = frozenset(
-    """
+# Capitalised words that start sentences or name groups, not people; and places (a general
+# list of countries, nationalities, cities and regions: "Japan said" reports no person).
+NOT_NAMES = (
+    frozenset(
+        """
     The A An This That These Those It He She They We I You His Her Their Its Our Yet But And
     However Under In On At For From With After Before During Experts Expert Critics Officials
     Analysts Analyst Observers Sources Government Ministry Prime Minister President Secretary
-    Mr Mrs Ms Dr Prof Gen Sen Rep Gov Chairman Chief Editor Some Many Most Several Both Japan
-    Japanese China North South Korea United States America American Washington Tokyo Okinawa
+    Mr Mrs Ms Dr Prof Gen Sen Rep Gov Chairman Chief Editor Some Many Most Several Both
     Republican Republicans Democrat Democrats Party Liberal Democratic Recalling
     """.split()
+    )
+    | PLACES
 )
 _TITLES = r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov)\.?\s+|(?:Prime Minister|President|Chancellor|Secretary)\s+)"
 _NAME = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]{2,})?"

@@ -16,7 +16,7 @@ Configurations, all over the very same passages (sofa's loader and segmenter):
 - full − X: each constant of the ranking changed in turn, read from `Ranking.constants()` at run
   time so a new constant is ablated without editing this script: a weight zeroed, a switch
   turned off, a limit one lower (`rerank_depth` only sets speed and is left alone).
-- BM25 variants: sofa full over indexes built with `variant=okapi|l` (plus is the default).
+- BM25 variants: sofa full over indexes built with `bm25=BM25Params("okapi"|"l")` (plus is the default).
 
 sofa is asked through the library (`sofa_cli.open(...).ask(q, ranking=...)`), as a user's program
 would; nothing of sofa is patched or memoised, so the times are what a user sees. `--configs`
@@ -48,6 +48,7 @@ sys.path.insert(0, str(HERE))
 from convert import DEFAULT_DATA, DEFAULT_OUT, convert  # noqa: E402
 
 import sofa_cli  # noqa: E402
+from sofa_cli.index.bm25 import BM25Params  # noqa: E402
 from sofa_cli.corpus.discover import discover  # noqa: E402
 from sofa_cli.corpus.documents import Skipped, load_file  # noqa: E402
 from sofa_cli.corpus.segment import passages_of  # noqa: E402
@@ -207,7 +208,7 @@ def run_set(
             if config.variant not in corpora:
                 started = time.perf_counter()
                 # Rebuilt each run: an index made by older sofa code is "fresh" to open_index.
-                corpus = sofa_cli.open(root, index_dir=index_root / config.variant, rebuild=True, variant=config.variant)
+                corpus = sofa_cli.open(root, index_dir=index_root / config.variant, rebuild=True, bm25=BM25Params(config.variant))
                 info[f"index {config.variant} s"] = time.perf_counter() - started
                 info.setdefault("passages", corpus.passages)
                 corpora[config.variant] = corpus

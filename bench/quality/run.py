@@ -48,10 +48,10 @@ sys.path.insert(0, str(HERE))
 from convert import DEFAULT_DATA, DEFAULT_OUT, convert  # noqa: E402
 
 import sofa_cli  # noqa: E402
-from sofa_cli.index.bm25 import BM25Params  # noqa: E402
 from sofa_cli.corpus.discover import discover  # noqa: E402
 from sofa_cli.corpus.documents import Skipped, load_file  # noqa: E402
 from sofa_cli.corpus.segment import passages_of  # noqa: E402
+from sofa_cli.index.bm25 import BM25Params  # noqa: E402
 from sofa_cli.model import QAItem, Scores  # noqa: E402
 from sofa_cli.query.config import PLAIN, Ranking  # noqa: E402
 from sofa_cli.query.evaluate import evaluate, read_qa  # noqa: E402

@@ -12,7 +12,6 @@ environment variable (SOFA_CORPUS): command line > environment > this file > bui
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -27,10 +26,10 @@ class ConfigError(SofaError):
 
 
 def config_path(environ: Mapping[str, str]) -> Path:
-    if environ.get("SOFA_CONFIG"):
-        return Path(environ["SOFA_CONFIG"]).expanduser()
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "sofa" / "config.toml"
+    """$SOFA_CONFIG, else config.toml in sofa's XDG config folder."""
+    from sofa_cli.folders import chosen_path
+
+    return chosen_path(environ, "SOFA_CONFIG", "config", "config.toml")
 
 
 def load_config(environ: Mapping[str, str]) -> dict:

@@ -9,7 +9,6 @@ the renderer untouched.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -73,10 +72,9 @@ class ShellError(SofaError, ValueError):
 
 def history_path(environ: Mapping[str, str]) -> Path:
     """Where questions are remembered: $SOFA_HISTORY, else the XDG data folder."""
-    if environ.get("SOFA_HISTORY"):
-        return Path(environ["SOFA_HISTORY"]).expanduser()
-    data = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(data) / "sofa" / "history"
+    from sofa_cli.folders import chosen_path
+
+    return chosen_path(environ, "SOFA_HISTORY", "data", "history")
 
 
 def parse_filters(args: str, corpus: Corpus, current: Filters = Filters()) -> Filters:

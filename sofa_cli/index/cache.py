@@ -20,13 +20,12 @@ if TYPE_CHECKING:
 
 
 def cache_dir(index_dir: str | None = None) -> Path:
+    """--index-dir, else $SOFA_INDEX_DIR, else sofa's XDG cache folder."""
+    from sofa_cli.folders import chosen_path
+
     if index_dir:
         return Path(index_dir).expanduser()
-    env = os.environ.get("SOFA_INDEX_DIR")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "sofa"
+    return chosen_path(os.environ, "SOFA_INDEX_DIR", "cache")
 
 
 # A cache folder is named after the corpus folder (for people looking in the cache) and a

@@ -30,12 +30,16 @@ def require_dask() -> None:
         raise ClusterError(f"sharded builds need Dask: {EXTRA}")
 
 
-def dask_runner(address: str | None = None, workers: int | None = None, connect_seconds: float = CONNECT_SECONDS):
+def dask_runner(address: str | None = None, workers: int | None = None, connect_seconds: float | None = None):
     """A `shards.Runner` that builds each shard as one Dask task: on the scheduler at `address`,
     or on a local cluster of `workers` processes (default: one per core) started for the build.
+    `connect_seconds` (default $SOFA_CLUSTER_TIMEOUT, else CONNECT_SECONDS) bounds the wait for
+    the scheduler to answer.
 
     Checks now that Dask is importable, so a missing extra fails before any work."""
     require_dask()
+    if connect_seconds is None:
+        connect_seconds = float(os.environ.get("SOFA_CLUSTER_TIMEOUT") or CONNECT_SECONDS)
 
     def run(build: Callable[[ShardJob], ShardResult], jobs: Sequence[ShardJob]) -> list[ShardResult]:
         import asyncio

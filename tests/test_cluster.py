@@ -201,7 +201,7 @@ def test_unreachable_scheduler_is_one_line_exit_2_and_previous_index_answers(cor
     assert run_process("index", str(corpus), "--shards", "2", env=env).returncode == 0  # a local cluster
     (corpus / "note-00.md").write_text("# Changed\n\nSomething else entirely.\n", encoding="utf-8")
     nobody = f"tcp://127.0.0.1:{_free_port()}"
-    failed = run_process("index", str(corpus), "--shards", "2", "--cluster", nobody, env=env)
+    failed = run_process("index", str(corpus), "--shards", "2", "--cluster", nobody, env={**env, "SOFA_CLUSTER_TIMEOUT": "2"})
     err = failed.stderr.decode()
     assert failed.returncode == 2
     assert len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err and nobody in err

@@ -51,6 +51,7 @@ import sofa_cli  # noqa: E402
 from sofa_cli.corpus.discover import discover  # noqa: E402
 from sofa_cli.corpus.documents import Skipped, load_file  # noqa: E402
 from sofa_cli.corpus.segment import passages_of  # noqa: E402
+from sofa_cli.index.bm25 import BM25Params  # noqa: E402
 from sofa_cli.model import QAItem, Scores  # noqa: E402
 from sofa_cli.query.config import PLAIN, Ranking  # noqa: E402
 from sofa_cli.query.evaluate import evaluate, read_qa  # noqa: E402
@@ -207,7 +208,7 @@ def run_set(
             if config.variant not in corpora:
                 started = time.perf_counter()
                 # Rebuilt each run: an index made by older sofa code is "fresh" to open_index.
-                corpus = sofa_cli.open(root, index_dir=index_root / config.variant, rebuild=True, variant=config.variant)
+                corpus = sofa_cli.open(root, index_dir=index_root / config.variant, rebuild=True, bm25=BM25Params(config.variant))
                 info[f"index {config.variant} s"] = time.perf_counter() - started
                 info.setdefault("passages", corpus.passages)
                 corpora[config.variant] = corpus

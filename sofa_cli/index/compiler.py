@@ -172,8 +172,7 @@ class Compiler:
                 if tid >= 0:
                     out.append(tid)
             ends.append(len(out))
-        terms = rank[np.frombuffer(out, dtype=np.int32)] if out else np.zeros(0, dtype=np.int32)
-        return _narrow_ids(np, terms, len(rank)), ends
+        return _narrow_ids(np, rank, len(rank))[np.frombuffer(out, dtype=np.int32)], ends
 
     def _flush(self) -> None:
         """Count this chunk's (term, passage) pairs: provisional term ids, passage ids and
@@ -245,7 +244,9 @@ class Compiler:
         form_term = rank[[self.vocab[self.forms[f]] for f in form_list]].astype(np.int32)
         form_hist = char_hists(form_list)
         title_terms, title_end = self._title_terms(rank)
-        s_terms = _narrow_ids(np, rank[np.frombuffer(self.s_terms, dtype=np.int32)], n_terms)
+        # Narrowed before the look-up, so the one temporary is the stored array itself.
+        s_terms = _narrow_ids(np, rank, n_terms)[np.frombuffer(self.s_terms, dtype=np.int32)]
+        self.s_terms = array.array("i")
         header = {
             "corpus": str(root),
             "depends": dependencies(self.params).record(),

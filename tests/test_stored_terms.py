@@ -5,15 +5,14 @@ its candidates)."""
 import random
 
 import pytest
+from conftest import BUNDLED
+from test_golden import GOLDEN
 
 import sofa_cli
 from sofa_cli.index.reader import Index
 from sofa_cli.query.evidence import tokenised_title_terms
 from sofa_cli.query.rank import ask
 from sofa_cli.query.sentences import tokenised_sentence_terms
-
-from conftest import BUNDLED
-from test_golden import GOLDEN
 
 # Words chosen to strain the tokenizer at sentence and chunk boundaries: dotted acronyms,
 # grouped numbers, curly and straight apostrophes, "&" names, accents, stopwords, a lone

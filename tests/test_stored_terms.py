@@ -71,7 +71,13 @@ def test_stored_terms_equal_tokenising_on_generated_corpora(tmp_path, seed):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     _generated_corpus(corpus, seed)
-    _assert_stored_equal_tokenised(_index_path(corpus, tmp_path / "index"))
+    path = _index_path(corpus, tmp_path / "index")
+    _assert_stored_equal_tokenised(path)
+    rng = random.Random(seed)
+    questions = [" ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 5))) for _ in range(20)]
+    with Index(path) as stored, Index(path, stored_terms=False) as tokenised:
+        for q in questions:
+            assert ask(stored, q, limit=5) == ask(tokenised, q, limit=5), q
 
 
 def test_an_index_opened_without_stored_terms_tokenises(tmp_path):

@@ -143,3 +143,33 @@ def test_numpy_is_imported_at_open_only_for_a_large_index(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_an_index_from_before_the_stored_terms_is_out_of_date_not_damaged(tmp_path):
+    """An index without the stored-term sections is rebuilt quietly when its header says an
+    older analysis built it (OlderFormatError), and reported as damaged otherwise."""
+    from sofa_cli.corpus.segment import Passage
+    from sofa_cli.index import bm25
+    from sofa_cli.index.compiler import Compiler
+    from sofa_cli.index.format import IndexFileError, OlderFormatError, write_index
+    from sofa_cli.index.schema import ANALYSIS_VERSION
+    from sofa_cli.index.terms import TermNumberer, pack_document
+
+    record = {"id": "d", "path": "d.md", "title": "D", "kind": "article", "source": None}
+    record.update(author=None, date=None, url=None)
+    numberer = TermNumberer()
+    packed = pack_document([Passage(1, "Okinawa hosts forces.", ((0, 21),), attributions=(None,))], numberer)
+    build = Compiler(bm25.BM25Params())
+    build.add_vocabulary(numberer.take_new())
+    build.add(record, packed)
+    header, sections = build.finish(tmp_path, [])
+    for name in ("s_terms", "s_terms_end", "p_unstored", "title_terms", "title_end"):
+        del sections[name]
+    old = dict(header, depends=dict(header["depends"], analysis=ANALYSIS_VERSION - 1))
+    write_index(tmp_path / "old.sofa", old, sections)
+    write_index(tmp_path / "damaged.sofa", header, sections)
+    with pytest.raises(OlderFormatError):
+        Index(tmp_path / "old.sofa")
+    with pytest.raises(IndexFileError) as err:
+        Index(tmp_path / "damaged.sofa")
+    assert not isinstance(err.value, OlderFormatError)

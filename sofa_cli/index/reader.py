@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sofa_cli.index import bm25
-from sofa_cli.index.format import IndexFile, IndexFileError
-from sofa_cli.index.schema import DocInfo, IndexDependencies, StoredPassage
+from sofa_cli.index.format import IndexFile, IndexFileError, OlderFormatError
+from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, IndexDependencies, StoredPassage
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
 # A query whose terms have more postings than this is scored with numpy; below it, pure
@@ -130,6 +130,9 @@ class Index:
             for name in (*_SECTIONS.values(), "doc_blob", "doc_off", "doc_first", "form_hist"):
                 self._file.count(name)
         except (KeyError, TypeError, ValueError) as err:
+            self._file.close()
+            if _older_analysis(h):  # sections added since (e.g. the stored sentence terms): rebuilt quietly
+                raise OlderFormatError(f"index analysis {h['depends']['analysis']} is older than this sofa's") from err
             raise IndexFileError(f"index is missing {err}") from err
         self.docs = _Docs(self._file, self._file.count("doc_off") - 1)
         # Vocabulary look-ups go through hash tables in the mapped file; a question and the
@@ -406,6 +409,15 @@ class Index:
             keep = _top_positions(np, scores, top)
             matched, scores = matched[keep], scores[keep]
         return dict(zip(matched.tolist(), scores.tolist()))
+
+
+def _older_analysis(header: dict) -> bool:
+    """Whether the header says an older analysis built the index: one that lacks sections
+    this sofa reads is then out of date, not damaged (rebuilt without a warning)."""
+    try:
+        return int(header["depends"]["analysis"]) < ANALYSIS_VERSION
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _sorted_has(values: Sequence[int], x: int) -> bool:

@@ -812,8 +812,8 @@ def _query_stages(stats: pstats.Stats, stored: bool = False) -> list[tuple[str, 
         sentences = ("sentence terms looked up (stored-rerank)", c("profile_index.py", "stored_sentence_terms"))
         titles = ("title terms looked up (stored-rerank)", c("profile_index.py", "stored_title_terms"))
     else:
-        sentences = ("re-tokenising candidates' sentences (`_sentence_terms`)", c("query/sentences.py", "_sentence_terms"))
-        titles = ("titles tokenised (`_title_terms`)", c("query/evidence.py", "_title_terms"))
+        sentences = ("sentence terms (`_sentence_terms`: stored, else tokenised)", c("query/sentences.py", "_sentence_terms"))
+        titles = ("title terms (`_title_terms`: stored, else tokenised)", c("query/evidence.py", "_title_terms"))
     return [
         ("question analysis (`analyse_question`)", c("query/question.py", "analyse_question")),
         ("BM25 top 100 (`Index.bm25`)", c("index/reader.py", "bm25")),
@@ -867,8 +867,8 @@ def stored_rerank(corpus: Path, index_dir: Path, questions_file: Path) -> str:
                 start = end
             return out
 
-        def stored_title_terms(index, doc, cache):
-            return titles[doc.first_passage]
+        def stored_title_terms(index, p, cache):
+            return titles[p.doc.first_passage]
 
         def ask_all() -> tuple[list, list[float]]:
             answers, cpu = [], []

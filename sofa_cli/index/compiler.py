@@ -13,6 +13,7 @@ from sofa_cli.index.format import json_bytes
 from sofa_cli.index.schema import dependencies
 from sofa_cli.index.terms import NewTerms, PackedDocument
 from sofa_cli.index.vocabulary import char_hists, hash_table, string_table, synonym_groups
+from sofa_cli.text.analysis import form_of, raw_tokens
 from sofa_cli.text.analysis import stem as snowball_stem
 
 # Postings are counted with numpy every this many tokens, so memory stays bounded; a
@@ -45,6 +46,13 @@ class Compiler:
         self.p_sent = array.array("i", [0])
         self.s_start, self.s_end, self.s_attr = (array.array("i") for _ in range(3))
         self.p_len = array.array("i")
+        # What reranking reads instead of tokenising (provisional term ids until `finish`):
+        # each sentence's terms in order, where each sentence's end there, and the passages
+        # whose sentences are not stored (`terms._pack_sentence_numbers`).
+        self.s_terms = array.array("i")
+        self.s_terms_end = array.array("q", [0])
+        self.p_unstored = array.array("i")
+        self.titles: list[str] = []
         self.doc_blob = bytearray()
         self.doc_off = array.array("q", [0])
         self.doc_first = array.array("i", [0])
@@ -89,8 +97,9 @@ class Compiler:
         """Append one document and its packed passages (`pack_document`); returns its number.
 
         The numberer that packed them must have reported its new terms first."""
-        text, text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, names, tokens, p_len, source = packed
+        text, text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, names, tokens, p_len, source = packed[:13]
         d = len(self.doc_first) - 1
+        self.titles.append(record["title"])
         raw = json_bytes(record)
         self.doc_blob += raw
         self.doc_off.append(len(self.doc_blob))
@@ -122,10 +131,48 @@ class Compiler:
                 mapped = mapped[keep]
             self.tokens.frombytes(mapped.tobytes())
         self.p_len.extend(p_len)
+        self._add_sentence_terms(packed, first_pid)
         self.doc_first.append(len(self.p_doc))
         if len(self.tokens) >= TOKEN_CHUNK:
             self._flush()
         return d
+
+    def _add_sentence_terms(self, packed: PackedDocument, first_pid: int) -> None:
+        """Append the packed sentences' terms as provisional ids, dropping forms that are no
+        term (as the query's `term_of_form` finds none for them)."""
+        self.p_unstored.extend(first_pid + n for n in packed.unstored)
+        s_len, end = packed.s_len, len(self.s_terms)
+        if not packed.s_tokens:
+            self.s_terms_end.extend(array.array("q", [end]) * len(s_len))
+            return
+        import numpy as np
+
+        ids = np.frombuffer(self.term_ids[packed.source], dtype=np.int32)
+        mapped = ids[np.frombuffer(packed.s_tokens, dtype=np.int32)]
+        del ids  # (the numberer's array grows: no view of it may outlive this call)
+        lengths = np.frombuffer(s_len, dtype=np.int32)
+        if mapped.min() < 0:
+            keep = mapped >= 0
+            owner = np.repeat(np.arange(len(lengths)), lengths)
+            lengths = np.bincount(owner[keep], minlength=len(lengths))
+            mapped = mapped[keep]
+        self.s_terms.frombytes(mapped.astype(np.int32).tobytes())
+        self.s_terms_end.frombytes((end + np.cumsum(lengths, dtype=np.int64)).tobytes())
+
+    def _title_terms(self, rank) -> tuple:
+        """Each document title's terms in order, as final ids, with where each title's end:
+        looked up in the finished vocabulary only (a title word no passage holds is no term,
+        as the query's `term_of_form` finds none), never numbered into it."""
+        import numpy as np
+
+        form_ids, out, ends = self.form_ids, array.array("i"), array.array("q", [0])
+        for title in self.titles:
+            for raw in raw_tokens(title):
+                tid = form_ids.get(form_of(raw), -1)
+                if tid >= 0:
+                    out.append(tid)
+            ends.append(len(out))
+        return _narrow_ids(np, rank, len(rank))[np.frombuffer(out, dtype=np.int32)], ends
 
     def _flush(self) -> None:
         """Count this chunk's (term, passage) pairs: provisional term ids, passage ids and
@@ -202,6 +249,10 @@ class Compiler:
         form_blob, form_off = string_table(form_list)
         form_term = rank[[self.vocab[self.forms[f]] for f in form_list]].astype(np.int32)
         form_hist = char_hists(form_list)
+        title_terms, title_end = self._title_terms(rank)
+        # Narrowed before the look-up, so the one temporary is the stored array itself.
+        s_terms = _narrow_ids(np, rank, n_terms)[np.frombuffer(self.s_terms, dtype=np.int32)]
+        self.s_terms = array.array("i")
         header = {
             "corpus": str(root),
             "depends": dependencies(self.params).record(),
@@ -238,6 +289,24 @@ class Compiler:
             "post_off": post_off,
             "post_pid": post_pid,
             "post_w": post_w,
+            "s_terms": s_terms,
+            "s_terms_end": _narrow_offsets(np, self.s_terms_end),
+            "p_unstored": self.p_unstored,
+            "title_terms": title_terms,
+            "title_end": title_end,
             **kept,
         }
         return header, sections
+
+
+def _narrow_offsets(np, offsets: array.array):
+    """Offsets as int32 when the last fits (under 2^31 stored terms: about 50 million
+    passages), else int64: the sentence offsets are a fifth of what the stored terms cost."""
+    wide = np.frombuffer(offsets, dtype=np.int64)
+    return wide.astype(np.int32) if not len(wide) or wide[-1] < 1 << 31 else wide.copy()
+
+
+def _narrow_ids(np, ids, n_terms: int):
+    """Term ids as uint16 when every id fits (a vocabulary under 65,536 terms: half the
+    bytes for the stored sentence terms, the largest of the sections reranking reads), else int32."""
+    return ids.astype(np.uint16) if n_terms <= 1 << 16 else ids.astype(np.int32)

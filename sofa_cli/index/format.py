@@ -60,7 +60,7 @@ WHOLE_SECTION = 2 * 1024 * 1024
 
 
 # numpy dtypes (by name) as the array typecodes the header records.
-_NUMPY_CODES = {"int32": "i", "int64": "q", "float64": "d", "float32": "f", "uint8": "B", "int8": "b"}
+_NUMPY_CODES = {"int32": "i", "int64": "q", "float64": "d", "float32": "f", "uint8": "B", "int8": "b", "uint16": "H"}
 
 
 def json_bytes(value) -> bytes:

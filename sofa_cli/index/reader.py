@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sofa_cli.index import bm25
-from sofa_cli.index.format import IndexFile, IndexFileError
-from sofa_cli.index.schema import DocInfo, IndexDependencies, StoredPassage
+from sofa_cli.index.format import IndexFile, IndexFileError, OlderFormatError
+from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, IndexDependencies, StoredPassage
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
 # A query whose terms have more postings than this is scored with numpy; below it, pure
@@ -22,6 +22,14 @@ NUMPY_POSTINGS = 50_000
 
 
 NUMPY_LOADED_POSTINGS = 1_000
+
+
+# An index with more postings than this imports numpy when it is opened, not at the first
+# question whose words have NUMPY_POSTINGS: else that question pays the import (~55 ms, the
+# BM25-only p99 at 100k passages) and the ones before it the slower pure-Python sums. At this
+# size (about 5,000 passages) common words have tens of thousands of postings, so numpy is
+# soon needed anyway; the bundled corpus, far smaller, answers a one-shot question without it.
+NUMPY_AT_OPEN = 200_000
 
 
 class _Docs(Sequence):
@@ -83,6 +91,11 @@ _SECTIONS = {
     "_post_off": "post_off",
     "_post_pid": "post_pid",
     "_post_w": "post_w",
+    "_s_terms": "s_terms",
+    "_s_terms_end": "s_terms_end",
+    "_p_unstored": "p_unstored",
+    "_title_terms": "title_terms",
+    "_title_end": "title_end",
     "idf": "idf",
 }
 
@@ -94,8 +107,12 @@ class Index:
     `idf` is public: a read-only sequence of every term's inverse document frequency.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stored_terms: bool = True) -> None:
+        """`stored_terms=False`: `sentence_terms` and `title_terms` answer None, so reranking
+        tokenises the text as it did before they were stored (the same terms; for tests and
+        benchmarks that compare the two)."""
         self.path = path
+        self.stored_terms = stored_terms
         self._file = IndexFile(path)
         h = self._file.header
         try:
@@ -113,6 +130,9 @@ class Index:
             for name in (*_SECTIONS.values(), "doc_blob", "doc_off", "doc_first", "form_hist"):
                 self._file.count(name)
         except (KeyError, TypeError, ValueError) as err:
+            self._file.close()
+            if _older_analysis(h):  # sections added since (e.g. the stored sentence terms): rebuilt quietly
+                raise OlderFormatError(f"index analysis {h['depends']['analysis']} is older than this sofa's") from err
             raise IndexFileError(f"index is missing {err}") from err
         self.docs = _Docs(self._file, self._file.count("doc_off") - 1)
         # Vocabulary look-ups go through hash tables in the mapped file; a question and the
@@ -121,6 +141,8 @@ class Index:
         self._stems: dict[str, str | None] = {}
         self._form_tids: dict[str, int | None] = {}
         self._arrays: dict[str, object] = {}
+        if self._file.count("post_pid") > NUMPY_AT_OPEN:
+            import numpy  # noqa: F401  (see NUMPY_AT_OPEN)
 
     def __getattr__(self, name: str):
         """A section, mapped (and checked by `IndexFile.section`) the first time it is read,
@@ -166,6 +188,30 @@ class Index:
             attributions=tuple(self.names[x] if x >= 0 else None for x in self._s_attr[a:b]),
             prompt_pid=self._p_prompt[pid],
         )
+
+    def sentence_terms(self, pid: int) -> list[list[int]] | None:
+        """Each sentence's content terms in order, as the index stored them at build time:
+        what tokenising the sentence and looking up each word's form gives (stopwords and
+        words no term dropped). None when not stored for this passage (see
+        `terms.TermNumberer.known_numbers`) or the index was opened with `stored_terms=False`:
+        the caller tokenises."""
+        if not self.stored_terms or _sorted_has(self._p_unstored, pid):
+            return None
+        a, b = self._p_sent[pid : pid + 2]
+        ends = self._s_terms_end[a : b + 1]
+        terms = self._s_terms[ends[0] : ends[-1]] if b > a else ()
+        base = ends[0]
+        return [list(terms[x - base : y - base]) for x, y in zip(ends, ends[1:])]
+
+    def title_terms(self, pid: int) -> list[int] | None:
+        """The content terms of the title of the document holding passage `pid`, in order,
+        stored at build time (looked up in the vocabulary as a question's words are). None
+        when the index was opened with `stored_terms=False`."""
+        if not self.stored_terms:
+            return None
+        d = self._p_doc[pid]
+        a, b = self._title_end[d : d + 2]
+        return list(self._title_terms[a:b])
 
     def passage_text(self, pid: int) -> str:
         start, end = self._text_off[pid : pid + 2]
@@ -363,6 +409,23 @@ class Index:
             keep = _top_positions(np, scores, top)
             matched, scores = matched[keep], scores[keep]
         return dict(zip(matched.tolist(), scores.tolist()))
+
+
+def _older_analysis(header: dict) -> bool:
+    """Whether the header says an older analysis built the index: one that lacks sections
+    this sofa reads is then out of date, not damaged (rebuilt without a warning)."""
+    try:
+        return int(header["depends"]["analysis"]) < ANALYSIS_VERSION
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _sorted_has(values: Sequence[int], x: int) -> bool:
+    """Whether ascending `values` hold `x` (usually empty: one look-up per candidate)."""
+    if not len(values):
+        return False
+    i = bisect_left(values, x)
+    return i < len(values) and values[i] == x
 
 
 def _top_positions(np, scores, top: int):

@@ -22,7 +22,8 @@ LOCK_FILE = "index.lock"
 
 # Bump when analysis, segmentation or attribution change what an index holds: an index
 # built by another version is then rebuilt even if no corpus file changed.
-ANALYSIS_VERSION = 5  # 5: reflowed wrapped text, page furniture dropped, title lines, plain speaker labels
+ANALYSIS_VERSION = 6  # 5: reflowed wrapped text, page furniture dropped, title lines, plain speaker labels
+# 6: each sentence's and title's term ids stored for reranking (`s_terms`, `title_terms`)
 
 
 STOPWORDS_CHECKSUM = f"{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"

@@ -258,6 +258,15 @@ class ShardedIndex:
         except IndexFileError as err:
             raise shard.damaged(err)
 
+    def sentence_terms(self, pid: int) -> None:
+        """None: a shard stores its sentences' term ids in its own numbering, so reranking
+        tokenises a candidate's sentences against the global vocabulary instead (the same terms)."""
+        return None
+
+    def title_terms(self, pid: int) -> None:
+        """None, as `sentence_terms`: titles are tokenised against the global vocabulary."""
+        return None
+
     def passages_with(self, tid: int) -> Sequence[int]:
         np = self._np
         parts = []

@@ -187,6 +187,12 @@ def write_statistics(
         "post_off": np.zeros(len(vocab) + 1, dtype=np.int64),
         "post_pid": empty_i,
         "post_w": np.zeros(0, dtype=np.float64),
+        # No passages, so no stored sentence or title terms (the shards hold theirs).
+        "s_terms": empty_i,
+        "s_terms_end": np.zeros(1, dtype=np.int32),
+        "p_unstored": empty_i,
+        "title_terms": empty_i,
+        "title_end": np.zeros(1, dtype=np.int32),
         # The statistics and the numbering.
         "df": df,
         "g_doc_first": g_first,

@@ -41,7 +41,10 @@ class PackedDocument(NamedTuple):
     names: list[str]
     tokens: array.array  # "i": every passage's form numbers, one passage after another
     p_len: array.array  # "i": how many of `tokens` each passage has
-    source: tuple[int, int]  # the numberer whose form numbers `tokens` are
+    source: tuple[int, int]  # the numberer whose form numbers `tokens` and `s_tokens` are
+    s_tokens: array.array  # "i": every sentence's form numbers in order, one sentence after another
+    s_len: array.array  # "i": how many of `s_tokens` each sentence has
+    unstored: array.array  # "i": passages (of this document) whose sentences' terms are not stored
 
 
 class TermNumberer:
@@ -96,6 +99,30 @@ class TermNumberer:
                 self.chunks[chunk] = tuple(filter(None, [memo[r] if r in memo else self._miss(r) for r in raws]))
             return list(chain.from_iterable(map(self.chunks.__getitem__, chunks)))
 
+    def known_numbers(self, text: str) -> list[int] | None:
+        """The form numbers of `text`'s tokens in order (stopwords left out), as `term_numbers`
+        gives them, but None rather than numbering a raw token this numberer has never met.
+
+        For a sentence of a passage already numbered: its chunks are the passage's (cache
+        hits), but a sentence that ends inside a chunk ("U.S.A" cut after "U.S.") can make a
+        raw token the passage lacks; numbering it would add a form to the index's vocabulary,
+        and change what questions match. Such a sentence is left to be tokenised at query time.
+        """
+        chunks = text.split()
+        try:
+            return list(chain.from_iterable(map(self.chunks.__getitem__, chunks)))
+        except KeyError:
+            memo, out = self.memo, []
+            for chunk in chunks:
+                numbers = self.chunks.get(chunk)
+                if numbers is None:
+                    raws = raw_tokens(chunk)
+                    if not all(r in memo for r in raws):
+                        return None
+                    numbers = tuple(filter(None, [memo[r] for r in raws]))
+                out.extend(numbers)
+            return out
+
     def passage_numbers(self, p: Passage) -> list[int]:
         """A passage's term numbers: its text, the question it answers, the people it reports."""
         numbers = self.term_numbers(p.text)
@@ -136,6 +163,7 @@ def pack_document(passages: list[Passage], numberer: TermNumberer) -> PackedDocu
     text_end, numbers, speakers, prompts = array.array("q"), array.array("i"), array.array("i"), array.array("i")
     sent_end, s_start, s_end, s_attr = array.array("i"), array.array("i"), array.array("i"), array.array("i")
     tokens, p_len = array.array("i"), array.array("i")
+    s_tokens, s_len, unstored = array.array("i"), array.array("i"), array.array("i")
     prompt_at: dict[str, int] = {}
     for n, p in enumerate(passages):
         text += p.text.encode("utf-8")
@@ -153,6 +181,7 @@ def pack_document(passages: list[Passage], numberer: TermNumberer) -> PackedDocu
         ids = numberer.passage_numbers(p)
         tokens.extend(ids)
         p_len.append(len(ids))
+        _pack_sentence_numbers(p, numberer, n, s_tokens, s_len, unstored)
     return PackedDocument(
         bytes(text),
         text_end,
@@ -167,4 +196,21 @@ def pack_document(passages: list[Passage], numberer: TermNumberer) -> PackedDocu
         tokens,
         p_len,
         numberer.source,
+        s_tokens,
+        s_len,
+        unstored,
     )
+
+
+def _pack_sentence_numbers(p: Passage, numberer: TermNumberer, n: int, s_tokens, s_len, unstored) -> None:
+    """Append the form numbers of each sentence of passage `n` (`p`), which reranking reads
+    instead of tokenising a hundred candidates per question; when one sentence cannot be
+    numbered exactly as a question would tokenise it (`known_numbers`), none of the
+    passage's are stored (empty) and it is listed in `unstored`."""
+    sequences = [numberer.known_numbers(p.text[a:b]) for a, b in p.sentences]
+    if any(seq is None for seq in sequences):
+        unstored.append(n)
+        sequences = [[] for _ in sequences]
+    for seq in sequences:
+        s_tokens.extend(seq)
+        s_len.append(len(seq))

@@ -10,11 +10,19 @@ from sofa_cli.query.sentences import _passage_terms
 from sofa_cli.text.english import is_common_word
 
 
-def _title_terms(index: Index, doc, cache: dict[str, set[int]]) -> set[int]:
+def _title_terms(index: Index, p: StoredPassage, cache: dict[str, set[int]]) -> set[int]:
+    """The content terms of the title of `p`'s document: stored at build time, else tokenised."""
+    doc = p.doc
     terms = cache.get(doc.id)
     if terms is None:
-        terms = cache[doc.id] = {tid for _, tid in _passage_terms(index, doc.title)}
+        stored = index.title_terms(p.pid)
+        terms = cache[doc.id] = set(stored) if stored is not None else tokenised_title_terms(index, doc.title)
     return terms
+
+
+def tokenised_title_terms(index: Index, title: str) -> set[int]:
+    """The content terms of a title, found by tokenising it (what the index stores must equal)."""
+    return {tid for _, tid in _passage_terms(index, title)}
 
 
 def _title_excess(index: Index, p: StoredPassage, query: Query, title: set[int]) -> float:

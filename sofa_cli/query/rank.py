@@ -130,7 +130,7 @@ def rank(
             continue
         if len(scored) >= ranking.rerank_depth and not filters.min_score:
             break
-        title = _title_terms(index, p.doc, title_terms)
+        title = _title_terms(index, p, title_terms)
         scored.append(_score(index, query, p, raw, term_weight, title, doc_shares, ranking))
     # Passages that are no answer about the topic go last, whatever their score (`_standing`).
     # Scores equal as shown (SCORE_DECIMALS) are often exactly equal sums reached in another order:

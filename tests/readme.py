@@ -112,7 +112,21 @@ def run(command: str, index_dir: str) -> list[str]:
     lines = normalise(result.stderr, index_dir).splitlines() + (out if head is None else out[:head])
     while lines and not lines[-1]:
         lines.pop()
+    if args[1:3] == ["index", "--list"]:  # its columns are as wide as the checkout's path
+        lines = _realigned(lines)
     return [line.rstrip() for line in lines]
+
+
+def _realigned(lines: list[str]) -> list[str]:
+    """A table's lines aligned again after its paths were shortened: the first and last columns
+    to the left, the numbers between to the right, as `sofa index --list` prints them."""
+    rows = [re.split(r"(?<=\S) {2,}", line.strip()) for line in lines]
+    widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(max(map(len, rows)))]
+    last = len(widths) - 1
+    return [
+        "  ".join(c.ljust(widths[i]) if i in (0, last) else c.rjust(widths[i]) for i, c in enumerate(row)).rstrip()
+        for row in rows
+    ]
 
 
 def prepared_index_dir() -> str:

@@ -229,21 +229,19 @@ def build_split(corpus: Path, serial: bool) -> str:
     # In-process stages (all of parsing when serial; with workers, these run in them).
     segment.passages_of = timed("segmentation", segment.passages_of)
     writer.load_file = timed_items("reading (load_file: files, JSON, paragraphs)", writer.load_file)
-    writer._pack = timed("tokenising + term numbering (_pack)", writer._pack)
+    writer.pack_document = timed("tokenising + term numbering (pack_document)", writer.pack_document)
     timed_attribute = timed("attribution", attribute)
     # The main process's own stages.
-    compiler._Compiler.add_vocabulary = timed(
-        "stemming new forms (add_vocabulary)", compiler._Compiler.add_vocabulary, "streaming"
-    )
-    compiler._Compiler.add = timed("appending documents (add, with postings chunks)", compiler._Compiler.add, "streaming")
+    compiler.Compiler.add_vocabulary = timed("stemming new forms (add_vocabulary)", compiler.Compiler.add_vocabulary, "streaming")
+    compiler.Compiler.add = timed("appending documents (add, with postings chunks)", compiler.Compiler.add, "streaming")
     held_streaming: dict[str, int] = {}
 
     def finish(self, *args, **kwargs):
-        held_streaming.update(_held(self, writer._analyser))
+        held_streaming.update(_held(self))
         return compiler_finish(self, *args, **kwargs)
 
-    compiler_finish = timed("compiling (finish)", compiler._Compiler.finish, "compiling (finish)")
-    compiler._Compiler.finish = finish
+    compiler_finish = timed("compiling (finish)", compiler.Compiler.finish, "compiling (finish)")
+    compiler.Compiler.finish = finish
     before = resource.getrusage(resource.RUSAGE_SELF)
     sampler.start()
     with tempfile.TemporaryDirectory(prefix="sofa-profile-") as tmp:
@@ -321,8 +319,9 @@ def _deep_dict(d: dict) -> int:
     return size
 
 
-def _held(comp, analyser) -> dict[str, int]:
-    """The build's own data when streaming ends: the compiler's arrays and tables, the analyser's memos."""
+def _held(comp) -> dict[str, int]:
+    """The build's own data when streaming ends: the compiler's arrays and tables (the term
+    numberers' memos live in each FileParser, in the workers when parsing is parallel)."""
     out = {
         "compiler: passage text": _nbytes(comp.text),
         "compiler: postings chunks (term, passage, tf int32)": sum(sum(a.nbytes for a in c) for c in comp.chunks),
@@ -337,8 +336,6 @@ def _held(comp, analyser) -> dict[str, int]:
         + _deep_dict(comp.forms)
         + _deep_dict(comp.form_ids)
         + sum(_nbytes(a) for a in comp.term_ids.values()),
-        "analyser: chunk memo (text between spaces -> form numbers)": _deep_dict(analyser.chunks),
-        "analyser: raw token memo and form numbers": _deep_dict(analyser.memo) + _deep_dict(analyser.numbers),
     }
     return out
 
@@ -830,84 +827,50 @@ def _query_stages(stats: pstats.Stats, stored: bool = False) -> list[tuple[str, 
 
 
 def stored_rerank(corpus: Path, index_dir: Path, questions_file: Path) -> str:
-    """What plan 5.1's first step would save, measured without changing sofa_cli: each sentence's
-    term ids and each document's title terms are computed once (as a build would store them),
-    then `rank` is given look-ups of them in place of `_sentence_terms` and `_title_terms`
-    (patched in this process only), and the same questions are asked both ways, alternately.
-    The answers must be identical: the look-ups return what the functions compute."""
-    import numpy as np
-
+    """Full-ranking CPU per question reading each candidate's stored sentence and title term
+    ids (the index as built) against tokenising them again (`Index(stored_terms=False)`, how
+    reranking worked before they were stored), alternating, with the answers compared."""
     import sofa_cli
-    from sofa_cli.query import rank
-    from sofa_cli.query.sentences import _passage_terms, _sentence_terms
+    from sofa_cli.index.reader import Index
+    from sofa_cli.query.rank import ask
 
     questions = json.loads(questions_file.read_text(encoding="utf-8"))
     with sofa_cli.open(corpus, index_dir=index_dir) as opened:
-        index = opened.index
-        started = time.process_time()
-        ids, sentence_end, passage_first = array_i(), array_i(), array_i()
-        for pid in range(index.n_passages):
-            passage_first.append(len(sentence_end))
-            for terms in _sentence_terms(index, index.passage(pid)):
-                ids.extend(terms)
-                sentence_end.append(len(ids))
-        passage_first.append(len(sentence_end))
-        titles = {d.first_passage: {tid for _, tid in _passage_terms(index, d.title)} for d in index.docs}
-        precompute = time.process_time() - started
-        s_terms, s_end, p_first = (np.frombuffer(a, dtype=np.int32) for a in (ids, sentence_end, passage_first))
+        path = opened.index.path
+    indexes = {"today": Index(path, stored_terms=False), "stored": Index(path)}
+    index = indexes["stored"]
 
-        def stored_sentence_terms(index, p):
-            a, b = p_first[p.pid], p_first[p.pid + 1]
-            ends = s_end[a:b].tolist()
-            flat = s_terms[(s_end[a - 1] if a else 0) : ends[-1] if ends else 0].tolist()
-            out, start = [], (int(s_end[a - 1]) if a else 0)
-            base = start
-            for end in ends:
-                out.append(flat[start - base : end - base])
-                start = end
-            return out
-
-        def stored_title_terms(index, p, cache):
-            return titles[p.doc.first_passage]
-
-        def ask_all() -> tuple[list, list[float]]:
-            answers, cpu = [], []
-            for q in questions:
-                started = time.process_time()
-                answer = opened.ask(q, k=10)
-                cpu.append(time.process_time() - started)
-                answers.append([(r.citation, r.score, r.answer) for r in answer])
-            return answers, cpu
-
-        original = (rank._sentence_terms, rank._title_terms)
-        for q in questions[:5]:
-            opened.ask(q, k=10)
-        runs = {"today": [], "stored": []}
-        answers = {}
-        for mode in ("today", "stored", "today", "stored"):
-            if mode == "stored":
-                rank._sentence_terms, rank._title_terms = stored_sentence_terms, stored_title_terms
-            else:
-                rank._sentence_terms, rank._title_terms = original
-            got, cpu = ask_all()
-            runs[mode] += cpu
-            answers.setdefault(mode, got)
-        # Where the rest of a question goes once nothing is re-tokenised.
-        rank._sentence_terms, rank._title_terms = stored_sentence_terms, stored_title_terms
-        profile = cProfile.Profile(time.process_time)
-        started = time.process_time()
-        profile.enable()
+    def ask_all(mode: str) -> tuple[list, list[float]]:
+        answers, cpu = [], []
         for q in questions:
-            opened.ask(q, k=10)
-        profile.disable()
-        profiled = time.process_time() - started
-        rank._sentence_terms, rank._title_terms = original
+            started = time.process_time()
+            answer = ask(indexes[mode], q, limit=10)
+            cpu.append(time.process_time() - started)
+            answers.append([(r.citation, r.score, r.answer) for r in answer])
+        return answers, cpu
+
+    for q in questions[:5]:
+        ask(index, q, limit=10)
+    runs = {"today": [], "stored": []}
+    answers = {}
+    for mode in ("today", "stored", "today", "stored"):
+        got, cpu = ask_all(mode)
+        runs[mode] += cpu
+        answers.setdefault(mode, got)
+    # Where the rest of a question goes once nothing is re-tokenised.
+    profile = cProfile.Profile(time.process_time)
+    started = time.process_time()
+    profile.enable()
+    for q in questions:
+        ask(index, q, limit=10)
+    profile.disable()
+    profiled = time.process_time() - started
     stages = _query_stages(pstats.Stats(profile), stored=True)
     same = sum(a == b for a, b in zip(answers["today"], answers["stored"]))
     lines = [
-        f"`rank` with stored sentence terms and title terms, {len(questions)} questions x 2 alternating runs each way,"
-        f" {index.n_passages:,} passages ({load()} at the end). Computing the stored arrays once took {precompute:.1f} CPU s"
-        f" ({len(ids):,} term ids, {len(sentence_end):,} sentences: {len(ids) * 4 / 1e6:.1f} MB as int32).",
+        f"`rank.ask` reading the index's stored sentence and title terms ('stored') against tokenising them"
+        f" ('today': `Index(stored_terms=False)`), {len(questions)} questions x 2 alternating runs each way,"
+        f" {index.n_passages:,} passages ({load()} at the end).",
         f"Identical answers (citations, scores, answer sentences, top 10): {same}/{len(questions)}.",
         "",
         "| rerank reads | CPU p50 ms | CPU p90 ms | CPU p99 ms | CPU mean ms |",

@@ -343,3 +343,37 @@ def test_sofa_index_never_prints_a_path_that_does_not_exist(corpus, built):
     for line in out.splitlines():
         assert Path(line).exists(), line
     assert "kept in memory only" in err
+
+
+# -- #12: no traceback from the parse workers, however the build ends --------------------------
+
+INTERRUPTED_PARALLEL_BUILD = """
+import os, signal
+from pathlib import Path
+from sofa_cli.index.writer import build
+
+def progress(done, total):
+    if done == 2:  # the workers are parsing the next files
+        if signal.{signal} == signal.SIGINT:
+            os.killpg(os.getpgid(0), signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
+        else:
+            os.kill(os.getpid(), signal.{signal})
+
+try:
+    build(Path({corpus!r}), progress=progress, parallel_bytes=0)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize("name,exit_code", [("SIGINT", 130), ("SIGTERM", -15), ("SIGHUP", -1), ("SIGKILL", -9)])
+def test_parse_workers_print_no_traceback_when_the_build_ends(tmp_path, name, exit_code):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    paragraph = "The minister said the alliance would review the agreement after talks in Tokyo. " * 4
+    for n in range(8):
+        (root / f"f{n}.md").write_text("\n\n".join([paragraph] * 250), encoding="utf-8")
+    script = INTERRUPTED_PARALLEL_BUILD.format(signal=name, corpus=str(root))
+    proc = subprocess.run(_script(script), capture_output=True, text=True, timeout=TIMEOUT, start_new_session=True)
+    assert proc.returncode == exit_code
+    assert proc.stderr == ""  # formerly "Process ForkPoolWorker-N:" and a traceback from each

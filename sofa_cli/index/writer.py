@@ -112,8 +112,17 @@ _worker_parser: FileParser | None = None
 
 def _start_worker(settings: ParseSettings) -> None:
     """A worker's own parser: a forked copy of the build's would number terms the compiler
-    has already been told about under the build's numberer's `source`."""
+    has already been told about under the build's numberer's `source`.
+
+    A worker's stderr goes nowhere: whatever ends the build (Ctrl-C reaches the whole process
+    group, SIGTERM, the parent killed), a worker ends with a traceback, "Process
+    ForkPoolWorker-N:", that the user must not see; its real errors reach the building
+    process through the pool, which reports them. (Ignoring signals in the workers instead
+    let `Pool.terminate` deadlock now and then, docs/robustness.md.)"""
     global _worker_parser
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     _worker_parser = FileParser(settings)
 
 
@@ -147,8 +156,10 @@ def build(
     progress: Callable[[int, int], None] | None = None,
     attribute: Attribute | None = None,
     stem: Callable[[str], str] | None = None,
+    parallel_bytes: int = PARALLEL_BYTES,
 ) -> tuple[dict, dict, BuildReport]:
-    """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data.
+    """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data;
+    with worker processes when more than `parallel_bytes` of files are to be parsed.
 
     Documents stream into the compiler as they are parsed, so memory holds the compact
     index being built, not the parsed corpus. Large corpora are parsed by one worker
@@ -186,7 +197,7 @@ def build(
             plan.append((path, rel, fingerprint, None))
             to_parse.append((path, root))
             parse_bytes += fingerprint[0]
-    parsed = _parsed_files(to_parse, parser, parallel=parse_bytes > PARALLEL_BYTES)
+    parsed = _parsed_files(to_parse, parser, parallel=parse_bytes > parallel_bytes)
     for n, (_path, rel, (size, mtime), old) in enumerate(plan):
         if progress:
             progress(n, len(plan))

@@ -45,7 +45,11 @@ def sofa_process(*args, env=None, **kwargs):
 
 
 def _script(body: str) -> list[str]:
-    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{body}"]
+    """`python -c body` with the repository importable and SIGHUP at its default: a test run
+    started under nohup (or by a CI that ignores hang-ups) would hand the child an ignored
+    SIGHUP, which sofa rightly leaves alone."""
+    prelude = f"import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_DFL); sys.path.insert(0, {str(ROOT)!r})"
+    return [sys.executable, "-c", f"{prelude}\n{body}"]
 
 
 @pytest.fixture

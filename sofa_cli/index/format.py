@@ -217,6 +217,16 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
         pass
 
 
+def read_block_crc(path: Path) -> int:
+    """The block table checksum of the index file at `path`, read back from the written file:
+    what a manifest records to recognise the file later."""
+    written = IndexFile(path)
+    try:
+        return written.header["block_crc"]
+    finally:
+        written.close()
+
+
 class IndexFile:
     """A mapped index file: `header` (dict) and `section(name)`, each checked before use."""
 

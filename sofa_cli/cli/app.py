@@ -6,6 +6,7 @@ import functools
 import inspect
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -341,6 +342,19 @@ Examples:
 )(shell_cmd)
 
 
+def _shell_option(flag: str, callback: Callable, help: str):
+    """An eager option naming a SHELL (completed from SHELLS), acted on by its callback."""
+    return typer.Option(
+        flag,
+        metavar="SHELL",
+        callback=callback,
+        is_eager=True,
+        expose_value=False,
+        help=f"{help} (bash, zsh, fish, powershell).",
+        autocompletion=lambda incomplete: [s for s in SHELLS if s.startswith(incomplete)],
+    )
+
+
 @app.callback(
     invoke_without_command=True,
     epilog="""\b
@@ -356,27 +370,10 @@ def main_callback(
     version: Annotated[bool, typer.Option("--version", callback=print_version, is_eager=True, help="Print the version.")] = False,
     show_completion: Annotated[
         Optional[str],
-        typer.Option(
-            "--show-completion",
-            metavar="SHELL",
-            callback=completion_script,
-            is_eager=True,
-            expose_value=False,
-            help="Print the completion script for SHELL (bash, zsh, fish, powershell).",
-            autocompletion=lambda incomplete: [s for s in SHELLS if s.startswith(incomplete)],
-        ),
+        _shell_option("--show-completion", completion_script, "Print the completion script for SHELL"),
     ] = None,
     install_completion: Annotated[
-        Optional[str],
-        typer.Option(
-            "--install-completion",
-            metavar="SHELL",
-            callback=install_completion,
-            is_eager=True,
-            expose_value=False,
-            help="Install completion for SHELL (bash, zsh, fish, powershell).",
-            autocompletion=lambda incomplete: [s for s in SHELLS if s.startswith(incomplete)],
-        ),
+        Optional[str], _shell_option("--install-completion", install_completion, "Install completion for SHELL")
     ] = None,
 ) -> None:
     """Ask questions of a folder of news articles and interviews; get cited passages back.

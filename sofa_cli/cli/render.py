@@ -7,6 +7,7 @@ offsets still line up), and it is never parsed as rich markup.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TextIO
 
@@ -17,6 +18,21 @@ FORMATS = ("rich", "plain", "markdown", "json")
 
 # Said in place of the results of a question that has none, in batch output.
 NO_ANSWER = "no answer"
+
+
+def _json_records(render):
+    """`render` for every format but JSON, whose output is the result's record (`json_line`),
+    one line for each item of a list: written here alike for every such renderer."""
+
+    @functools.wraps(render)
+    def rendering(found, fmt: str, out: TextIO, *args, **kwargs) -> None:
+        if fmt == "json":
+            for record in found if isinstance(found, list) else (found,):
+                out.write(json_line(record))
+            return
+        render(found, fmt, out, *args, **kwargs)
+
+    return rendering
 
 
 def render_answer(answer: Answer, fmt: str, out: TextIO, console=None, heading: bool = False) -> None:
@@ -102,7 +118,7 @@ def _explain_plain(r: Result, out: TextIO) -> None:
 
 
 def render_markdown(answer: Answer, out: TextIO) -> None:
-    out.write(f"## {_md_escape(safe_line(answer.question))}\n\n")
+    out.write(_md_heading(answer.question))
     if not answer.results:
         out.write(f"*{NO_ANSWER}*\n\n")
     for r in answer.results:
@@ -118,6 +134,11 @@ def render_markdown(answer: Answer, out: TextIO) -> None:
 
 def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", text)
+
+
+def _md_heading(*parts: str) -> str:
+    """A Markdown heading of `parts`, each one safe line, escaped, joined with " · "."""
+    return "## " + " · ".join(_md_escape(safe_line(p)) for p in parts) + "\n\n"
 
 
 def render_rich(answer: Answer, console) -> None:
@@ -152,12 +173,9 @@ def render_rich(answer: Answer, console) -> None:
 # -- sources and show ----------------------------------------------------------------------
 
 
+@_json_records
 def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> None:
     """The documents of an index: JSON Lines, a markdown table, aligned columns or a rich table."""
-    if fmt == "json":
-        for d in docs:
-            out.write(json_line(d))
-        return
     columns = ("DOC", "KIND", "PASSAGES", "AUTHOR", "DATE", "TITLE", "PATH")
     rows = [(d.doc, d.kind, str(d.passages), d.author or "-", d.date or "-", d.title, d.path) for d in docs]
     rows = [tuple(safe_line(c) for c in row) for row in rows]
@@ -215,13 +233,11 @@ def _place(shown: Shown) -> str:
     return f"{shown.path}:{shown.lines[0]}" if shown.lines else shown.path
 
 
+@_json_records
 def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
     """A cited passage among its neighbours; the cited one is marked (>), bold, or quoted."""
-    if fmt == "json":
-        out.write(json_line(shown))
-        return
     if fmt == "markdown":
-        out.write(f"## {_md_escape(safe_line(shown.citation))} · {_md_escape(safe_line(shown.title))}\n\n")
+        out.write(_md_heading(shown.citation, shown.title))
         for p in shown.passages:
             who = f" · {_md_escape(safe_line(p.speaker))}" if p.speaker else ""
             body = safe(p.text)
@@ -259,12 +275,9 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
 # -- people, quotes, indexes -----------------------------------------------------------------
 
 
+@_json_records
 def render_people(found: list[Person], fmt: str, out: TextIO, console=None) -> None:
     """Who speaks or is quoted: sentences, name, documents."""
-    if fmt == "json":
-        for p in found:
-            out.write(json_line(p))
-        return
     rows = [(str(p.sentences), safe_line(p.name), safe_line(", ".join(p.documents))) for p in found]
     if fmt == "markdown":
         out.write("| Sentences | Name | Documents |\n|---:|---|---|\n")
@@ -274,13 +287,11 @@ def render_people(found: list[Person], fmt: str, out: TextIO, console=None) -> N
     _columns(("SENTENCES", "NAME", "DOCUMENTS"), rows, out, console, right=(0,))
 
 
+@_json_records
 def render_quotes(found: Quotes, fmt: str, out: TextIO, console=None) -> None:
     """One person's sentences, in document order, each with its citation."""
-    if fmt == "json":
-        out.write(json_line(found))
-        return
     if fmt == "markdown":
-        out.write(f"## {_md_escape(safe_line(found.name or found.asked))}\n\n")
+        out.write(_md_heading(found.name or found.asked))
         for q in found.quotes:
             who = _md_escape(safe_line(f"{q.speaker}, {q.citation}"))
             out.write(f"> {_md_escape(safe_line(q.text))}\n>\n> — {who}\n\n")
@@ -301,14 +312,11 @@ def render_quotes(found: Quotes, fmt: str, out: TextIO, console=None) -> None:
         out.write(f"{safe_line(q.citation)} · {safe_line(q.speaker)}\n   {safe_line(q.text)}\n")
 
 
+@_json_records
 def render_indexes(found: list[IndexInfo], fmt: str, out: TextIO, now: float | None = None) -> None:
     """The indexes kept: folder, documents, passages, size, age (and whether the folder is gone)."""
     import time
 
-    if fmt == "json":
-        for info in found:
-            out.write(json_line(info))
-        return
     now = time.time() if now is None else now
     rows = [
         (

@@ -25,9 +25,10 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from sofa_cli.errors import SofaError
 
@@ -174,18 +175,29 @@ def _write_index(path: Path, header: dict, sections: dict) -> None:
     head = json_bytes(header)
     head += b" " * ((-len(head)) % 8)
     path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(out: BinaryIO) -> None:
+        out.write(MAGIC)
+        out.write(len(head).to_bytes(4, "little"))
+        out.write(zlib.crc32(head).to_bytes(4, "little"))
+        out.write(head)
+        for raw, pad in views:
+            out.write(raw)
+            out.write(b"\0" * pad)
+
+    write_atomically(path, write)
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Replace `path` with what `write` writes, atomically: a tmp file beside it, fsync,
+    `os.replace`, fsync of the folder. A reader sees the previous file or the new one, whole;
+    a failed write leaves no tmp file behind."""
     import tempfile  # only when writing: it imports random, shutil, ...
 
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(MAGIC)
-            out.write(len(head).to_bytes(4, "little"))
-            out.write(zlib.crc32(head).to_bytes(4, "little"))
-            out.write(head)
-            for raw, pad in views:
-                out.write(raw)
-                out.write(b"\0" * pad)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -203,6 +215,16 @@ def _write_index(path: Path, header: dict, sections: dict) -> None:
             os.close(dir_fd)
     except OSError:
         pass
+
+
+def read_block_crc(path: Path) -> int:
+    """The block table checksum of the index file at `path`, read back from the written file:
+    what a manifest records to recognise the file later."""
+    written = IndexFile(path)
+    try:
+        return written.header["block_crc"]
+    finally:
+        written.close()
 
 
 class IndexFile:

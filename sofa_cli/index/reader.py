@@ -9,6 +9,7 @@ import sys
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Self
 
 from sofa_cli.index import bm25
 from sofa_cli.index.format import IndexFile, IndexFileError, OlderFormatError
@@ -32,20 +33,19 @@ NUMPY_LOADED_POSTINGS = 1_000
 NUMPY_AT_OPEN = 200_000
 
 
-class _Docs(Sequence):
-    """The documents of an index, decoded one at a time from the mapped file.
+class DocTable(Sequence):
+    """Documents decoded one at a time, on first use, and kept: `_load(i)` decodes the i-th.
 
     At a million passages there are tens of thousands of documents: decoding them all
     would cost more than a whole one-shot answer, which needs only the few it cites.
     """
 
-    def __init__(self, file: IndexFile, count: int) -> None:
-        self._file, self._count = file, count
+    def __init__(self) -> None:
         self._cache: dict[int, DocInfo] = {}
         self._by_id: dict[str, int] | None = None
 
-    def __len__(self) -> int:
-        return self._count
+    def _load(self, i: int) -> DocInfo:
+        raise NotImplementedError
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -56,10 +56,7 @@ class _Docs(Sequence):
             raise IndexError(i)
         info = self._cache.get(i)
         if info is None:
-            blob, offsets, firsts = (self._file.section(name) for name in ("doc_blob", "doc_off", "doc_first"))
-            record = json.loads(bytes(blob[offsets[i] : offsets[i + 1]]))
-            first = firsts[i]
-            info = self._cache[i] = DocInfo(**record, first_passage=first, passage_count=firsts[i + 1] - first)
+            info = self._cache[i] = self._load(i)
         return info
 
     def find(self, doc_id: str) -> DocInfo | None:
@@ -67,6 +64,23 @@ class _Docs(Sequence):
             self._by_id = {d.id: n for n, d in enumerate(self)}
         n = self._by_id.get(doc_id)
         return None if n is None else self[n]
+
+
+class _Docs(DocTable):
+    """The documents of an index file."""
+
+    def __init__(self, file: IndexFile, count: int) -> None:
+        super().__init__()
+        self._file, self._count = file, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _load(self, i: int) -> DocInfo:
+        blob, offsets, firsts = (self._file.section(name) for name in ("doc_blob", "doc_off", "doc_first"))
+        record = json.loads(bytes(blob[offsets[i] : offsets[i + 1]]))
+        first = firsts[i]
+        return DocInfo(**record, first_passage=first, passage_count=firsts[i + 1] - first)
 
 
 # The sections the reader reads, by the private attribute each is bound to on first use.
@@ -100,7 +114,37 @@ _SECTIONS = {
 }
 
 
-class Index:
+class IndexReader:
+    """What `Index` and the sharded index (`sharded_reader.ShardedIndex`) share: the
+    corpus-wide fields of the header, the document table and `with ... as index`."""
+
+    docs: DocTable
+
+    def _read_header(self, h: dict) -> None:
+        """The header's corpus-wide fields as attributes (KeyError where one is missing)."""
+        self.corpus = h["corpus"]
+        self.depends = IndexDependencies.from_record(h["depends"])
+        self.params = self.depends.bm25
+        self.avgdl = h["avgdl"]
+        self.files = h["files"]
+        self.names: list[str] = h["names"]
+        self.acronyms: dict[str, list[str]] = h["acronyms"]
+        self.synonym_groups: list[dict[str, str]] = h["synonyms"]
+
+    def doc_by_id(self, doc_id: str) -> DocInfo | None:
+        return self.docs.find(doc_id)
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Index(IndexReader):
     """Read access to an index file: documents, passages, terms, forms and postings, each
     looked up lazily from the mapped sections, which nobody outside this class reads.
 
@@ -116,14 +160,7 @@ class Index:
         self._file = IndexFile(path)
         h = self._file.header
         try:
-            self.corpus = h["corpus"]
-            self.depends = IndexDependencies.from_record(h["depends"])
-            self.params = self.depends.bm25
-            self.avgdl = h["avgdl"]
-            self.files = h["files"]
-            self.names: list[str] = h["names"]
-            self.acronyms: dict[str, list[str]] = h["acronyms"]
-            self.synonym_groups: list[dict[str, str]] = h["synonyms"]
+            self._read_header(h)
             self.n_passages = self._file.count("p_doc")
             self.n_terms = self._file.count("idf")
             self.n_forms = self._file.count("form_off") - 1
@@ -168,12 +205,6 @@ class Index:
         self._arrays.clear()
         self._file.close()
 
-    def __enter__(self) -> Index:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     # -- passages -------------------------------------------------------------------
     def passage(self, pid: int) -> StoredPassage:
         a, b = self._p_sent[pid : pid + 2]
@@ -216,9 +247,6 @@ class Index:
     def passage_text(self, pid: int) -> str:
         start, end = self._text_off[pid : pid + 2]
         return bytes(self._text[start:end]).decode("utf-8")
-
-    def doc_by_id(self, doc_id: str) -> DocInfo | None:
-        return self.docs.find(doc_id)
 
     def is_question_turn(self, pid: int) -> bool:
         """An interview turn that prompted the next one (the interviewer's question)."""

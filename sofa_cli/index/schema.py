@@ -7,7 +7,7 @@ contents; an index whose header records other ones is rebuilt (see `cache.is_fre
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 from sofa_cli import __version__
 from sofa_cli.index.bm25 import BM25Params
@@ -45,19 +45,14 @@ class IndexDependencies:
     bm25: BM25Params
 
     def record(self) -> dict:
-        return {
-            "sofa": self.sofa,
-            "analysis": self.analysis,
-            "stopwords": self.stopwords,
-            "synonyms": self.synonyms,
-            "bm25": self.bm25.record(),
-        }
+        """As the header holds it: the fields in order, `bm25` as `BM25Params.record()`."""
+        return asdict(self)
 
     @classmethod
     def from_record(cls, record: dict) -> IndexDependencies:
         """Read back `record()`; raises KeyError, TypeError or ValueError for anything else."""
-        fields = {k: record[k] for k in ("sofa", "analysis", "stopwords", "synonyms")}
-        return cls(**fields, bm25=BM25Params(**record["bm25"]))
+        plain = {k: record[k] for k in ("sofa", "analysis", "stopwords", "synonyms")}
+        return cls(**plain, bm25=BM25Params(**record["bm25"]))
 
 
 def dependencies(params: BM25Params) -> IndexDependencies:
@@ -93,14 +88,9 @@ class StoredPassage:
     prompt_pid: int
 
 
+# A document's record in the index: DocInfo's fields less those the passage table gives.
+_DOC_RECORD_FIELDS = tuple(f.name for f in fields(DocInfo) if f.name not in ("first_passage", "passage_count"))
+
+
 def _doc_record(doc) -> dict:
-    return {
-        "id": doc.id,
-        "path": doc.path,
-        "title": doc.title,
-        "kind": doc.kind,
-        "source": doc.source,
-        "author": doc.author,
-        "date": doc.date,
-        "url": doc.url,
-    }
+    return {name: getattr(doc, name) for name in _DOC_RECORD_FIELDS}

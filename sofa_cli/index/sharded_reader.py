@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sofa_cli.index import bm25
 from sofa_cli.index.format import IndexFileError
-from sofa_cli.index.reader import Index, _top_positions
-from sofa_cli.index.schema import DocInfo, IndexDependencies, StoredPassage
+from sofa_cli.index.reader import DocTable, Index, IndexReader, _top_positions
+from sofa_cli.index.schema import DocInfo, StoredPassage
 from sofa_cli.index.shards import Manifest, ShardError, read_manifest
 
 # Above this many postings for one question, the shards are scored by threads (numpy releases
@@ -88,41 +88,24 @@ class _Shard:
         return pids.astype(np.int64) + self.deltas[docs]
 
 
-class _Docs(Sequence):
+class _Docs(DocTable):
     """The documents in global order, each with its global first passage id."""
 
     def __init__(self, owner: ShardedIndex) -> None:
+        super().__init__()
         self._owner = owner
-        self._cache: dict[int, DocInfo] = {}
-        self._by_id: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self._owner._doc_shard)
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        info = self._cache.get(i)
-        if info is None:
-            o = self._owner
-            with o._shards[o._doc_shard[i]].reading() as index:
-                local = index.docs[o._doc_local[i]]
-            info = replace(local, first_passage=int(o._g_doc_first[i]), id=o._doc_ids.get(str(i), local.id))
-            self._cache[i] = info
-        return info
-
-    def find(self, doc_id: str) -> DocInfo | None:
-        if self._by_id is None:
-            self._by_id = {d.id: n for n, d in enumerate(self)}
-        n = self._by_id.get(doc_id)
-        return None if n is None else self[n]
+    def _load(self, i: int) -> DocInfo:
+        o = self._owner
+        with o._shards[o._doc_shard[i]].reading() as index:
+            local = index.docs[o._doc_local[i]]
+        return replace(local, first_passage=int(o._g_doc_first[i]), id=o._doc_ids.get(str(i), local.id))
 
 
-class ShardedIndex:
+class ShardedIndex(IndexReader):
     """A sharded index folder (its manifest, statistics file and shard files), read as one index."""
 
     def __init__(self, folder: Path, manifest: Manifest | None = None) -> None:
@@ -136,14 +119,7 @@ class ShardedIndex:
         self.path = folder / "manifest.json"
         self._vocab = _open_checked(folder, manifest.stats, "statistics file")
         h = self._vocab.header
-        self.corpus = h["corpus"]
-        self.depends = IndexDependencies.from_record(h["depends"])
-        self.params = self.depends.bm25
-        self.avgdl = h["avgdl"]
-        self.files = h["files"]
-        self.names: list[str] = h["names"]
-        self.acronyms: dict[str, list[str]] = h["acronyms"]
-        self.synonym_groups = h["synonyms"]
+        self._read_header(h)
         self._doc_ids: dict[str, str] = h["doc_ids"]
         self.n_passages = h["n_passages"]
         self.n_terms = self._vocab.n_terms
@@ -176,12 +152,6 @@ class ShardedIndex:
             s._np_arrays.clear()
             s.index.close()
         self._vocab.close()
-
-    def __enter__(self) -> ShardedIndex:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def check_all(self) -> None:
         self._vocab.check_all()
@@ -246,9 +216,6 @@ class ShardedIndex:
         shard, local, _ = self._locate(pid)
         with shard.reading() as index:
             return index.passage_text(local)
-
-    def doc_by_id(self, doc_id: str) -> DocInfo | None:
-        return self.docs.find(doc_id)
 
     def is_question_turn(self, pid: int) -> bool:
         # A prompt lies in its answer's document, whose passages are consecutive in both numberings.

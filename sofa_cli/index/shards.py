@@ -20,7 +20,6 @@ only itself and the statistics, and the answers equal an unsharded index's to th
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -92,8 +91,8 @@ def build_shard(job: ShardJob) -> ShardResult:
     from sofa_cli.corpus.attribution import attribute
     from sofa_cli.corpus.documents import Skipped
     from sofa_cli.index.compiler import Compiler
-    from sofa_cli.index.format import IndexFile, write_index
-    from sofa_cli.index.writer import BuildReport, FileParser, ParseSettings, _fingerprint, _unique_id
+    from sofa_cli.index.format import read_block_crc, write_index
+    from sofa_cli.index.writer import BuildReport, FileParser, ParseSettings, _fingerprint, add_parsed
 
     started = time.perf_counter()
     root = Path(job.root)
@@ -116,28 +115,14 @@ def build_shard(job: ShardJob) -> ShardResult:
         compiler.add_vocabulary(new_terms)
         if new_terms.acronyms:
             acronym_log[rel] = dict(new_terms.acronyms)
-        for item in items:
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-                if item.path == rel:
-                    entry["skipped"] = item.reason
-                continue
-            record, warnings, packed = item.record, item.warnings, item.packed
-            report.reflowed += item.reflowed
-            report.warnings.extend(f"{record['path']}: {w}" for w in warnings)
-            record["id"] = _unique_id(record["id"], record["path"], seen, report)
-            entry["docs"].append(compiler.add(record, packed))
+        add_parsed(compiler, entry, items, seen, report)
         files.append(entry)
     header, sections = compiler.finish(root, files, keep_tf=True)
     header["shard"] = job.number
     header["acronym_log"] = acronym_log
     out = Path(job.out)
     write_index(out, header, sections)
-    written = IndexFile(out)
-    try:
-        crc = written.header["block_crc"]
-    finally:
-        written.close()
+    crc = read_block_crc(out)
     return ShardResult(
         number=job.number,
         file=out.name,
@@ -196,30 +181,10 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
     """Replace the manifest atomically: a reader sees the previous one or this one, whole."""
-    import tempfile
+    from sofa_cli.index.format import write_atomically
 
     data = json.dumps(manifest.record(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=MANIFEST + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, folder / MANIFEST)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    write_atomically(folder / MANIFEST, lambda out: out.write(data))
 
 
 # -- building -----------------------------------------------------------------------------------

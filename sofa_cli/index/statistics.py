@@ -104,8 +104,9 @@ def write_statistics(
     """Gather the shards' statistics and numbering into the statistics file at `path`."""
     import numpy as np
 
-    from sofa_cli.index.format import IndexFile, write_index
+    from sofa_cli.index.format import read_block_crc, write_index
     from sofa_cli.index.vocabulary import char_hists, hash_table, string_table
+    from sofa_cli.index.writer import unique_id
 
     shards = [_read_shard(p) for p in shard_paths]
     vocab = sorted({t for s in shards for t in s.terms}, key=lambda t: t.encode("utf-8"))
@@ -143,7 +144,7 @@ def write_statistics(
             for n in range(introduced[i], max(introduced[i], s.names_end[local])):
                 name_ids.setdefault(s.names[n], len(name_ids))
             introduced[i] = max(introduced[i], s.names_end[local])
-            unique = _unique(s.doc_ids[local], s.doc_paths[local], seen)
+            unique = unique_id(s.doc_ids[local], s.doc_paths[local], seen)
             if unique != s.doc_ids[local]:
                 doc_ids[str(d)] = unique
         global_files.append({"path": rel, "docs": entry_docs})
@@ -218,22 +219,5 @@ def write_statistics(
         "doc_ids": doc_ids,
     }
     write_index(path, header, sections)
-    written = IndexFile(path)
-    try:
-        crc = written.header["block_crc"]
-    finally:
-        written.close()
+    crc = read_block_crc(path)
     return Statistics(crc, path.stat().st_size, n_passages, total_length)
-
-
-def _unique(doc_id: str, path: str, seen: set[str]) -> str:
-    """`writer._unique_id` over the whole corpus: two shards may each hold a document with the
-    same id, which one index would have told apart."""
-    unique = doc_id
-    if unique in seen:
-        unique = path if "#" not in doc_id else f"{path}#{doc_id.rsplit('#', 1)[1]}"
-        n = 2
-        while unique in seen:
-            unique, n = f"{path}~{n}", n + 1
-    seen.add(unique)
-    return unique

@@ -220,18 +220,7 @@ def build(
         report.new += 0 if rel in old_files else 1
         items, new_terms = next(parsed)
         compiler.add_vocabulary(new_terms)
-        for item in items:
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-                if item.path == rel:
-                    entry["skipped"] = item.reason
-                continue
-            record, warnings, packed, reflowed = item
-            report.reflowed += reflowed
-            # After parsing: a streamed file reports late decoding problems as it is read.
-            report.warnings.extend(f"{record['path']}: {w}" for w in warnings)
-            record["id"] = _unique_id(record["id"], record["path"], seen, report)
-            entry["docs"].append(compiler.add(record, packed))
+        add_parsed(compiler, entry, items, seen, report)
         files.append(entry)
     report.removed = len(set(old_files) - {f["path"] for f in files})
     if progress:
@@ -243,17 +232,44 @@ def build(
     return header, sections, report
 
 
-def _unique_id(doc_id: str, path: str, seen: set[str], report: BuildReport) -> str:
+def add_parsed(
+    compiler: Compiler, entry: dict, items: list[ParsedDocument | Skipped], seen: set[str], report: BuildReport
+) -> None:
+    """One file's parsed documents into the compiler, each under a unique id, listed in the
+    file's `entry`; what was skipped, the warnings and the reflowed count into the report.
+    The one way documents enter an index, whole or sharded (`shards.build_shard`)."""
+    for item in items:
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
+            if item.path == entry["path"]:
+                entry["skipped"] = item.reason
+            continue
+        record, warnings, packed, reflowed = item
+        report.reflowed += reflowed
+        # After parsing: a streamed file reports late decoding problems as it is read.
+        report.warnings.extend(f"{record['path']}: {w}" for w in warnings)
+        record["id"] = _unique_id(record["id"], record["path"], seen, report)
+        entry["docs"].append(compiler.add(record, packed))
+
+
+def unique_id(doc_id: str, path: str, seen: set[str]) -> str:
     """`doc_id`, or for a second document with the same id (notes.md beside notes.txt) its
-    file name with extension, so every citation names one document."""
+    file name with extension, so every citation names one document; the id is added to `seen`."""
     unique = doc_id
     if unique in seen:
         unique = path if "#" not in doc_id else f"{path}#{doc_id.rsplit('#', 1)[1]}"
         n = 2
         while unique in seen:
             unique, n = f"{path}~{n}", n + 1
-        report.warnings.append(f"{path}: document id {doc_id!r} is taken; cited as {unique!r}")
     seen.add(unique)
+    return unique
+
+
+def _unique_id(doc_id: str, path: str, seen: set[str], report: BuildReport) -> str:
+    """`unique_id`, with a warning in the report where the id was taken."""
+    unique = unique_id(doc_id, path, seen)
+    if unique != doc_id:
+        report.warnings.append(f"{path}: document id {doc_id!r} is taken; cited as {unique!r}")
     return unique
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sofa_cli.corpus.discover import check_root, fingerprints
+from sofa_cli.index.atomic_write import signals_unwind
 from sofa_cli.index.bm25 import BM25Params
-from sofa_cli.index.format import IndexFileError, NewerFormatError, OlderFormatError, signals_unwind, write_index
+from sofa_cli.index.format import IndexFileError, NewerFormatError, OlderFormatError, write_index
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import INDEX_FILE, LOCK_FILE, IndexDependencies, dependencies
 

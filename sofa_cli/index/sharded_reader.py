@@ -17,8 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from sofa_cli.index import bm25
+from sofa_cli.index.base_reader import DocTable, IndexReader
 from sofa_cli.index.format import IndexFileError
-from sofa_cli.index.reader import DocTable, Index, IndexReader, _top_positions
+from sofa_cli.index.reader import Index, _top_positions
 from sofa_cli.index.schema import DocInfo, StoredPassage
 from sofa_cli.index.shards import Manifest, ShardError, read_manifest
 

@@ -181,7 +181,7 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
     """Replace the manifest atomically: a reader sees the previous one or this one, whole."""
-    from sofa_cli.index.format import write_atomically
+    from sofa_cli.index.atomic_write import write_atomically
 
     data = json.dumps(manifest.record(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     write_atomically(folder / MANIFEST, lambda out: out.write(data))

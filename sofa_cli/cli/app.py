@@ -111,14 +111,10 @@ Examples:
   sofa ask - -k 1 < questions.txt
 """
 )
+@prints
 def ask(
     question: QuestionArg = None,
     limit: LimitOpt = 3,
-    corpus: CorpusOpt = None,
-    index_dir: IndexDirOpt = None,
-    as_json: JsonOpt = False,
-    fmt: FormatOpt = None,
-    color: ColorOpt = None,
     source: SourceOpt = None,
     kind: KindOpt = None,
     speaker: SpeakerOpt = None,
@@ -126,6 +122,9 @@ def ask(
     until: UntilOpt = None,
     min_score: MinScoreOpt = None,
     explain: ExplainOpt = False,
+    opening=None,
+    output=None,
+    console=None,
 ) -> None:
     """Answer QUESTION from the corpus: best passages first, with citations.
 
@@ -134,23 +133,12 @@ def ask(
     if not question:
         raise UsageError("missing QUESTION (e.g. sofa ask what did Hornung suggest; see `sofa ask -h`)")
     options = AskOptions.of(
-        limit=limit,
-        as_json=as_json,
-        fmt=fmt,
-        source=source,
-        kind=kind,
-        speaker=speaker,
-        min_score=min_score,
-        explain=explain,
-        color=color,
-        since=since,
-        until=until,
+        limit=limit, source=source, kind=kind, speaker=speaker, min_score=min_score, explain=explain, since=since, until=until
     )
-    output, console = choose_output(fmt, as_json, color)
     filters = filters_of(options)
     batch = question == ["-"]
     questions = questions_of(question)
-    opened = open_corpus(corpus, index_dir)
+    opened = opening()
     filters = check_filters(filters, opened)
     found = False
     for q in questions:

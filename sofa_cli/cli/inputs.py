@@ -23,16 +23,9 @@ def one_corpus(corpus: Optional[list[Path]]) -> Optional[Path]:
     return corpus[0]
 
 
-def open_corpus(
-    corpus,
-    index_dir: Optional[str],
-    rebuild: bool = False,
-    wait: bool = False,
-    check_all: bool = False,
-    shards: Optional[int] = None,
-    cluster: Optional[str] = None,
-):
-    """The library's Corpus for --corpus (default: the bundled one), with what happened told on stderr."""
+def open_corpus(corpus, index_dir: Optional[str], rebuild: bool = False, **how):
+    """The library's Corpus for --corpus (default: the bundled one), with what happened told on
+    stderr; `how` is handed to `sofa_cli.open` (wait, check_all, shards, cluster)."""
     import sofa_cli.api
     from sofa_cli.corpus.discover import CORPUS_SUFFIXES, CorpusError
 
@@ -42,17 +35,7 @@ def open_corpus(
         raise UsageError(f"{root} is a file; --corpus takes the folder that holds the documents")
     progress, done = progress_bar()
     try:
-        opened = sofa_cli.api.open(
-            root,
-            index_dir,
-            rebuild=rebuild,
-            progress=progress,
-            notice=warn,
-            wait=wait,
-            check_all=check_all,
-            shards=shards,
-            cluster=cluster,
-        )
+        opened = sofa_cli.api.open(root, index_dir, rebuild=rebuild, progress=progress, notice=warn, **how)
     except CorpusError as err:
         raise UsageError(f"{err} (pass an existing folder to --corpus)")
     except OSError as err:

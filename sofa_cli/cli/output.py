@@ -93,15 +93,7 @@ def _console(color: str = "auto", stderr: bool = False):
     terminal = {"always": True, "never": False}.get(color)
     no_color = False if color == "always" else None
     stream = sys.stderr if stderr else _TrimmedLines(sys.stdout)
-    return Console(
-        file=stream,
-        force_terminal=terminal,
-        no_color=no_color,
-        highlight=False,
-        soft_wrap=False,
-        emoji=False,
-        markup=False,
-    )
+    return Console(file=stream, force_terminal=terminal, no_color=no_color, highlight=False, emoji=False, markup=False)
 
 
 def choose_output(fmt: Optional[str], as_json: bool, color: Optional[str] = None) -> tuple[str, object]:

@@ -108,6 +108,10 @@ class Switches:
     # words only: a known word's family as synonyms cost answer@1 on XQuAD, TIME and mixed.
     derivations: bool = True
 
+    def off(self, *names: str) -> Switches:
+        """These switches with the features `names` turned off."""
+        return replace(self, **dict.fromkeys(names, False))
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -173,15 +177,7 @@ PLAIN = Ranking(
         counted=0.0,
         untyped=0.0,
     ),
-    switches=Switches(
-        local_idf=False,
-        typos=False,
-        scaffolding=False,
-        common_words=False,
-        topic_first=False,
-        known_subject=False,
-        derivations=False,
-    ),
+    switches=Switches().off("local_idf", "typos", "scaffolding", "common_words", "topic_first", "known_subject", "derivations"),
 )
 """`sofa plain` in bench/quality: BM25 with sentence, attribution, title and the other evidence off.
 (proximity, answer_type, document, continuation and the title_terms cap keep their defaults, as

@@ -14,16 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.cache import open_index
 from sofa_cli.index.format import IndexFileError
 from sofa_cli.index.reader import Index
-from sofa_cli.model import Answer, Person, QAItem, Quotes, Scores, Shown, Source
-from sofa_cli.query.browse import SHOW_CONTEXT
+from sofa_cli.model import Answer
 from sofa_cli.query.config import Ranking
 from sofa_cli.query.rank import Filters
 from sofa_cli.text.safety import strip_controls
+
+if TYPE_CHECKING:
+    from sofa_cli.model.listings import Person, Quotes, Shown, Source
+    from sofa_cli.model.scores import QAItem, Scores
 
 # Longer questions are cut: a question is a sentence or two, and each unknown word costs a
 # scan of the vocabulary for typo correction.
@@ -186,11 +190,13 @@ class Corpus:
 
         return self._reading(sources)
 
-    def show(self, citation: str, context: int = SHOW_CONTEXT) -> Shown:
-        """The passage `citation` names ("kyodo-sofa ¶19" or "kyodo-sofa:19") with `context` passages either side."""
+    def show(self, citation: str, context: int | None = None) -> Shown:
+        """The passage `citation` names ("kyodo-sofa ¶19" or "kyodo-sofa:19") with `context` passages
+        either side (default `browse.SHOW_CONTEXT`)."""
         from sofa_cli.model import citation as format_citation
-        from sofa_cli.query.browse import parse_citation, show
+        from sofa_cli.query.browse import SHOW_CONTEXT, parse_citation, show
 
+        context = SHOW_CONTEXT if context is None else context
         doc_id, number = parse_citation(citation)  # a malformed citation is told as such before anything else
         real = self.resolve_id(doc_id)
         if real is not None and real != doc_id:

@@ -33,15 +33,21 @@ def config_path(environ: Mapping[str, str]) -> Path:
 
 
 def load_config(environ: Mapping[str, str]) -> dict:
-    """The file's settings (empty when there is no file); ConfigError names the file and the fault."""
-    import tomllib
+    """The file's settings (empty when there is no file); ConfigError names the file and the fault.
 
+    tomllib is imported only when there is a file: every run reads this, most find none."""
     path = config_path(environ)
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
+        f = open(path, "rb")
     except FileNotFoundError:
         return {}
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}")
+    import tomllib
+
+    try:
+        with f:
+            data = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}")
     for key, value in data.items():

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sofa_cli.model import Answer, IndexInfo, Person, Quotes, Result, Shown, Source, json_line
+from sofa_cli.model import Answer, Result, json_line
 from sofa_cli.text.safety import safe, safe_line
+
+if TYPE_CHECKING:
+    from sofa_cli.model.listings import IndexInfo, Person, Quotes, Shown, Source
 
 FORMATS = ("rich", "plain", "markdown", "json")
 

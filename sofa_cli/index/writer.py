@@ -117,9 +117,14 @@ def _start_worker(settings: ParseSettings) -> None:
     A worker's stderr goes nowhere: whatever ends the build (Ctrl-C reaches the whole process
     group, SIGTERM, the parent killed), a worker ends with a traceback, "Process
     ForkPoolWorker-N:", that the user must not see; its real errors reach the building
-    process through the pool, which reports them. (Ignoring signals in the workers instead
-    let `Pool.terminate` deadlock now and then, docs/robustness.md.)"""
+    process through the pool, which reports them. Ctrl-C is ignored here: a worker interrupted
+    while holding the task queue's lock made `Pool.terminate` wait for ever; the building process
+    gets it and ends the pool (SIGTERM, which ends a worker without a word). (Having the kernel
+    kill workers with the build, PR_SET_PDEATHSIG, let a pool thread's exit kill them too.)"""
     global _worker_parser
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it ends the pool
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)

@@ -11,8 +11,8 @@ import re
 
 from sofa_cli.errors import SofaError
 from sofa_cli.index.reader import Index
-from sofa_cli.model import Shown, ShownPassage, Source
 from sofa_cli.model import citation as format_citation
+from sofa_cli.model.listings import Shown, ShownPassage, Source
 
 # Passages shown either side of a cited one by default: enough to see the question an
 # interview answer replies to, or the paragraph a quotation continues.

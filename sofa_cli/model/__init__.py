@@ -1,5 +1,9 @@
 """The results sofa gives, as plain dataclasses, and the one JSON serializer for all of them.
 
+An answer's records are here; the listings' (`model.listings`: Source, Shown, Person, Quotes,
+IndexInfo...) and evaluation's (`model.scores`: QAItem, Scores) are imported on first use, and
+read as `sofa_cli.model.Source` all the same: a one-shot answer need not define them.
+
 Every command's JSON is one of these dataclasses serialized by `to_record` / `json_line`:
 `Answer` (ask), `Source` (sources), `Shown` (show), `Scores` (eval), `Person` (people),
 `Quotes` (quotes), `IndexInfo` (index --list).
@@ -93,111 +97,6 @@ def citation(doc_id: str, number: int) -> str:
     return f"{doc_id} ¶{number}"
 
 
-@dataclass(frozen=True)
-class Source:
-    """One document as `sofa sources` lists it; the JSON output is this dataclass."""
-
-    doc: str
-    title: str
-    kind: str
-    author: str | None
-    date: str | None
-    source: str | None
-    url: str | None
-    passages: int
-    path: str
-
-
-@dataclass(frozen=True)
-class ShownPassage:
-    passage: int
-    citation: str
-    speaker: str | None
-    text: str
-    cited: bool
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A cited passage and its neighbours, in reading order; the JSON output is this dataclass."""
-
-    citation: str
-    doc: str
-    title: str
-    kind: str
-    path: str
-    passages: list[ShownPassage]
-    file: str | None = None  # the absolute path of the document's file
-    lines: list[int] | None = None  # [first, last] line of the cited passage (of the first shown, for a whole document)
-    author: str | None = None
-    date: str | None = None
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class Person:
-    """Someone who speaks (an interview turn) or is quoted (a reported sentence); `sofa people`."""
-
-    name: str
-    sentences: int
-    documents: list[str]
-
-
-@dataclass(frozen=True)
-class Quote:
-    """One sentence attributed to a person, with the citation of its passage."""
-
-    citation: str
-    doc: str
-    passage: int
-    speaker: str
-    text: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Quotes:
-    """Every sentence attributed to `name`, in document order (`sofa quotes NAME`).
-
-    `asked` is the name as typed; `corrected` says it matched no one and `name` is the
-    closest name the corpus has."""
-
-    asked: str
-    name: str | None
-    corrected: bool
-    quotes: list[Quote]
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """One index in the cache folder (`sofa index --list`); `exists` says whether its corpus folder still does."""
-
-    corpus: str
-    documents: int
-    passages: int
-    size: int
-    modified: float
-    path: str
-    exists: bool
-
-
-@dataclass(frozen=True)
-class QAItem:
-    q: str
-    gold: tuple[str, ...]
-
-
-@dataclass
-class Scores:
-    questions: int = 0
-    k: int = 5
-    hit_at_1: float = 0.0
-    hit_at_k: float = 0.0
-    mrr: float = 0.0
-    answer_at_1: float = 0.0
-    misses: list[dict] = field(default_factory=list)
-
-
 def to_record(result, omit: tuple[str, ...] = ()) -> dict:
     """A result as the dict its JSON is made of: the dataclass's fields, with a result's
     `explain` left out when unset and the fields named in `omit` dropped. An answer's
@@ -218,3 +117,18 @@ def json_line(result, omit: tuple[str, ...] = ()) -> str:
     is exact once parsed, and the bytes are harmless when the JSON lands on a terminal."""
     record = result if isinstance(result, dict) else to_record(result, omit)
     return escape_json_unsafe(json.dumps(record, ensure_ascii=False)) + "\n"
+
+
+_ELSEWHERE = {
+    **dict.fromkeys(("Source", "ShownPassage", "Shown", "Person", "Quote", "Quotes", "IndexInfo"), "listings"),
+    **dict.fromkeys(("QAItem", "Scores"), "scores"),
+}
+
+
+def __getattr__(name: str):
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sofa_cli.model' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"sofa_cli.model.{module}"), name)

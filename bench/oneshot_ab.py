@@ -1,0 +1,78 @@
+"""One-shot `sofa ask` on the bundled corpus, this checkout against an earlier commit, alternated.
+
+The machine's speed drifts (load, thermal, other work), so a ratio measured today is compared
+with one measured another day only loosely; this runs both versions in turn, in one run, with
+the same Python and the same floor (`python -c "import typer, rich.console"`).
+
+    python bench/oneshot_ab.py REV [--runs 15]      # appends to bench/results/oneshot.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "what did Hornung suggest?"
+
+
+def wall(command: list[str], env: dict, cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("rev")
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sofa-ab-") as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "worktree", "add", "--detach", str(old), args.rev], cwd=ROOT, check=True, capture_output=True)
+        try:
+            trees = {args.rev: old, "this checkout": ROOT}
+            envs = {}
+            for name, tree in trees.items():
+                compileall.compile_dir(tree / "sofa_cli", quiet=1)
+                envs[name] = dict(os.environ, PYTHONPATH=str(tree), SOFA_INDEX_DIR=str(Path(tmp) / name.replace(" ", "-")))
+                envs[name].pop("SOFA_CORPUS", None)
+                wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree)  # the index is built first
+            times: dict[str, list[float]] = {name: [] for name in trees}
+            floor = []
+            for _ in range(args.runs):
+                floor.append(wall([sys.executable, "-c", "import typer, rich.console"], envs["this checkout"], ROOT))
+                for name, tree in trees.items():
+                    times[name].append(wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree))
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False, capture_output=True)
+    base = statistics.median(floor)
+    lines = [
+        "",
+        f"### This checkout against `{args.rev}`, alternated",
+        "",
+        f"Command: `python bench/oneshot_ab.py {args.rev} --runs {args.runs}`; medians of {args.runs} alternated runs,"
+        f" byte-compiled; load average at the end {os.getloadavg()[0]:.1f} on 2 cores.",
+        "",
+        '| version | `sofa ask "what did Hornung suggest?"` | ratio to `import typer, rich.console` |',
+        "|---|---:|---:|",
+    ]
+    lines += [
+        f"| {name} | {statistics.median(t) * 1000:.0f} ms | {statistics.median(t) / base:.2f} |" for name, t in times.items()
+    ]
+    lines.append(f"| floor: `import typer, rich.console` | {base * 1000:.0f} ms | 1.00 |")
+    results = ROOT / "bench" / "results" / "oneshot.md"
+    with results.open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

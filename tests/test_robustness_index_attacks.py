@@ -15,10 +15,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from test_robustness_index import answers, built, cli, corpus  # noqa: F401 - the same corpus and helpers
 
 import sofa_cli
-from sofa_cli.cli import app
 from sofa_cli.index.cache import index_path
 from sofa_cli.index.format import MAGIC, write_index
 from sofa_cli.index.writer import build
@@ -26,11 +25,6 @@ from sofa_cli.index.writer import build
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "corpus"
 TIMEOUT = 60  # a hang fails the test instead of the suite
-
-
-def cli(*args):
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def sofa_process(*args, env=None, **kwargs):
@@ -50,27 +44,6 @@ def _script(body: str) -> list[str]:
     SIGHUP, which sofa rightly leaves alone."""
     prelude = f"import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_DFL); sys.path.insert(0, {str(ROOT)!r})"
     return [sys.executable, "-c", f"{prelude}\n{body}"]
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "a.md").write_text("Hornung suggested a review of the agreement.\n", encoding="utf-8")
-    (root / "b.md").write_text("Okinawa residents protested at Kadena.\n", encoding="utf-8")
-    return root
-
-
-@pytest.fixture
-def built(corpus):
-    code, out, _ = cli("index", str(corpus))
-    assert code == 0
-    return Path(out.strip())
-
-
-def answers(corpus, question="Hornung suggested"):
-    code, out, err = cli("ask", question, "--corpus", str(corpus), "--json")
-    return code, json.loads(out)["results"] if out.strip() else [], err
 
 
 # -- #1, #2: a header checksum, and sections checked however large the index ---------------

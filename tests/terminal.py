@@ -6,6 +6,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import termios
@@ -14,8 +15,16 @@ import time
 ANSWER_TIMEOUT = 60  # generous: CI machines can be slow; tests never assert timings
 
 
+def _default_signals() -> None:
+    """In the child: Ctrl-C and hang-ups at their defaults, as at a real terminal, even when the
+    tests run in the background (a shell's `&` ignores SIGINT) or under nohup."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def _controlling_tty() -> None:
     """In the child: make the pty its controlling terminal, so Ctrl-C becomes SIGINT."""
+    _default_signals()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
@@ -30,7 +39,7 @@ class Terminal:
             extra = {"start_new_session": True, "preexec_fn": _controlling_tty}
         else:  # only stderr on the terminal (progress bar checks)
             io = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": slave}
-            extra = {}
+            extra = {"preexec_fn": _default_signals}
         self.process = subprocess.Popen([sys.executable, "-m", "sofa_cli", *args], env=full_env, cwd=cwd, **io, **extra)
         os.close(slave)
         self.buffer = b""

@@ -145,7 +145,15 @@ def test_read_only_cache_folder_real_permissions(corpus, tmp_path, monkeypatch):
 
 
 def _script(body: str) -> list[str]:
-    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{body}"]
+    """`python -c body` with the repository importable and Ctrl-C and hang-ups at their
+    defaults: a test run started in the background (a shell's `&` ignores SIGINT), under nohup
+    or by a CI that ignores hang-ups would hand the child ignored signals, which sofa rightly
+    leaves alone."""
+    prelude = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"signal.signal(signal.SIGHUP, signal.SIG_DFL); sys.path.insert(0, {str(ROOT)!r})"
+    )
+    return [sys.executable, "-c", f"{prelude}\n{body}"]
 
 
 def test_two_index_runs_take_turns_on_a_lock(corpus, built):

@@ -15,7 +15,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from test_robustness_index import answers, built, cli, corpus  # noqa: F401 - the same corpus and helpers
+from test_robustness_index import _script, answers, built, cli, corpus  # noqa: F401 - the same corpus and helpers
 
 import sofa_cli
 from sofa_cli.index.cache import index_path
@@ -36,14 +36,6 @@ def sofa_process(*args, env=None, **kwargs):
         env=dict(os.environ, **(env or {})),
         **kwargs,
     )
-
-
-def _script(body: str) -> list[str]:
-    """`python -c body` with the repository importable and SIGHUP at its default: a test run
-    started under nohup (or by a CI that ignores hang-ups) would hand the child an ignored
-    SIGHUP, which sofa rightly leaves alone."""
-    prelude = f"import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_DFL); sys.path.insert(0, {str(ROOT)!r})"
-    return [sys.executable, "-c", f"{prelude}\n{body}"]
 
 
 # -- #1, #2: a header checksum, and sections checked however large the index ---------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -115,16 +116,10 @@ def _start_worker(settings: ParseSettings) -> None:
     has already been told about under the build's numberer's `source`.
 
     A worker's stderr goes nowhere: whatever ends the build (Ctrl-C reaches the whole process
-    group, SIGTERM, the parent killed), a worker ends with a traceback, "Process
-    ForkPoolWorker-N:", that the user must not see; its real errors reach the building
-    process through the pool, which reports them. Ctrl-C is ignored here: a worker interrupted
-    while holding the task queue's lock made `Pool.terminate` wait for ever; the building process
-    gets it and ends the pool (SIGTERM, which ends a worker without a word). (Having the kernel
-    kill workers with the build, PR_SET_PDEATHSIG, let a pool thread's exit kill them too.)"""
+    group, SIGTERM, the parent killed), a worker ending must not print "Process ..." and a
+    traceback; its real errors reach the building process, which reports them."""
     global _worker_parser
-    import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it ends the pool
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
@@ -137,21 +132,14 @@ def _parse_in_worker(job: tuple[Path, Path]) -> ParsedFile:
 
 def _parsed_files(jobs: list[tuple[Path, Path]], parser: FileParser, parallel: bool):
     """Each job parsed, in order: by `parser` here, or across worker processes when `parallel`."""
-    if not parallel or (os.cpu_count() or 1) < 2:
+    if not parallel or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         yield from map(parser, jobs)
         return
-    import multiprocessing
-
     from sofa_cli.corpus.segment import _punkt
+    from sofa_cli.index.workers import ordered_map
 
     _punkt()  # loaded once here, inherited by the forked workers
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        yield from map(parser, jobs)
-        return
-    with context.Pool(os.cpu_count(), initializer=_start_worker, initargs=(parser.settings,)) as pool:
-        yield from pool.imap(_parse_in_worker, jobs, chunksize=1)
+    yield from ordered_map(_parse_in_worker, jobs, os.cpu_count(), _start_worker, (parser.settings,))
 
 
 def build(
@@ -202,31 +190,31 @@ def build(
             plan.append((path, rel, fingerprint, None))
             to_parse.append((path, root))
             parse_bytes += fingerprint[0]
-    parsed = _parsed_files(to_parse, parser, parallel=parse_bytes > parallel_bytes)
-    for n, (_path, rel, (size, mtime), old) in enumerate(plan):
-        if progress:
-            progress(n, len(plan))
-        entry = {"path": rel, "size": size, "mtime_ns": mtime, "docs": [], "skipped": None}
-        if old is not None:
-            report.unchanged += 1
-            for d in old["docs"]:
-                info = previous.docs[d]
-                record = _doc_record(info)
-                record["id"] = _unique_id(info.id, info.path, seen, report)
-                packed = pack_document(_reuse_passages(previous, info), parser.numberer)
-                compiler.add_vocabulary(parser.numberer.take_new())
-                entry["docs"].append(compiler.add(record, packed))
-            entry["skipped"] = old.get("skipped")
-            if old.get("skipped"):
-                report.skipped.append(Skipped(rel, old["skipped"]))
+    with closing(_parsed_files(to_parse, parser, parallel=parse_bytes > parallel_bytes)) as parsed:
+        for n, (_path, rel, (size, mtime), old) in enumerate(plan):
+            if progress:
+                progress(n, len(plan))
+            entry = {"path": rel, "size": size, "mtime_ns": mtime, "docs": [], "skipped": None}
+            if old is not None:
+                report.unchanged += 1
+                for d in old["docs"]:
+                    info = previous.docs[d]
+                    record = _doc_record(info)
+                    record["id"] = _unique_id(info.id, info.path, seen, report)
+                    packed = pack_document(_reuse_passages(previous, info), parser.numberer)
+                    compiler.add_vocabulary(parser.numberer.take_new())
+                    entry["docs"].append(compiler.add(record, packed))
+                entry["skipped"] = old.get("skipped")
+                if old.get("skipped"):
+                    report.skipped.append(Skipped(rel, old["skipped"]))
+                files.append(entry)
+                continue
+            report.updated += 1 if rel in old_files else 0
+            report.new += 0 if rel in old_files else 1
+            items, new_terms = next(parsed)
+            compiler.add_vocabulary(new_terms)
+            add_parsed(compiler, entry, items, seen, report)
             files.append(entry)
-            continue
-        report.updated += 1 if rel in old_files else 0
-        report.new += 0 if rel in old_files else 1
-        items, new_terms = next(parsed)
-        compiler.add_vocabulary(new_terms)
-        add_parsed(compiler, entry, items, seen, report)
-        files.append(entry)
     report.removed = len(set(old_files) - {f["path"] for f in files})
     if progress:
         progress(len(plan), len(plan))

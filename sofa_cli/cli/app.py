@@ -6,7 +6,7 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -39,8 +39,52 @@ from sofa_cli.cli.output import choose_output, emit, one_line, warn
 from sofa_cli.cli.terminal import run_shell
 from sofa_cli.errors import ExitStatus
 
+# The subcommands, registered here and made into click commands by `_Subcommands` when looked up.
+_commands = typer.Typer()
+
+
+class _Subcommands(MutableMapping):
+    """The group's commands by name, each made (its options read from its signature by typer)
+    when first looked up: a one-shot `sofa ask` makes ask's alone, not all eight (~10 ms).
+    Listing the names (help, completion, did-you-mean) makes none."""
+
+    def __init__(self, infos) -> None:
+        self._infos = {info.name or typer.main.get_command_name(info.callback.__name__): info for info in infos}
+        self._made: dict = {}
+
+    def __getitem__(self, name: str):
+        if name not in self._made:
+            self._made[name] = typer.main.get_command_from_info(
+                self._infos[name], pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
+        return self._made[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self._infos[name] = None
+        self._made[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._infos[name]
+        self._made.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._infos)
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+
+class _SofaCommands(Commands):
+    def __init__(self, **given) -> None:
+        super().__init__(**given)
+        self.commands = _Subcommands(_commands.registered_commands)
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)
+
+
 app = typer.Typer(
-    cls=Commands,
+    cls=_SofaCommands,
     name="sofa",
     no_args_is_help=False,
     add_completion=False,  # ours below: --show-completion SHELL honours the shell named
@@ -102,7 +146,7 @@ QuestionArg = Annotated[
 ]
 
 
-@app.command(
+@_commands.command(
     epilog="""\b
 Examples:
   sofa ask what did Hornung suggest
@@ -150,7 +194,7 @@ def ask(
     raise typer.Exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
 
 
-app.command(
+_commands.command(
     "index",
     epilog="""\b
 Examples:
@@ -162,7 +206,7 @@ Examples:
 )(index_cmd)
 
 
-@app.command(
+@_commands.command(
     "eval",
     epilog="""\b
 Examples:
@@ -196,7 +240,7 @@ def eval_cmd(
                 sys.stdout.write(one_line(f"  miss: {m['q']!r} got {m.get('got')} (gold rank {m.get('rank')})") + "\n")
 
 
-@app.command(
+@_commands.command(
     epilog="""\b
 Examples:
   sofa sources
@@ -210,7 +254,7 @@ def sources(opening, output, console) -> None:
     render.render_sources(opening().sources(), output, sys.stdout, console)
 
 
-@app.command(
+@_commands.command(
     epilog="""\b
 Examples:
   sofa show "kyodo-sofa ¶19"
@@ -269,7 +313,7 @@ def _edit(shown) -> None:
         raise typer.Exit(ExitStatus.ERROR)
 
 
-@app.command(
+@_commands.command(
     epilog="""\b
 Examples:
   sofa people
@@ -284,7 +328,7 @@ def people(opening, output, console) -> None:
     raise typer.Exit(ExitStatus.FOUND if found else ExitStatus.NOT_FOUND)
 
 
-@app.command(
+@_commands.command(
     epilog="""\b
 Examples:
   sofa quotes Hornung
@@ -319,7 +363,7 @@ def shell_cmd(corpus=None, index_dir=None, **options) -> None:
 
 
 _takes_the_options_of(ask, "question")(shell_cmd)
-app.command(
+_commands.command(
     "shell",
     epilog="""\b
 Examples:

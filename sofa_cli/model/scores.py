@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -11,12 +11,14 @@ class QAItem:
     gold: tuple[str, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scores:
-    questions: int = 0
-    k: int = 5
-    hit_at_1: float = 0.0
-    hit_at_k: float = 0.0
-    mrr: float = 0.0
-    answer_at_1: float = 0.0
-    misses: list[dict] = field(default_factory=list)
+    """The scores over a QA file, made once its questions are all answered (rates in 0..1)."""
+
+    questions: int
+    k: int
+    hit_at_1: float
+    hit_at_k: float
+    mrr: float
+    answer_at_1: float
+    misses: list[dict]

@@ -40,33 +40,32 @@ def read_qa(path: Path) -> list[QAItem]:
 
 
 def evaluate(items: Iterable[QAItem], answer: Callable[[str], Answer], k: int) -> Scores:
-    scores = Scores(k=k)
+    """Each item's question answered in turn; the rates are sums over the questions, divided
+    once at the end."""
+    questions, hit_at_1, hit_at_k, mrr, answer_at_1 = 0, 0, 0, 0.0, 0
+    misses: list[dict] = []
     for item in items:
         result = answer(item.q)
-        scores.questions += 1
+        questions += 1
         texts = [r.text for r in result.results[:k]]
         if not item.gold:
             ok = not result.results
-            scores.hit_at_1 += ok
-            scores.hit_at_k += ok
-            scores.mrr += ok
-            scores.answer_at_1 += ok
+            hit_at_1 += ok
+            hit_at_k += ok
+            mrr += ok
+            answer_at_1 += ok
             if not ok:
-                scores.misses.append({"q": item.q, "gold": [], "got": result.results[0].citation})
+                misses.append({"q": item.q, "gold": [], "got": result.results[0].citation})
             continue
         ranks = [i for i, t in enumerate(texts, start=1) if any(g in t for g in item.gold)]
         first = ranks[0] if ranks else None
-        scores.hit_at_1 += first == 1
-        scores.hit_at_k += first is not None
-        scores.mrr += 1 / first if first else 0.0
+        hit_at_1 += first == 1
+        hit_at_k += first is not None
+        mrr += 1 / first if first else 0.0
         if result.results and any(g in result.results[0].answer for g in item.gold):
-            scores.answer_at_1 += 1
+            answer_at_1 += 1
         if first != 1:
             got = result.results[0].citation if result.results else None
-            scores.misses.append({"q": item.q, "gold": list(item.gold), "got": got, "rank": first})
-    n = scores.questions or 1
-    scores.hit_at_1 /= n
-    scores.hit_at_k /= n
-    scores.mrr /= n
-    scores.answer_at_1 /= n
-    return scores
+            misses.append({"q": item.q, "gold": list(item.gold), "got": got, "rank": first})
+    n = questions or 1
+    return Scores(questions, k, hit_at_1 / n, hit_at_k / n, mrr / n, answer_at_1 / n, misses)

@@ -61,8 +61,8 @@ FUNCTIONS = {
     "tokens": lambda t: list(analysis.tokenize(t)),
     "html": html.html_to_text,
     "sentences": lambda t: segment.sentence_spans(t[:8000]),  # passages are at most 8,000 characters
-    "answer names": answer_types._NAME_RE.findall,
-    "answer places": answer_types._PLACE_RE.findall,
+    "answer names": answer_types._holds("name").findall,
+    "answer places": answer_types._holds("place").findall,
 }
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NamedTuple, Optional
 
 import typer
 
@@ -156,9 +155,9 @@ SinceOpt = Annotated[
 UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Only documents dated on or before DATE.")]
 
 
-@dataclass(frozen=True)
-class AskOptions:
-    """What `ask` and `shell` are told about answering, gathered from their shared options."""
+class AskOptions(NamedTuple):
+    """What `ask` and `shell` are told about answering, gathered from their shared options
+    (a named tuple: a one-shot answer does not generate a dataclass's methods for it)."""
 
     limit: int = 3
     as_json: bool = False

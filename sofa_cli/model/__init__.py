@@ -1,8 +1,9 @@
 """The results sofa gives, as plain dataclasses, and the one JSON serializer for all of them.
 
-An answer's records are here; the listings' (`model.listings`: Source, Shown, Person, Quotes,
-IndexInfo...) and evaluation's (`model.scores`: QAItem, Scores) are imported on first use, and
-read as `sofa_cli.model.Source` all the same: a one-shot answer need not define them.
+An answer's records are here; --explain's (`model.explanation`: Explanation), the listings'
+(`model.listings`: Source, Shown, Person, Quotes, IndexInfo...) and evaluation's (`model.scores`:
+QAItem, Scores) are imported on first use, and read as `sofa_cli.model.Source` all the same: a
+one-shot answer need not define them.
 
 Every command's JSON is one of these dataclasses serialized by `to_record` / `json_line`:
 `Answer` (ask), `Source` (sources), `Shown` (show), `Scores` (eval), `Person` (people),
@@ -13,27 +14,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from sofa_cli.text.safety import escape_json_unsafe
 
+if TYPE_CHECKING:
+    from sofa_cli.model.explanation import Explanation
+
 # What a document is: a news article (paragraphs) or an interview (speaker turns).
 KINDS = ("article", "interview")
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a passage scored what it did: `terms` (each query word's BM25 part, summing to
-    `bm25`) plus `evidence` (all that ranking adds to BM25), which add up to the score.
-    `signals` itemises the evidence, each signal with its points (sentence, attribution,
-    proximity, answer type, document, title, phrase, the question-turn factor and the title
-    word cap as negative points), summing to `evidence`; `rewritten` is the question as it was
-    searched for (corrections, stand-ins, added and left-out words)."""
-
-    terms: dict[str, float]
-    bm25: float
-    evidence: float
-    signals: dict[str, float] = field(default_factory=dict)
-    rewritten: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +109,7 @@ def json_line(result, omit: tuple[str, ...] = ()) -> str:
 
 
 _ELSEWHERE = {
+    "Explanation": "explanation",
     **dict.fromkeys(("Source", "ShownPassage", "Shown", "Person", "Quote", "Quotes", "IndexInfo"), "listings"),
     **dict.fromkeys(("QAItem", "Scores"), "scores"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from sofa_cli.text.analysis import is_stopword, normalise_form
 
@@ -44,33 +45,35 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 
 
-_TIME_RE = re.compile(
-    rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|{_MONTHS}|{_DAYS}|century|centuries|decade)\b"
-    r"|\b\d[\d,.]*\s+(?:BC|BCE|AD|CE|BP)\b|\b\d[\d,.]*(?:\s+(?:thousand|million|billion))?\s+years\s+ago\b"
-    r"|\b\d{1,2}:\d{2}\b"
-)
+# What each kind of answer looks like in a sentence, compiled by `_holds` when first asked for:
+# a question of no kind (or of one kind) does not compile the others.
+_ANSWERS = {
+    "time": (
+        rf"\b(?:1\d{{3}}|20\d{{2}}|\d{{3,4}}s|{_MONTHS}|{_DAYS}|century|centuries|decade)\b"
+        r"|\b\d[\d,.]*\s+(?:BC|BCE|AD|CE|BP)\b|\b\d[\d,.]*(?:\s+(?:thousand|million|billion))?\s+years\s+ago\b"
+        r"|\b\d{1,2}:\d{2}\b",
+        0,
+    ),
+    "number": (
+        r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+        r"hundred|thousand|million|billion|dozen|half|twice|percent)\b",
+        re.I,
+    ),
+    "name": (r"(?<=[\s(“\"])[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*", 0),
+    # A reason: a causal connective ("because", "due to", "in order to").
+    "reason": (
+        r"\b(?:because|due|since|so|therefore|thus|hence|cause[sd]?|reasons?|result(?:ed|s)?|order|led|lead|leads|"
+        r"owing|thanks|consequently|why|motivated|aim(?:ed)?|purpose)\b",
+        re.I,
+    ),
+    # A place: a capitalised name right after a preposition of place ("in Geelong", "from the Rhine").
+    "place": (r"\b(?:in|at|from|near|to|into|across|throughout)\s+(?:the\s+)?([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)", 0),
+}
 
 
-_NUMBER_RE = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|dozen|half|twice|percent)\b",
-    re.I,
-)
-
-
-_NAME_RE = re.compile(r"(?<=[\s(“\"])[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
-
-
-# A reason: a causal connective ("because", "due to", "in order to").
-_REASON_RE = re.compile(
-    r"\b(?:because|due|since|so|therefore|thus|hence|cause[sd]?|reasons?|result(?:ed|s)?|order|led|lead|leads|"
-    r"owing|thanks|consequently|why|motivated|aim(?:ed)?|purpose)\b",
-    re.I,
-)
-
-
-# A place: a capitalised name right after a preposition of place ("in Geelong", "from the Rhine").
-_PLACE_RE = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout)\s+(?:the\s+)?([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)")
+@cache
+def _holds(kind: str) -> re.Pattern:
+    return re.compile(*_ANSWERS[kind])
 
 
 def answer_type(question: str) -> str | None:
@@ -101,15 +104,12 @@ def _asks(question: str, match: re.Match) -> bool:
 
 def has_answer_type(sentence: str, kind: str, question_forms: frozenset[str]) -> bool:
     """Whether `sentence` holds an answer of `kind` that the question does not already say."""
-    if kind == "reason":
-        return any(m.group().lower() not in question_forms for m in _REASON_RE.finditer(sentence))
-    if kind == "time":
-        return any(m.group().lower() not in question_forms for m in _TIME_RE.finditer(sentence))
-    if kind == "number":
-        return any(m.group().lower() not in question_forms for m in _NUMBER_RE.finditer(sentence))
+    found = _holds(kind if kind in _ANSWERS else "name").finditer(sentence)
+    if kind in ("reason", "time", "number"):
+        return any(m.group().lower() not in question_forms for m in found)
     if kind == "place":
-        return any(_new_name(m.group(1), question_forms) for m in _PLACE_RE.finditer(sentence))
-    return any(_new_name(m.group(), question_forms) for m in _NAME_RE.finditer(sentence))
+        return any(_new_name(m.group(1), question_forms) for m in found)
+    return any(_new_name(m.group(), question_forms) for m in found)
 
 
 def _new_name(name: str, question_forms: frozenset[str]) -> bool:

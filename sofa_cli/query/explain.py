@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sofa_cli.index.bm25 import constant as bm25_constant
 from sofa_cli.index.reader import Index
-from sofa_cli.model import Explanation
+from sofa_cli.model.explanation import Explanation
 from sofa_cli.query import question as q
 from sofa_cli.query.question import Query
 

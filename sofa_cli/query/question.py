@@ -13,7 +13,7 @@ became of it, so none is dropped without a trace (`Query.words`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from sofa_cli.index.reader import Index
 from sofa_cli.query.answer_types import answer_type
@@ -52,9 +52,10 @@ ASKING = "asking"  # a word that asks, not describes ("many" in "how many"), whi
 UNKNOWN = "unknown"  # none of these: the corpus lacks it
 
 
-@dataclass(frozen=True)
-class Word:
-    """One word of the question and what became of it (`how`, one of the names above)."""
+class Word(NamedTuple):
+    """One word of the question and what became of it (`how`, one of the names above).
+
+    Named tuples, this and `Query`: a one-shot answer does not generate dataclass methods for them."""
 
     typed: str
     how: str
@@ -67,8 +68,7 @@ class Word:
     capitalised: bool = False  # typed with a capital: likely a name
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """An analysed question. `terms` are index term ids (repeats kept, as BM25 counts them)."""
 
     text: str
@@ -76,7 +76,7 @@ class Query:
     people: tuple[str, ...] = ()
     person_terms: frozenset[int] = frozenset()
     corrections: tuple[tuple[str, str], ...] = ()
-    unknown: tuple[str, ...] = field(default=())
+    unknown: tuple[str, ...] = ()
     bigrams: frozenset[tuple[int, int]] = frozenset()
     # Acronyms the question spells out, each with the word pairs of its expansion: a passage
     # saying "SOFA" has the pairs of "Status of Forces Agreement" as much as one spelling it.
@@ -196,7 +196,7 @@ def _resolve_words(index: Index, question: str, ranking: Ranking) -> list[Word]:
         else:
             after_how = bool(words) and words[-1].typed == "how"
             capitalised = question[token.start].isupper()
-            words.append(replace(_resolve(index, token.form, capitalised, after_how, ranking), capitalised=capitalised))
+            words.append(_resolve(index, token.form, capitalised, after_how, ranking)._replace(capitalised=capitalised))
     return words
 
 

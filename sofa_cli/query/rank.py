@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import StoredPassage
@@ -30,7 +31,6 @@ from sofa_cli.query.evidence import (
     _title_terms,
     coverage,
 )
-from sofa_cli.query.explain import _explain
 from sofa_cli.query.question import Query, analyse_question
 from sofa_cli.query.sentences import _best_sentence, _passage_terms, _Sentence, _sentence_terms, is_small_talk
 
@@ -147,8 +147,7 @@ def rank(
     return results
 
 
-@dataclass(frozen=True)
-class _Scored:
+class _Scored(NamedTuple):
     """A candidate passage scored: its score, BM25, answer sentence, standing, and the points
     each signal added (`parts`, in the order they apply; for --explain)."""
 
@@ -231,7 +230,11 @@ def _result(index: Index, query: Query, rank_: int, scored: _Scored, explain: bo
     wanted = set(query.terms)
     highlights = [[t.start, t.end] for t, tid in _passage_terms(index, p.text) if tid in wanted]
     a, b = p.sentences[best.index] if p.sentences else (0, len(p.text))
-    contributions = _explain(index, query, p.pid, score, scored.parts) if explain else None
+    contributions = None
+    if explain:
+        from sofa_cli.query.explain import _explain  # --explain only
+
+        contributions = _explain(index, query, p.pid, score, scored.parts)
     return Result(
         rank=rank_,
         score=round(score, SCORE_DECIMALS),

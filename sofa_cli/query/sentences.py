@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import StoredPassage
@@ -14,8 +14,7 @@ from sofa_cli.query.question import Query
 from sofa_cli.text.analysis import form_of, raw_tokens, tokenize
 
 
-@dataclass(frozen=True)
-class _Sentence:
+class _Sentence(NamedTuple):
     """The chosen answer sentence: its number in the passage, the points it adds to the passage's
     score, and those points itemised by signal (for --explain)."""
 

@@ -36,9 +36,12 @@ NAME_BYTES = 100
 
 
 def index_path(root: Path, index_dir: str | None = None) -> Path:
-    import hashlib  # here, not at the top: its OpenSSL set-up costs a one-shot answer ~5 ms
+    try:  # CPython's own SHA-256: hashlib's OpenSSL set-up costs a one-shot answer ~4 ms
+        from _sha256 import sha256
+    except ImportError:  # another Python (3.12 names it _sha2)
+        from hashlib import sha256
 
-    key = hashlib.sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    key = sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return cache_dir(index_dir) / f"{_cut(root.name or 'corpus', NAME_BYTES)}-{key}" / INDEX_FILE
 
 

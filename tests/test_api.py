@@ -76,28 +76,29 @@ def test_one_serializer_for_every_result(corpus):
     assert "misses" not in json.loads(json_line(scores, omit=("misses",)))
 
 
-def test_readme_one_liner(tmp_path):
+def test_readme_one_liner(shared_index_dir):
     code = "import sofa_cli; print(sofa_cli.open().ask('what did Hornung suggest?')[0].citation)"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, env=_env(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, env=_env(shared_index_dir)
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "kyodo-sofa ¶19\n"
 
 
-def test_query_path_imports_no_loader_builder_or_cli(tmp_path):
-    """A one-shot answer from a fresh index imports the reader and the ranking only."""
-    subprocess.run([sys.executable, "-c", "import sofa_cli; sofa_cli.open()"], check=True, env=_env(tmp_path), cwd=ROOT)
+def test_query_path_imports_no_loader_builder_or_cli(shared_index_dir):
+    """A one-shot answer from a fresh index (the shared one) imports the reader and the ranking only."""
     code = (
         "import sys, sofa_cli; sofa_cli.open().ask('what did Hornung suggest?'); "
         "print(' '.join(sorted(m for m in sys.modules if m.startswith(('sofa_cli', 'typer', 'click', 'rich')))))"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(tmp_path), cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(shared_index_dir), cwd=ROOT)
     loaded = set(proc.stdout.split())
     assert "sofa_cli.query.rank" in loaded
     unwanted = {"typer", "click", "rich", "sofa_cli.index.writer", "sofa_cli.index.compiler", "sofa_cli.corpus.documents"}
     assert not loaded & unwanted, loaded & unwanted
 
 
-def _env(tmp_path) -> dict:
+def _env(index_dir: str) -> dict:
     import os
 
-    return dict(os.environ, SOFA_INDEX_DIR=str(tmp_path / "idx"))
+    return dict(os.environ, SOFA_INDEX_DIR=index_dir)

@@ -123,8 +123,8 @@ def test_plain_output_has_citation_and_answer_no_ansi(sofa):
     assert "\x1b[" not in out
 
 
-def test_pipe_output_has_no_ansi_codes():
-    proc = run_process("ask", "what did Hornung suggest?", env={"NO_COLOR": ""})
+def test_pipe_output_has_no_ansi_codes(shared_index_dir):
+    proc = run_process("ask", "what did Hornung suggest?", env={"NO_COLOR": "", "SOFA_INDEX_DIR": shared_index_dir})
     assert proc.returncode == 0
     assert b"\x1b[" not in proc.stdout
     assert "kyodo-sofa ¶19".encode() in proc.stdout
@@ -137,14 +137,14 @@ def test_rich_format_without_terminal_honours_no_color(sofa):
     assert "\x1b[" not in out
 
 
-def test_closed_pipe_ends_quietly(tmp_path):
+def test_closed_pipe_ends_quietly(shared_index_dir):
     questions = "\n".join(["what did Hornung suggest?"] * 300) + "\n"
     proc = subprocess.run(
         f"{sys.executable} -m sofa_cli ask - --json | head -1",
         shell=True,
         input=questions.encode(),
         capture_output=True,
-        env=dict(os.environ),
+        env=dict(os.environ, SOFA_INDEX_DIR=shared_index_dir),
         timeout=120,
     )
     assert proc.returncode == 0

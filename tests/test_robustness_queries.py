@@ -83,8 +83,14 @@ def test_metacharacters_around_a_real_word_still_find_it(sofa):
     assert json.loads(out)["results"]
 
 
-def test_non_utf8_stdin_line_is_decoded_and_the_batch_goes_on():
-    proc = run_process("ask", "-", "--json", input=b"what did Hornung suggest?\n\xff\xfe\xc3( bad line\nKadena flags\n")
+def test_non_utf8_stdin_line_is_decoded_and_the_batch_goes_on(shared_index_dir):
+    proc = run_process(
+        "ask",
+        "-",
+        "--json",
+        input=b"what did Hornung suggest?\n\xff\xfe\xc3( bad line\nKadena flags\n",
+        env={"SOFA_INDEX_DIR": shared_index_dir},
+    )
     assert proc.returncode == 0
     lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     assert len(lines) == 3
@@ -96,7 +102,7 @@ def test_non_utf8_stdin_line_is_decoded_and_the_batch_goes_on():
     assert "Traceback" not in err
 
 
-def test_blank_stdin_lines_are_skipped():
-    proc = run_process("ask", "-", "--json", input=b"\n   \nKadena flags\n\n")
+def test_blank_stdin_lines_are_skipped(shared_index_dir):
+    proc = run_process("ask", "-", "--json", input=b"\n   \nKadena flags\n\n", env={"SOFA_INDEX_DIR": shared_index_dir})
     assert proc.returncode == 0
     assert len(proc.stdout.decode().splitlines()) == 1

@@ -2,7 +2,9 @@
 
 The machine's speed drifts (load, thermal, other work), so a ratio measured today is compared
 with one measured another day only loosely; this runs both versions in turn, in one run, with
-the same Python and the same floor (`python -c "import typer, rich.console"`).
+the same Python and the same floor (`python -c "import typer, rich.console"`). Each run's CPU
+time (user + system, of the process) is reported beside its wall time: on a machine shared
+with other work, waiting for a core inflates the wall time far more than the CPU time.
 
     python bench/oneshot_ab.py REV [--runs 15]      # appends to bench/results/oneshot.md
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,10 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "what did Hornung suggest?"
 
 
-def wall(command: list[str], env: dict, cwd: Path) -> float:
+def wall(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
+    """The command's wall time and CPU time (user + system), in seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - started
+    took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -45,15 +52,15 @@ def main() -> None:
                 envs[name] = dict(os.environ, PYTHONPATH=str(tree), SOFA_INDEX_DIR=str(Path(tmp) / name.replace(" ", "-")))
                 envs[name].pop("SOFA_CORPUS", None)
                 wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree)  # the index is built first
-            times: dict[str, list[float]] = {name: [] for name in trees}
-            floor = []
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+            floor: list[tuple[float, float]] = []
             for _ in range(args.runs):
                 floor.append(wall([sys.executable, "-c", "import typer, rich.console"], envs["this checkout"], ROOT))
                 for name, tree in trees.items():
                     times[name].append(wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree))
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False, capture_output=True)
-    base = statistics.median(floor)
+    base, base_cpu = (statistics.median(t[i] for t in floor) for i in (0, 1))
     lines = [
         "",
         f"### This checkout against `{args.rev}`, alternated",
@@ -61,13 +68,13 @@ def main() -> None:
         f"Command: `python bench/oneshot_ab.py {args.rev} --runs {args.runs}`; medians of {args.runs} alternated runs,"
         f" byte-compiled; load average at the end {os.getloadavg()[0]:.1f} on 2 cores.",
         "",
-        '| version | `sofa ask "what did Hornung suggest?"` | ratio to `import typer, rich.console` |',
-        "|---|---:|---:|",
+        '| version | `sofa ask "what did Hornung suggest?"`: wall | ratio to `import typer, rich.console` | CPU | ratio |',
+        "|---|---:|---:|---:|---:|",
     ]
-    lines += [
-        f"| {name} | {statistics.median(t) * 1000:.0f} ms | {statistics.median(t) / base:.2f} |" for name, t in times.items()
-    ]
-    lines.append(f"| floor: `import typer, rich.console` | {base * 1000:.0f} ms | 1.00 |")
+    for name, t in times.items():
+        took, cpu = (statistics.median(x[i] for x in t) for i in (0, 1))
+        lines.append(f"| {name} | {took * 1000:.0f} ms | {took / base:.2f} | {cpu * 1000:.0f} ms | {cpu / base_cpu:.2f} |")
+    lines.append(f"| floor: `import typer, rich.console` | {base * 1000:.0f} ms | 1.00 | {base_cpu * 1000:.0f} ms | 1.00 |")
     results = ROOT / "bench" / "results" / "oneshot.md"
     with results.open("a", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")

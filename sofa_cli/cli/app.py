@@ -36,7 +36,6 @@ from sofa_cli.cli.options import (
     complete_documents,
 )
 from sofa_cli.cli.output import choose_output, emit, one_line, warn
-from sofa_cli.cli.terminal import run_shell
 from sofa_cli.errors import ExitStatus
 
 # The subcommands, registered here and made into click commands by `_Subcommands` when looked up.
@@ -45,7 +44,7 @@ _commands = typer.Typer()
 
 class _Subcommands(MutableMapping):
     """The group's commands by name, each made (its options read from its signature by typer)
-    when first looked up: a one-shot `sofa ask` makes ask's alone, not all eight (~10 ms).
+    when first looked up: a one-shot `sofa ask` makes ask's alone, not all eight.
     Listing the names (help, completion, did-you-mean) makes none."""
 
     def __init__(self, infos) -> None:
@@ -75,6 +74,8 @@ class _Subcommands(MutableMapping):
 
 
 class _SofaCommands(Commands):
+    """The app's group, its commands those registered on `_commands`, made on first look-up."""
+
     def __init__(self, **given) -> None:
         super().__init__(**given)
         self.commands = _Subcommands(_commands.registered_commands)
@@ -359,6 +360,8 @@ def quotes(
 
 def shell_cmd(corpus=None, index_dir=None, **options) -> None:
     """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
+    from sofa_cli.cli.terminal import run_shell  # the shell's wiring: not for a one-shot command
+
     run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options))
 
 
@@ -419,5 +422,7 @@ def main_callback(
         defaults = (ctx.default_map or {}).get("shell", {})
         corpus = (defaults.get("corpus") or [None])[-1]
         options = AskOptions(limit=defaults.get("limit", 3), fmt=defaults.get("fmt"), color=defaults.get("color"))
+        from sofa_cli.cli.terminal import run_shell
+
         run_shell(Path(corpus) if corpus else None, None, options)
     sys.stdout.write(ctx.get_help() + "\n")

@@ -6,7 +6,7 @@ the same Python and the same floor (`python -c "import typer, rich.console"`). E
 time (user + system, of the process) is reported beside its wall time: on a machine shared
 with other work, waiting for a core inflates the wall time far more than the CPU time.
 
-    python bench/oneshot_ab.py REV [--runs 15]      # appends to bench/results/oneshot.md
+    python bench/oneshot_ab.py REV [REV ...] [--runs 15]      # appends to bench/results/oneshot.md
 """
 
 from __future__ import annotations
@@ -38,14 +38,16 @@ def wall(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("rev")
+    parser.add_argument("revs", nargs="+", metavar="rev")
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sofa-ab-") as tmp:
-        old = Path(tmp) / "old"
-        subprocess.run(["git", "worktree", "add", "--detach", str(old), args.rev], cwd=ROOT, check=True, capture_output=True)
+        trees = {rev: Path(tmp) / f"rev-{i}" for i, rev in enumerate(args.revs)}
+        for rev, tree in trees.items():
+            subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=ROOT, check=True, capture_output=True)
+        old = list(trees.values())
+        trees["this checkout"] = ROOT
         try:
-            trees = {args.rev: old, "this checkout": ROOT}
             envs = {}
             for name, tree in trees.items():
                 compileall.compile_dir(tree / "sofa_cli", quiet=1)
@@ -59,13 +61,14 @@ def main() -> None:
                 for name, tree in trees.items():
                     times[name].append(wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree))
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False, capture_output=True)
+            for tree in old:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False, capture_output=True)
     base, base_cpu = (statistics.median(t[i] for t in floor) for i in (0, 1))
     lines = [
         "",
-        f"### This checkout against `{args.rev}`, alternated",
+        f"### This checkout against {', '.join(f'`{rev}`' for rev in args.revs)}, alternated",
         "",
-        f"Command: `python bench/oneshot_ab.py {args.rev} --runs {args.runs}`; medians of {args.runs} alternated runs,"
+        f"Command: `python bench/oneshot_ab.py {' '.join(args.revs)} --runs {args.runs}`; medians of {args.runs} alternated runs,"
         f" byte-compiled; load average at the end {os.getloadavg()[0]:.1f} on 2 cores.",
         "",
         '| version | `sofa ask "what did Hornung suggest?"`: wall | ratio to `import typer, rich.console` | CPU | ratio |',

@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLED, run_process
+from conftest import BUNDLED
 from terminal import Terminal
+from typer.testing import CliRunner
+
+from sofa_cli.cli import app
 
 SUMMARY_RE = re.compile(r"(\d+) new, (\d+) updated, (\d+) unchanged, (\d+) removed")
 
@@ -169,9 +172,9 @@ def test_index_rebuild_reparses_everything(tmp_path, sofa):
 
 
 def test_index_progress_is_hidden_when_stderr_is_not_a_terminal(corpus_copy):
-    done = run_process("index", str(corpus_copy))
-    assert done.returncode == 0
-    err = done.stderr.decode()
+    done = CliRunner().invoke(app, ["index", str(corpus_copy)], catch_exceptions=False)  # stderr: not a terminal
+    assert done.exit_code == 0
+    err = done.stderr
     assert "\x1b" not in err and "\r" not in err and "indexing " not in err
     assert err.startswith("sofa: indexed ")
 

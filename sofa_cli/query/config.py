@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError, dataclass, field
 
 CONSTANTS = dict(
-    # Weights: points and shares that rank passages and choose their answer sentence.
+    # ── Weights: points and shares that rank passages and choose their answer sentence.
     # Points for a sentence that holds all the question's weight; a fraction for a share.
     # About one rare term's BM25 contribution, so it breaks ties between near-equal passages.
     sentence=4.0,
@@ -77,7 +77,7 @@ CONSTANTS = dict(
     # Evidence (for the answer choice only) of a sentence reporting the person the question
     # names: a whole share, so that person's own words are chosen over a sentence about them.
     reported_evidence=1.0,
-    # Switches: features on or off, for measuring each one (bench/quality) and for `PLAIN`.
+    # ── Switches: features on or off, for measuring each one (bench/quality) and for `PLAIN`.
     # Weigh question words by how few of the passage's sentences hold them when choosing its
     # answer sentence (see _sentence_weights); the passage's score keeps the corpus IDF.
     local_idf=True,
@@ -100,7 +100,7 @@ CONSTANTS = dict(
     # unknown "analyst" stands for the corpus's "analysis", "Okinawan" for "Okinawa". Unknown
     # words only: a known word's family as synonyms cost answer@1 on XQuAD, TIME and mixed.
     derivations=True,
-    # Limits: whole numbers of question analysis, typo correction and windows, in letters or words.
+    # ── Limits: whole numbers of question analysis, typo correction and windows, in letters or words.
     # Shorter words are never corrected: at four letters one edit reaches too many real words
     # ("bake" -> "make"), and short typos are rare in the words that matter.
     typo_min_letters=5,

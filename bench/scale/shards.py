@@ -7,6 +7,7 @@ workers holding their shards open (`--cluster-query`).
     python bench/scale/shards.py build CORPUS OUT [--shards 2 8] [--workers 1 2]
     python bench/scale/shards.py query CORPUS OUT [--shards 4 8] [--questions 200] [--cluster-query]
     python bench/scale/shards.py report OUT [--write NAME]   # bench/results/NAME.md
+    python bench/scale/shards.py all [--passages 1000000]  # `make bench`: the three, into bench/results/shards.md
 
 Build and query are separate phases because a 1M build takes minutes per configuration on this
 shared machine: each build's figures are kept in OUT/builds.json (one record per configuration,
@@ -252,6 +253,26 @@ def report(args) -> None:
         )
 
 
+def run_all(args) -> None:
+    """`make bench`: bench/scale/generate.py's corpus of `--passages` (made if missing), the
+    builds (single process; 2, 4, 8 shards on 1 and 2 workers), the queries (unsharded, 1, 4, 8
+    shards, by threads and on 2 workers) and bench/results/shards.md."""
+    corpus = ROOT / "bench" / "data" / f"scale-{args.passages}"
+    if not corpus.is_dir():
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "scale" / "generate.py"), str(args.passages), str(corpus)], check=True
+        )
+    out = args.out or ROOT / "bench" / "data" / f"shards-{args.passages}"
+    shards = sorted({1, 2, 4, 8})
+    build_phase(argparse.Namespace(corpus=corpus, out=out, shards=shards, workers=[2, 1], skip_single=False))
+    query_phase(
+        argparse.Namespace(
+            corpus=corpus, out=out, shards=[1, 4, 8], questions=200, rounds=2, cluster_query=True, cluster_workers=2
+        )
+    )
+    report(argparse.Namespace(out=out, write="shards", header=None))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="phase", required=True)
@@ -273,8 +294,11 @@ def main() -> None:
     r.add_argument("out", type=Path)
     r.add_argument("--write", help="bench/results/NAME.md")
     r.add_argument("--header", type=Path, help="a file whose text goes above the tables (how the figures were made)")
+    a = sub.add_parser("all")
+    a.add_argument("--passages", type=int, default=1_000_000)
+    a.add_argument("--out", type=Path)
     args = parser.parse_args()
-    {"build": build_phase, "query": query_phase, "report": report}[args.phase](args)
+    {"build": build_phase, "query": query_phase, "report": report, "all": run_all}[args.phase](args)
 
 
 if __name__ == "__main__":

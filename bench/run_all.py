@@ -27,6 +27,8 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("tuning", "quality/tune.py", []),  # held-out check of the ranking constants (about 20 min)
     # One-shot latency, and 10k/100k/1M passages against tantivy, bm25s and rank-bm25 (about an hour).
     ("perf", "perf.py", []),
+    # Sharded builds and queries at 1M passages (issue 15): several hours on 2 cores.
+    ("shards", "scale/shards.py", ["all", "--passages", "1000000"]),
 ]
 
 

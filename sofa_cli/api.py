@@ -320,7 +320,9 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     `check_all` checks every byte of an index it keeps now, not as it is first read.
     `shards` builds or refreshes a sharded index of that many shards, on the Dask scheduler at
     `cluster` or a local Dask cluster (docs/scale.md); a corpus that has a sharded index is
-    answered from it.
+    answered from it. With `cluster`, questions of the sharded index are scored by that
+    cluster's workers, each keeping its shards open between questions (without `shards`, the
+    index is answered as it stands: nothing is built).
     """
     root = Path(path) if path is not None else bundled_corpus()
     folder = str(index_dir) if index_dir is not None else None
@@ -364,8 +366,9 @@ def _has_shards(root: Path, folder: str | None) -> bool:
 def _open_sharded(
     root: Path, folder: str | None, shards: int | None, cluster: str | None, rebuild: bool, params: BM25Params, check_all: bool
 ) -> Corpus:
-    """A Corpus over the sharded index of `root`: built or refreshed first when `shards` or
-    `cluster` is given (only the shards whose files changed), else answered as it stands."""
+    """A Corpus over the sharded index of `root`: built or refreshed first when `shards` is given
+    (only the shards whose files changed), else answered as it stands; scored on `cluster`'s
+    workers when given."""
     from sofa_cli.corpus.discover import CorpusError
     from sofa_cli.index.sharded_reader import ShardedIndex
     from sofa_cli.index.shards import ShardError, build_sharded, read_manifest, shard_folder
@@ -375,16 +378,17 @@ def _open_sharded(
         raise CorpusError(f"corpus folder not found: {root}")
     where = shard_folder(root, folder)
     report = None
-    if shards is not None or cluster is not None:
-        if shards is None:
-            manifest = read_manifest(where)
-            if manifest is None:
-                raise ShardError("--cluster needs --shards N for a corpus that has no sharded index yet")
-            shards = manifest.shards
+    if shards is not None:
         from sofa_cli.cluster import dask_runner
 
         report = build_sharded(root, where, shards, params, dask_runner(cluster), rebuild)
-    index = ShardedIndex(where)
+    elif read_manifest(where) is None:
+        raise ShardError(
+            f"--cluster answers from a sharded index, and {root} has none: build one with `sofa index {root} --shards N`"
+        )
+    # With a cluster, its workers hold the shards open and score them (a build never runs here
+    # without `shards`: a question must not wait on a build's lock).
+    index = ShardedIndex(where, cluster=cluster)
     try:
         if check_all:
             index.check_all()

@@ -244,3 +244,58 @@ def test_one_shot_answer_imports_no_dask(tmp_path, sharded):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert "kyodo-sofa ¶19" in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == "DASK []"
+
+
+def test_questions_on_the_workers_keep_shards_open_and_equal_local_threads(dask_cluster, corpus, tmp_path):
+    """`--cluster` on a sharded index: each question's per-shard BM25 runs on the worker holding
+    that shard, which opened it once; answers and raw candidates equal the local threads'."""
+    from distributed import Client
+
+    from sofa_cli.index.sharded_reader import opened_on_worker
+    from sofa_cli.query.question import analyse_question
+
+    folder = tmp_path / "shards"
+    build_sharded(corpus, folder, 4)
+    expected = _answers(folder)
+    with ShardedIndex(folder) as local, ShardedIndex(folder, cluster=dask_cluster.address) as remote:
+        for _ in range(2):  # a second round: the workers answer from the shards they hold open
+            assert [[(r.citation, r.answer, r.score) for r in ask(remote, q, limit=5).results] for q in QUESTIONS] == expected
+        for q in QUESTIONS:
+            terms = analyse_question(local, q).terms
+            assert remote.bm25(terms, top=10) == local.bm25(terms, top=10)
+            assert remote.bm25(terms) == local.bm25(terms)
+    with Client(dask_cluster.address, timeout=30) as client:
+        held = client.run(opened_on_worker)  # worker address -> {shard path: times opened}
+    assert all(held.values()), f"a worker holds no shard: {held}"
+    paths = [p for opened in held.values() for p in opened]
+    assert sorted(paths) == sorted(str(folder / s["file"]) for s in read_manifest(folder).shard_files)  # each on one worker
+    assert {n for opened in held.values() for n in opened.values()} == {1}  # opened once, not per question
+
+
+def test_cli_asks_on_the_cluster_as_it_answers_locally(dask_cluster, corpus, tmp_path):
+    env = {"SOFA_INDEX_DIR": str(tmp_path / "cache")}
+    assert run_process("index", str(corpus), "--shards", "3", "--cluster", dask_cluster.address, env=env).returncode == 0
+    question = ("--corpus", str(corpus), "--json", "what did Hornung suggest?")
+    local = run_process("ask", *question, env=env)
+    remote = run_process("ask", "--cluster", dask_cluster.address, *question, env=env)
+    assert remote.returncode == 0, remote.stderr.decode()
+    assert remote.stdout == local.stdout and b"kyodo-sofa" in remote.stdout
+    shell = run_process(
+        "shell", "--corpus", str(corpus), "--cluster", dask_cluster.address, env=env, input=b"fighter jets budget\n"
+    )
+    assert shell.returncode == 0, shell.stderr.decode()
+    alone = run_process("shell", "--corpus", str(corpus), env=env, input=b"fighter jets budget\n")
+    assert shell.stdout == alone.stdout
+
+
+def test_ask_on_an_unreachable_cluster_is_one_line_exit_2(corpus, tmp_path):
+    pytest.importorskip("distributed")
+    env = {"SOFA_INDEX_DIR": str(tmp_path / "cache"), "SOFA_CLUSTER_TIMEOUT": "2"}
+    from sofa_cli.index.shards import shard_folder
+
+    build_sharded(corpus, shard_folder(corpus.resolve(), env["SOFA_INDEX_DIR"]), 2)
+    nobody = f"tcp://127.0.0.1:{_free_port()}"
+    failed = run_process("ask", "--corpus", str(corpus), "--cluster", nobody, "what did Hornung suggest?", env=env)
+    err = failed.stderr.decode()
+    assert failed.returncode == 2
+    assert len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err and nobody in err

@@ -266,3 +266,21 @@ def test_document_ids_made_unique_across_shards_as_one_index_would(tmp_path):
 def _built(root: Path, folder: Path, shards: int) -> Path:
     build_sharded(root, folder, shards)
     return folder
+
+
+@pytest.mark.parametrize("shards", (3, 7))
+def test_sharded_sentence_terms_are_one_index_s_stored_terms(unsharded, sharded, shards):
+    """Reranking reads each candidate's sentence terms from its shard, mapped to the global
+    numbering: the same ids one index stored (or tokenising gives), so no candidate is tokenised."""
+    from sofa_cli.query.sentences import tokenised_sentence_terms
+
+    index = sharded[shards]
+    stored = 0
+    for pid in range(0, unsharded.n_passages, 7):
+        mapped = index.sentence_terms(pid)
+        assert (mapped is None) == (unsharded.sentence_terms(pid) is None), pid
+        if mapped is not None:
+            stored += 1
+            assert mapped == unsharded.sentence_terms(pid), pid
+            assert mapped == tokenised_sentence_terms(index, index.passage(pid)), pid
+    assert stored > unsharded.n_passages // 7 * 0.9

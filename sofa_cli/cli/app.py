@@ -19,6 +19,7 @@ from sofa_cli.cli.index_command import index_cmd
 from sofa_cli.cli.inputs import check_filters, filters_of, one_corpus, open_corpus, questions_of
 from sofa_cli.cli.options import (
     AskOptions,
+    ClusterOpt,
     ColorOpt,
     CorpusOpt,
     ExplainOpt,
@@ -130,7 +131,7 @@ def prints(command):
     def run(**given) -> None:
         corpus, index_dir = given.pop("corpus"), given.pop("index_dir")
         output, console = choose_output(given.pop("fmt"), given.pop("as_json"), given.pop("color"))
-        return command(opening=lambda: open_corpus(corpus, index_dir), output=output, console=console, **given)
+        return command(opening=lambda **how: open_corpus(corpus, index_dir, **how), output=output, console=console, **given)
 
     run.__signature__ = inspect.Signature(own + shared)
     run.__annotations__ = {p.name: p.annotation for p in own + shared}
@@ -167,6 +168,7 @@ def ask(
     until: UntilOpt = None,
     min_score: MinScoreOpt = None,
     explain: ExplainOpt = False,
+    cluster: ClusterOpt = None,
     opening=None,
     output=None,
     console=None,
@@ -183,7 +185,7 @@ def ask(
     filters = filters_of(options)
     batch = question == ["-"]
     questions = questions_of(question)
-    opened = opening()
+    opened = opening(cluster=cluster) if cluster else opening()
     filters = check_filters(filters, opened)
     found = False
     for q in questions:
@@ -222,13 +224,14 @@ def eval_cmd(
     k: Annotated[int, typer.Option("-k", min=1, max=10_000, help="Depth for hit@k.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     show_misses: Annotated[bool, typer.Option("--misses", help="List the questions not answered first.")] = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Measure sofa on a QA file: hit@1, hit@k, MRR and answer@1."""
     from sofa_cli.model import json_line
     from sofa_cli.query.evaluate import read_qa
 
     items = read_qa(qa_file)
-    scores = open_corpus(corpus, index_dir).evaluate(items, k=k)
+    scores = (open_corpus(corpus, index_dir, cluster=cluster) if cluster else open_corpus(corpus, index_dir)).evaluate(items, k=k)
     if as_json:
         sys.stdout.write(json_line(scores, omit=() if show_misses else ("misses",)))
     else:
@@ -358,11 +361,11 @@ def quotes(
         raise typer.Exit(ExitStatus.NOT_FOUND)
 
 
-def shell_cmd(corpus=None, index_dir=None, **options) -> None:
+def shell_cmd(corpus=None, index_dir=None, cluster=None, **options) -> None:
     """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
     from sofa_cli.cli.terminal import run_shell  # the shell's wiring: not for a one-shot command
 
-    run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options))
+    run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options), cluster=cluster)
 
 
 _takes_the_options_of(ask, "question")(shell_cmd)

@@ -68,9 +68,11 @@ def index_cmd(
         else:
             warn(f"cleared the index of {root} ({size_text(removed.size)})")
         return
-    if shards is None and cluster is None:  # a sharded corpus is refreshed with its shard count
+    if shards is None:  # a sharded corpus is refreshed with its shard count
         shards = _sharded_count(root, index_dir)
-    if shards is not None or cluster is not None:  # a sharded index (sofa_cli/index/shards.py)
+        if shards is None and cluster is not None:
+            raise UsageError("--cluster needs --shards N for a corpus that has no sharded index yet")
+    if shards is not None:  # a sharded index (sofa_cli/index/shards.py)
         cluster = cluster or os.environ.get("SOFA_CLUSTER") or None
         opened = open_corpus(root, index_dir, rebuild=rebuild, check_all=True, shards=shards, cluster=cluster)
         sys.stdout.write(f"{one_line(str(opened.index_file))}\n")

@@ -91,6 +91,16 @@ IndexDirOpt = Annotated[
     ),
 ]
 
+ClusterOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--cluster",
+        metavar="ADDRESS",
+        help="Dask scheduler (tcp://HOST:8786) whose workers answer from a sharded index, keeping its shards open.",
+        show_default=False,
+    ),
+]
+
 
 def _complete(choices: tuple[str, ...]):
     def complete(incomplete: str):

@@ -15,8 +15,11 @@ from sofa_cli.cli.options import AskOptions
 from sofa_cli.cli.output import choose_output, warn
 
 
-def run_shell(corpus: Optional[Path], index_dir: Optional[str], options: AskOptions = AskOptions()) -> None:
-    """Load the index once, then hand the terminal (or piped stdin) to the REPL."""
+def run_shell(
+    corpus: Optional[Path], index_dir: Optional[str], options: AskOptions = AskOptions(), cluster: Optional[str] = None
+) -> None:
+    """Load the index once, then hand the terminal (or piped stdin) to the REPL (`cluster`: a
+    Dask scheduler whose workers score a sharded index's shards, kept open between questions)."""
     from sofa_cli.cli.shell import Shell
 
     output, console = choose_output(options.fmt, options.as_json, options.color)
@@ -25,7 +28,7 @@ def run_shell(corpus: Optional[Path], index_dir: Optional[str], options: AskOpti
     else:
         human = output
     filters = filters_of(options)
-    opened = open_corpus(corpus, index_dir)
+    opened = open_corpus(corpus, index_dir, cluster=cluster) if cluster else open_corpus(corpus, index_dir)
     filters = check_filters(filters, opened, where=":sources or `sofa sources`")
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     repl = Shell(

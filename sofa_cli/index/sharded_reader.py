@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from sofa_cli.index import bm25
 from sofa_cli.index.base_reader import DocTable, IndexReader
@@ -34,6 +35,7 @@ class _Shard:
     def __init__(self, number: int, path: Path, index: Index, tids, deltas) -> None:
         self.number, self.path, self.index = number, path, index
         self.tids = tids  # local term id -> global (increasing)
+        self.tid_view = _items(tids)
         self.deltas = deltas  # local document -> global minus local passage id
         self.delta_of = _items(deltas)
         self._np_arrays: dict[str, object] = {}
@@ -109,7 +111,10 @@ class _Docs(DocTable):
 class ShardedIndex(IndexReader):
     """A sharded index folder (its manifest, statistics file and shard files), read as one index."""
 
-    def __init__(self, folder: Path, manifest: Manifest | None = None) -> None:
+    def __init__(self, folder: Path, manifest: Manifest | None = None, cluster: str | None = None) -> None:
+        """`cluster`: a Dask scheduler's address; each question's BM25 stage then runs on its
+        workers, each holding its shards open between questions (`ClusterScorer`), instead of
+        in threads of this process. Everything else (passages, vocabulary) is read here."""
         import numpy as np
 
         self.folder = folder
@@ -146,9 +151,16 @@ class ShardedIndex(IndexReader):
             raise
         self.docs = _Docs(self)
         self._np = np
+        # Connected on the first question that needs the workers: opening the index for a build
+        # report, `sources` or `show` never waits for a scheduler.
+        self._cluster_address = cluster
+        self._cluster: ClusterScorer | None = None
 
     # -- lifetime ----------------------------------------------------------------------
     def close(self) -> None:
+        if getattr(self, "_cluster", None) is not None:
+            self._cluster.close()
+            self._cluster = None
         for s in self._shards:
             s._np_arrays.clear()
             s.index.close()
@@ -226,13 +238,26 @@ class ShardedIndex(IndexReader):
         except IndexFileError as err:
             raise shard.damaged(err)
 
-    def sentence_terms(self, pid: int) -> None:
-        """None: a shard stores its sentences' term ids in its own numbering, so reranking
-        tokenises a candidate's sentences against the global vocabulary instead (the same terms)."""
-        return None
+    def sentence_terms(self, pid: int) -> list[list[int]] | None:
+        """The shard's stored sentence terms, mapped to global ids: a passage's words are all in
+        its own shard's vocabulary (the shard was compiled from them), and a form stems to the
+        same term in every shard, so the mapped ids are what tokenising the sentence against the
+        whole vocabulary gives (tests/test_shards.py), without tokenising a hundred candidates
+        per question. None where the shard stores none (the caller tokenises)."""
+        shard, local, _ = self._locate(pid)
+        try:
+            stored = shard.index.sentence_terms(local)
+        except IndexFileError as err:
+            raise shard.damaged(err)
+        if stored is None:
+            return None
+        tids = shard.tid_view
+        return [[tids[t] for t in sequence] for sequence in stored]
 
     def title_terms(self, pid: int) -> None:
-        """None, as `sentence_terms`: titles are tokenised against the global vocabulary."""
+        """None: titles are tokenised against the global vocabulary. A shard looked its titles'
+        words up in its own vocabulary, so a title word only other shards' passages hold is
+        missing from what it stored: mapped, it would differ from one index's title terms."""
         return None
 
     def passages_with(self, tid: int) -> Sequence[int]:
@@ -275,30 +300,21 @@ class ShardedIndex(IndexReader):
             return 0.0
         return bm25.impact(self.params, self.idf[tid], shard.view("post_tf")[i], shard.view("p_len")[local], self.avgdl)
 
-    def _shard_scores(self, shard: _Shard, term_ids: list[int], base: float, top: int | None):
-        """One shard's BM25 sums for the query (global pids, scores), its best `top` only."""
-        np = self._np
-        off, post_pid, post_tf, p_len = (shard.array(n) for n in ("post_off", "post_pid", "post_tf", "p_len"))
-        pids, weights = [], []
+    def _query_terms(self, shard: _Shard, term_ids: list[int]) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """The query terms this shard holds, as its own ids, each with its global idf (in query order)."""
+        local, idfs = [], []
         for tid in term_ids:
             lt = shard.local_tid(tid)
-            if lt is None:
-                continue
-            a, b = int(off[lt]), int(off[lt + 1])
-            ids = post_pid[a:b]
-            pids.append(ids)
-            # Exactly the compiler's expression (bm25.impacts), with the collection-wide statistics.
-            weights.append(bm25.impacts(self.params, self.idf[tid], post_tf[a:b], p_len[ids], self.avgdl))
-        if not pids:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ids, w = np.concatenate(pids), np.concatenate(weights)
-        matched, where = np.unique(ids, return_inverse=True)
-        scores = np.bincount(where.ravel(), weights=w)
-        if base:
-            scores += base
-        if top is not None and len(scores) > top:
-            keep = _top_positions(np, scores, top)
-            matched, scores = matched[keep], scores[keep]
+            if lt is not None:
+                local.append(lt)
+                idfs.append(float(self.idf[tid]))
+        return tuple(local), tuple(idfs)
+
+    def _shard_scores(self, shard: _Shard, term_ids: list[int], base: float, top: int | None):
+        """One shard's BM25 sums for the query (global pids, scores), its best `top` only."""
+        local, idfs = self._query_terms(shard, term_ids)
+        arrays = tuple(shard.array(n) for n in SCORED)
+        matched, scores = shard_top(self._np, arrays, local, idfs, self.params, self.avgdl, base, top)
         return shard.to_global(matched), scores
 
     def bm25(self, term_ids: Iterable[int], top: int | None = None, use_numpy: bool | None = None) -> dict[int, float]:
@@ -309,7 +325,11 @@ class ShardedIndex(IndexReader):
         term_ids = list(term_ids)
         base = sum(bm25.constant(self.params, self.idf[t]) for t in term_ids)
         postings = sum(self.doc_freq(t) for t in term_ids)
-        if len(self._shards) > 1 and postings > THREAD_POSTINGS:
+        if self._cluster_address is not None:  # each shard scored by the worker that holds it open
+            if self._cluster is None:
+                self._cluster = ClusterScorer(self._cluster_address, self)
+            parts = self._cluster.scores(self, term_ids, base, top)
+        elif len(self._shards) > 1 and postings > THREAD_POSTINGS:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(min(len(self._shards), 8)) as pool:
@@ -327,6 +347,150 @@ class ShardedIndex(IndexReader):
 
 
 REBUILD = "rebuild with `sofa index DIR --shards N`"
+# The sections a shard's BM25 stage reads.
+SCORED = ("post_off", "post_pid", "post_tf", "p_len")
+
+
+def shard_top(np, arrays, local_terms, idfs, params, avgdl: float, base: float, top: int | None):
+    """One shard's BM25 sums for the query terms it holds (its own term ids, each with its global
+    idf), its best `top` as (local passage ids, scores): one function for the local threads and
+    for a cluster's workers, so both compute each float by the same operations."""
+    off, post_pid, post_tf, p_len = arrays
+    pids, weights = [], []
+    for lt, idf in zip(local_terms, idfs):
+        a, b = int(off[lt]), int(off[lt + 1])
+        ids = post_pid[a:b]
+        pids.append(ids)
+        # Exactly the compiler's expression (bm25.impacts), with the collection-wide statistics.
+        weights.append(bm25.impacts(params, idf, post_tf[a:b], p_len[ids], avgdl))
+    if not pids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    ids, w = np.concatenate(pids), np.concatenate(weights)
+    matched, where = np.unique(ids, return_inverse=True)
+    scores = np.bincount(where.ravel(), weights=w)
+    if base:
+        scores += base
+    if top is not None and len(scores) > top:
+        keep = _top_positions(np, scores, top)
+        matched, scores = matched[keep], scores[keep]
+    return matched, scores
+
+
+# -- on a cluster's workers: shards kept open between questions -------------------------------
+
+
+class ShardQuery(NamedTuple):
+    """One shard's part of one question, as sent to the worker holding the shard: small (the
+    query's terms as the shard numbers them, their global idf), never postings."""
+
+    path: str
+    block_crc: int
+    size: int
+    terms: tuple[int, ...]
+    idfs: tuple[float, ...]
+    params: dict
+    avgdl: float
+    base: float
+    top: int | None
+
+
+# Shards open in this (worker) process, by (path, block checksum): opened and checked once, then
+# every question reads their mapped, already-checked postings. A new generation's shard has a
+# new path, so an entry is never stale; the oldest are closed beyond WORKER_SHARDS.
+_OPEN_SHARDS: dict[tuple[str, int], tuple[Index, tuple]] = {}
+_OPENINGS: dict[str, int] = {}  # path -> times this process opened it (tests/test_cluster.py)
+WORKER_SHARDS = 256
+
+
+def _open_on_worker(path: str, block_crc: int, size: int) -> tuple:
+    key = (path, block_crc)
+    found = _OPEN_SHARDS.get(key)
+    if found is None:
+        entry = {"file": Path(path).name, "size": size, "block_crc": block_crc}
+        index = _open_checked(Path(path).parent, entry, f"shard {Path(path).name}")
+        try:
+            arrays = tuple(_checked_array(index, name, f"shard {Path(path).name}") for name in SCORED)
+        except BaseException:
+            index.close()
+            raise
+        while len(_OPEN_SHARDS) >= WORKER_SHARDS:
+            _OPEN_SHARDS.pop(next(iter(_OPEN_SHARDS)))[0].close()
+        found = _OPEN_SHARDS[key] = (index, arrays)
+        _OPENINGS[path] = _OPENINGS.get(path, 0) + 1
+    return found[1]
+
+
+def score_on_worker(query: ShardQuery):
+    """A worker's task: the best candidates of the shard it holds (opened on first use)."""
+    import numpy as np
+
+    arrays = _open_on_worker(query.path, query.block_crc, query.size)
+    return shard_top(np, arrays, query.terms, query.idfs, bm25.BM25Params(**query.params), query.avgdl, query.base, query.top)
+
+
+def opened_on_worker() -> dict[str, int]:
+    """The shard files this worker process holds open, each with how many times it opened it
+    (for tests and diagnostics: each should be 1, however many questions were asked)."""
+    return {path: _OPENINGS[path] for path, _ in _OPEN_SHARDS}
+
+
+class ClusterScorer:
+    """The BM25 stage of a sharded index on a Dask cluster's workers: shard i is sent to one
+    worker (its home, i modulo the workers, so each worker opens its shards once and keeps them),
+    each question's per-shard tasks go to their homes, and the best candidates come back to be
+    merged here. A home that has gone is replaced by any worker (a loose restriction): it opens
+    the shard from the shared filesystem, and the answer is the same."""
+
+    def __init__(self, address: str, index: ShardedIndex) -> None:
+        from sofa_cli.cluster import connect
+
+        self.address = address
+        self.client = connect(address)
+        try:
+            workers = sorted(self.client.scheduler_info()["workers"])
+            if not workers:
+                self.client.wait_for_workers(1, timeout=CLUSTER_WAIT)
+                workers = sorted(self.client.scheduler_info()["workers"])
+        except (OSError, TimeoutError) as err:
+            self.client.close()
+            raise self._lost(err)
+        entries = index.manifest.shard_files
+        self.home = [workers[i % len(workers)] for i in range(len(entries))]
+        self.files = [(str(index.folder / e["file"]), e["block_crc"], e["size"]) for e in entries]
+
+    def scores(self, index: ShardedIndex, term_ids: list[int], base: float, top: int | None):
+        """Each shard's (global pids, scores) for the query, computed by the workers."""
+        import asyncio
+
+        from distributed.client import FutureCancelledError
+
+        params = index.params.record()
+        asked, futures = [], []
+        for shard, (path, crc, size), home in zip(index._shards, self.files, self.home):
+            local, idfs = index._query_terms(shard, term_ids)
+            if not local:  # no term of the question in this shard: nothing to ask it
+                continue
+            query = ShardQuery(path, crc, size, local, idfs, params, index.avgdl, base, top)
+            futures.append(self.client.submit(score_on_worker, query, workers=[home], allow_other_workers=True, pure=False))
+            asked.append(shard)
+        try:
+            results = self.client.gather(futures)
+        except (FutureCancelledError, asyncio.CancelledError, OSError, TimeoutError) as err:
+            raise self._lost(err)
+        return [(shard.to_global(matched), scores) for shard, (matched, scores) in zip(asked, results)]
+
+    def _lost(self, err: BaseException):
+        from sofa_cli.cluster import first_line
+        from sofa_cli.index.shards import ClusterError
+
+        return ClusterError(f"the Dask cluster at {self.address} stopped answering ({first_line(err)})")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+# How long a question waits for a cluster with no workers yet to get one.
+CLUSTER_WAIT = 30.0
 
 
 def _open_checked(folder: Path, entry: dict, what: str) -> Index:
@@ -355,9 +519,10 @@ def _items(arr) -> memoryview:
     return memoryview(arr).cast("B").cast(arr.dtype.char)
 
 
-def _checked_array(index: Index, name: str):
+def _checked_array(index: Index, name: str, what: str = "statistics file"):
     try:
         index._file.check(name, 0, index._file.count(name))
     except IndexFileError as err:
-        raise ShardError(f"statistics file {index.path.name} is corrupt ({err}); rebuild with `sofa index --shards N --rebuild`")
+        what = f"{what} {index.path.name}" if what == "statistics file" else what
+        raise ShardError(f"{what} is corrupt ({err}); rebuild with `sofa index --shards N --rebuild`")
     return index._array(name)

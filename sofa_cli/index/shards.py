@@ -78,6 +78,7 @@ class ShardResult(NamedTuple):
     peak_rss_kb: int
     skipped: tuple[tuple[str, str], ...]
     warnings: tuple[str, ...]
+    worker: str = ""  # host:pid of the process that built it (peak RSS is per process: per worker)
 
 
 def build_shard(job: ShardJob) -> ShardResult:
@@ -86,7 +87,9 @@ def build_shard(job: ShardJob) -> ShardResult:
     Memory is bounded by the shard, not the corpus: the compiler holds only this shard's
     passages. The file is written atomically, so a task retried after its worker died simply
     writes it again."""
+    import os
     import resource
+    import socket
 
     from sofa_cli.corpus.attribution import attribute
     from sofa_cli.corpus.documents import Skipped
@@ -135,6 +138,7 @@ def build_shard(job: ShardJob) -> ShardResult:
         peak_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         skipped=tuple((s.path, s.reason) for s in report.skipped),
         warnings=tuple(report.warnings),
+        worker=f"{socket.gethostname()}:{os.getpid()}",
     )
 
 

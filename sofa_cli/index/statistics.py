@@ -38,9 +38,10 @@ class Statistics(NamedTuple):
 class _ShardData(NamedTuple):
     """What the reduce reads of one shard."""
 
-    terms: list[str]
+    terms: list[bytes]  # UTF-8, byte-sorted (as the shard's string table holds them)
     df: object  # numpy int64 per local term
-    forms: dict[str, str]  # form -> term
+    forms: list[bytes]  # UTF-8, byte-sorted
+    form_term: object  # numpy int64 per form: its local term id
     names: list[str]
     names_end: list[int]  # per local document: local name ids below this are introduced by then
     acronym_log: dict[str, dict[str, list[str]]]  # path -> the acronyms its parsing reported
@@ -67,8 +68,6 @@ def _read_shard(path: Path) -> _ShardData:
     try:
         index.check_all()
         post_off = index._array("post_off")
-        terms = [index.term(t) for t in range(index.n_terms)]
-        forms = {index.form(i): terms[index.form_term_id(i)] for i in range(index.n_forms)}
         p_doc = index._array("p_doc").astype(np.int64)
         n_docs = len(index.docs)
         name_max = np.full(n_docs, -1, dtype=np.int64)
@@ -77,18 +76,19 @@ def _read_shard(path: Path) -> _ShardData:
             sentences = np.diff(index._array("p_sent").astype(np.int64))
             np.maximum.at(name_max, np.repeat(p_doc, sentences), index._array("s_attr").astype(np.int64))
         names_end = (np.maximum.accumulate(name_max) + 1).tolist() if n_docs else []
-        docs = list(index.docs)
+        docs = _doc_records(index)
         return _ShardData(
-            terms=terms,
+            terms=_strings(index, "term"),
             df=np.diff(post_off.astype(np.int64)),
-            forms=forms,
+            forms=_strings(index, "form"),
+            form_term=index._array("form_term").astype(np.int64),
             names=list(index.names),
             names_end=names_end,
             acronym_log=index.header.get("acronym_log", {}),
             files={f["path"]: list(f["docs"]) for f in index.files},
             doc_first=index._array("doc_first").astype(np.int64),
-            doc_ids=[d.id for d in docs],
-            doc_paths=[d.path for d in docs],
+            doc_ids=[d["id"] for d in docs],
+            doc_paths=[d["path"] for d in docs],
             total_length=int(index._array("p_len").astype(np.int64).sum()),
             synonyms=index.synonym_groups,
         )
@@ -98,6 +98,30 @@ def _read_shard(path: Path) -> _ShardData:
         index.close()
 
 
+def _doc_records(index) -> list[dict]:
+    """Every document record of a shard (the JSON `reader.Index.docs` decodes one at a time),
+    decoded in one call: the records joined as one JSON array."""
+    import json
+
+    blob = index._array("doc_blob").tobytes()
+    off = index._array("doc_off").tolist()
+    return json.loads(b"[" + b",".join([blob[a:b] for a, b in zip(off, off[1:])]) + b"]")
+
+
+def _strings(index, table: str) -> list[bytes]:
+    """A string table's entries as bytes, cut from its blob in one pass: the reduce compares and
+    merges them as bytes (their byte order is the vocabulary's order), never decoding them, where
+    reading them one `Index.term` call at a time was most of its time."""
+    blob = index._array(f"{table}_blob").tobytes()
+    off = index._array(f"{table}_off").tolist()
+    return [blob[a:b] for a, b in zip(off, off[1:])]
+
+
+def _merged(lists: list[list[bytes]]) -> list[bytes]:
+    """The union of byte-sorted lists, byte-sorted: set union and sort of bytes, both in C."""
+    return sorted(set().union(*lists))
+
+
 def write_statistics(
     path: Path, root: Path, params: BM25Params, files: list[tuple[str, int]], shard_paths: list[Path]
 ) -> Statistics:
@@ -105,23 +129,24 @@ def write_statistics(
     import numpy as np
 
     from sofa_cli.index.format import read_block_crc, write_index
-    from sofa_cli.index.vocabulary import char_hists, hash_table, string_table
+    from sofa_cli.index.vocabulary import char_hists, hash_table_of_bytes
     from sofa_cli.index.writer import unique_id
 
     shards = [_read_shard(p) for p in shard_paths]
-    vocab = sorted({t for s in shards for t in s.terms}, key=lambda t: t.encode("utf-8"))
+    vocab = _merged([s.terms for s in shards])
     gid = {t: i for i, t in enumerate(vocab)}
     df = np.zeros(len(vocab), dtype=np.int64)
     tid_maps = []
+    form_term: dict[bytes, int] = {}
     for s in shards:
-        tids = np.array([gid[t] for t in s.terms], dtype=np.int32)
+        tids = np.fromiter(map(gid.__getitem__, s.terms), dtype=np.int32, count=len(s.terms))
         df[tids] += s.df
         tid_maps.append(tids)
+        form_term.update(zip(s.forms, tids[s.form_term].tolist()))  # a form stems alike in every shard
     n_passages = sum(int(s.doc_first[-1]) for s in shards)
     total_length = sum(s.total_length for s in shards)
     idf = bm25.idf_array(params, df, n_passages)
-    forms = {f: t for s in shards for f, t in s.forms.items()}
-    form_list = sorted(forms, key=lambda f: f.encode("utf-8"))
+    form_list = sorted(form_term)
 
     # Documents and passages in corpus-file order, as one index numbers them.
     doc_shard, doc_local, g_first = array.array("i"), array.array("i"), array.array("q", [0])
@@ -156,10 +181,10 @@ def write_statistics(
     defined: dict[str, list[str]] = {}
     for rel, i in files:
         defined.update(shards[i].acronym_log.get(rel, {}))
-    acronyms = {a: e for a, e in defined.items() if a in gid}
+    acronyms = {a: e for a, e in defined.items() if a.encode("utf-8") in gid}
 
-    term_blob, term_off = string_table(vocab)
-    form_blob, form_off = string_table(form_list)
+    term_blob, term_off = _table(np, vocab)
+    form_blob, form_off = _table(np, form_list)
     empty_i, empty_q = array.array("i"), array.array("q", [0])
     sections = {
         # An index with the whole vocabulary and no passages, so `reader.Index` reads it.
@@ -180,10 +205,10 @@ def write_statistics(
         "term_off": term_off,
         "form_blob": form_blob,
         "form_off": form_off,
-        "form_term": np.array([gid[forms[f]] for f in form_list], dtype=np.int32),
-        "form_hist": char_hists(form_list),
-        "term_hash": hash_table(vocab),
-        "form_hash": hash_table(form_list),
+        "form_term": np.fromiter(map(form_term.__getitem__, form_list), dtype=np.int32, count=len(form_list)),
+        "form_hist": char_hists([f.decode("utf-8") for f in form_list]),
+        "term_hash": hash_table_of_bytes(vocab),
+        "form_hash": hash_table_of_bytes(form_list),
         "idf": idf,
         "post_off": np.zeros(len(vocab) + 1, dtype=np.int64),
         "post_pid": empty_i,
@@ -221,3 +246,10 @@ def write_statistics(
     write_index(path, header, sections)
     crc = read_block_crc(path)
     return Statistics(crc, path.stat().st_size, n_passages, total_length)
+
+
+def _table(np, strings: list[bytes]):
+    """`vocabulary.string_table` of strings already encoded: the blob and its int64 offsets."""
+    offsets = np.zeros(len(strings) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), out=offsets[1:])
+    return b"".join(strings), offsets

@@ -47,10 +47,15 @@ def hash_table(strings: list[str]):
     the mapped blob for a binary search: reranking looks up every word of a hundred
     passages, so that was a fifth of a one-shot answer at 100,000 passages.
     """
-    size = 1 << max(3, (2 * len(strings)).bit_length())
+    return hash_table_of_bytes([s.encode("utf-8") for s in strings])
+
+
+def hash_table_of_bytes(raws: list[bytes]):
+    """`hash_table` of strings already encoded as UTF-8 (the sharded reduce merges bytes)."""
+    size = 1 << max(3, (2 * len(raws)).bit_length())
     mask = size - 1
     table = array.array("i", [-1]) * size
-    slots = [zlib.crc32(s.encode("utf-8")) & mask for s in strings]
+    slots = [zlib.crc32(raw) & mask for raw in raws]
     for position, slot in enumerate(slots):
         while table[slot] >= 0:
             slot = (slot + 1) & mask

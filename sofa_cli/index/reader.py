@@ -71,7 +71,8 @@ _SECTIONS = {
     "_form_hash": "form_hash",
     "_post_off": "post_off",
     "_post_pid": "post_pid",
-    "_post_w": "post_w",
+    "_post_tf": "post_tf",
+    "_p_len": "p_len",
     "_s_terms": "s_terms",
     "_s_terms_end": "s_terms_end",
     "_p_unstored": "p_unstored",
@@ -310,9 +311,16 @@ class Index(IndexReader):
             return self._bm25_numpy(term_ids, base, top)
         scores: dict[int, float] = {}
         get = scores.get
+        params, avgdl, p_len, impact = self.params, self.avgdl, self._p_len, bm25.impact
         for tid in term_ids:
-            a, b = self._post_off[tid], self._post_off[tid + 1]
-            for pid, w in zip(self._post_pid[a:b], self._post_w[a:b]):
+            a, b, idf = self._post_off[tid], self._post_off[tid + 1], self.idf[tid]
+            # A term's impact depends on (tf, length) only, and few pairs recur.
+            known: dict[tuple[int, int], float] = {}
+            for pid, tf in zip(self._post_pid[a:b], self._post_tf[a:b]):
+                key = (tf, p_len[pid])
+                w = known.get(key)
+                if w is None:
+                    w = known[key] = impact(params, idf, tf, key[1], avgdl)
                 scores[pid] = get(pid, 0.0) + w
         if base:
             for pid in scores:
@@ -327,7 +335,9 @@ class Index(IndexReader):
         a, b = self._post_off[tid], self._post_off[tid + 1]
         pids = self._post_pid[a:b]  # checked once here, then searched at C speed
         i = bisect_left(pids, pid)
-        return self._post_w[a + i] if i < len(pids) and pids[i] == pid else 0.0
+        if i < len(pids) and pids[i] == pid:
+            return bm25.impact(self.params, self.idf[tid], self._post_tf[a + i], self._p_len[pid], self.avgdl)
+        return 0.0
 
     def occurs_between(self, tid: int, first_pid: int, end_pid: int) -> bool:
         """Whether the term occurs in any passage first_pid <= pid < end_pid (e.g. one document's)."""
@@ -349,18 +359,27 @@ class Index(IndexReader):
     def _bm25_numpy(self, term_ids: list[int], base: float, top: int | None) -> dict[int, float]:
         """The same sums as the pure path, in the same order (so the same floats), vectorised.
 
-        np.bincount adds each passage's weights in input order, term by term, exactly as
-        the dict loop does; the per-term constant is added last, as there.
+        Each term's impacts are computed with bm25.impacts, whose operations are bm25.impact's
+        in the same order (the same floats as the pure path). np.bincount adds each passage's
+        weights in input order, term by term, exactly as the dict loop does; the per-term
+        constant is added last, as there.
         """
         import numpy as np
 
-        post_pid, post_w = self._array("post_pid"), self._array("post_w")
+        post_pid, post_tf, p_len = self._array("post_pid"), self._array("post_tf"), self._array("p_len")
+        self._file.check("p_len", 0, self.n_passages)  # (once: then every block is marked checked)
         spans = [(self._post_off[t], self._post_off[t + 1]) for t in term_ids]
         for a, b in spans:
             self._file.check("post_pid", a, b)
-            self._file.check("post_w", a, b)
-        pids = np.concatenate([post_pid[a:b] for a, b in spans])
-        weights = np.concatenate([post_w[a:b] for a, b in spans])
+            self._file.check("post_tf", a, b)
+        parts = [post_pid[a:b] for a, b in spans]
+        pids = np.concatenate(parts)
+        weights = np.concatenate(
+            [
+                bm25.impacts(self.params, self.idf[t], post_tf[a:b], p_len[ids], self.avgdl)
+                for t, (a, b), ids in zip(term_ids, spans, parts)
+            ]
+        )
         if len(pids) * 4 < self.n_passages:
             matched, where = np.unique(pids, return_inverse=True)
             scores = np.bincount(where.ravel(), weights=weights)

@@ -187,7 +187,8 @@ def write_statistics(
         "idf": idf,
         "post_off": np.zeros(len(vocab) + 1, dtype=np.int64),
         "post_pid": empty_i,
-        "post_w": np.zeros(0, dtype=np.float64),
+        "post_tf": np.zeros(0, dtype=np.uint8),
+        "p_len": np.zeros(0, dtype=np.uint16),
         # No passages, so no stored sentence or title terms (the shards hold theirs).
         "s_terms": empty_i,
         "s_terms_end": np.zeros(1, dtype=np.int32),

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sofa_cli.index import bm25
+from sofa_cli.index import bm25, text_blocks
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.format import json_bytes
 from sofa_cli.index.schema import dependencies
@@ -252,8 +252,7 @@ class Compiler:
             "synonyms": synonym_groups(),
         }
         sections = {
-            "text": self.text,
-            "text_off": self.text_off,
+            **text_blocks.compress(np, self.text, self.text_off),
             "p_doc": self.p_doc,
             "p_num": self.p_num,
             "p_speaker": self.p_speaker,

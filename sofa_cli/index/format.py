@@ -37,7 +37,8 @@ MAGIC = b"SOFAIDX\x00"
 # 3: a header checksum; the vocabulary hash tables and form histograms required; the
 #    header records everything the contents depend on (`schema.IndexDependencies`).
 # 4: postings hold tf (`post_tf`) and passages their length (`p_len`) instead of float64 impacts.
-FORMAT_VERSION = 4
+# 5: passage text in zlib blocks (`text_blocks`).
+FORMAT_VERSION = 5
 
 
 class IndexFileError(SofaError):

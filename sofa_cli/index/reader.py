@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 import json
 import sys
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from sofa_cli.index import bm25
 from sofa_cli.index.base_reader import DocTable, IndexReader
 from sofa_cli.index.format import IndexFile, IndexFileError, OlderFormatError
 from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, StoredPassage
+from sofa_cli.index.text_blocks import inflate
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
 # A query whose terms have more postings than this is scored with numpy; below it, pure
@@ -31,6 +32,11 @@ NUMPY_LOADED_POSTINGS = 1_000
 # size (about 5,000 passages) common words have tens of thousands of postings, so numpy is
 # soon needed anyway; the bundled corpus, far smaller, answers a one-shot question without it.
 NUMPY_AT_OPEN = 200_000
+
+
+# Inflated text blocks kept (2 KiB each): an answer's candidates and a document read passage by
+# passage come back to the same few blocks.
+TEXT_BLOCKS_KEPT = 64
 
 
 class _Docs(DocTable):
@@ -54,6 +60,8 @@ class _Docs(DocTable):
 _SECTIONS = {
     "_text": "text",
     "_text_off": "text_off",
+    "_text_block": "text_block",
+    "_text_start": "text_start",
     "_p_doc": "p_doc",
     "_p_num": "p_num",
     "_p_speaker": "p_speaker",
@@ -116,6 +124,7 @@ class Index(IndexReader):
         self._stems: dict[str, str | None] = {}
         self._form_tids: dict[str, int | None] = {}
         self._arrays: dict[str, object] = {}
+        self._blocks: dict[int, bytes] = {}
         if self._file.count("post_pid") > NUMPY_AT_OPEN:
             import numpy  # noqa: F401  (see NUMPY_AT_OPEN)
 
@@ -141,6 +150,7 @@ class Index(IndexReader):
     def close(self) -> None:
         """Unmap the file; the index cannot be read afterwards."""
         self._arrays.clear()
+        self._blocks.clear()
         self._file.close()
 
     # -- passages -------------------------------------------------------------------
@@ -184,7 +194,19 @@ class Index(IndexReader):
 
     def passage_text(self, pid: int) -> str:
         start, end = self._text_off[pid : pid + 2]
-        return bytes(self._text[start:end]).decode("utf-8")
+        if start == end:
+            return ""
+        k = bisect_right(self._text_start, start) - 1
+        raw = self._blocks.get(k)
+        if raw is None:
+            first, last = self._text_start[k : k + 2]
+            raw = inflate(bytes(self._text[self._text_block[k] : self._text_block[k + 1]]), last - first)
+            if len(self._blocks) >= TEXT_BLOCKS_KEPT:
+                del self._blocks[next(iter(self._blocks))]
+            self._blocks[k] = raw
+        else:
+            first = self._text_start[k]
+        return raw[start - first : end - first].decode("utf-8")
 
     def is_question_turn(self, pid: int) -> bool:
         """An interview turn that prompted the next one (the interviewer's question)."""

@@ -164,6 +164,8 @@ def write_statistics(
     sections = {
         # An index with the whole vocabulary and no passages, so `reader.Index` reads it.
         "text": b"",
+        "text_block": empty_q,
+        "text_start": empty_q,
         "text_off": empty_q,
         "p_doc": empty_i,
         "p_num": empty_i,

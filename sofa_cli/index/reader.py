@@ -34,7 +34,7 @@ NUMPY_LOADED_POSTINGS = 1_000
 NUMPY_AT_OPEN = 200_000
 
 
-# Inflated text blocks kept (2 KiB each): an answer's candidates and a document read passage by
+# Inflated text blocks kept (up to 1 KiB each): an answer's candidates and a document read passage by
 # passage come back to the same few blocks.
 TEXT_BLOCKS_KEPT = 64
 

@@ -1,10 +1,11 @@
-"""Passage text stored in zlib blocks: runs of whole passages of about TEXT_BLOCK bytes, each
+"""Passage text stored in zlib blocks: runs of whole passages of up to TEXT_BLOCK bytes, each
 compressed on its own, so reading one passage inflates one small block.
 
-The text was 39% of an index at 100,000 passages; in 2 KiB blocks it takes 0.54x its bytes, and
-a block inflates in about 14 µs, where 16 KiB blocks (tantivy's) save 4% more of the text and
-take 7x longer to read (bench/results/index_disk.md). An answer reads its ~100 candidates'
-passages, mostly of a few documents, whose neighbours share blocks.
+The text was 39% of an index at 100,000 passages. An answer reads the text of its ~100
+candidates (the rerank reads their sentences), so the block size trades disk for answer time,
+measured at 100k (bench/results/index_disk.md): 512-byte blocks take 0.61x the text's bytes and
+1.1 ms more CPU a question, 1 KiB 0.58x and 1.8 ms, 2 KiB 0.54x and 2.5 ms (16 KiB, tantivy's,
+0.46x and several times more).
 
 Sections: `text` the compressed blocks end to end, `text_block` where each block ends in it
 (with a leading 0), `text_start` where each block starts in the uncompressed text (with its
@@ -17,10 +18,10 @@ import zlib
 
 from sofa_cli.index.format import IndexFileError
 
-TEXT_BLOCK = 2048
+TEXT_BLOCK = 1024
 
 
-LEVEL = 6  # at 2 KiB, as fast to compress as level 1 and 2% smaller
+LEVEL = 6  # at these sizes, as fast to compress as level 1 and 2% smaller
 
 
 def compress(np, text, text_off) -> dict:

@@ -351,9 +351,10 @@ def _nbytes(data) -> int:
 # -- sections ------------------------------------------------------------------------------
 
 GROUPS = {
-    "passage text": ("text", "text_off"),
+    "passage text": ("text", "text_off", "text_block", "text_start"),
     "postings: passage ids": ("post_pid",),
-    "postings: impacts (float64)": ("post_w",),
+    "postings: impacts (float64, format 3)": ("post_w",),
+    "postings: tf, passage lengths (format 4 on)": ("post_tf", "p_len"),
     "postings: offsets, idf": ("post_off", "idf"),
     "sentences (start, end, speaker)": ("s_start", "s_end", "s_attr", "p_sent"),
     "passage records": ("p_doc", "p_num", "p_speaker", "p_prompt"),

@@ -1,8 +1,9 @@
-"""sofa's compiled BM25 gives rank-bm25's own scores, and its two scoring paths agree.
+"""sofa's BM25 gives rank-bm25's own scores, and its scoring paths agree to the last bit.
 
-The index compiles each BM25 variant into per-term impacts (+ a per-term constant) and
-sums them at query time; rank-bm25 loops over every passage. Both must give the same
-number for every passage, on the same tokens (sofa's analyser), to 1e-6.
+The index stores each posting's tf and each passage's length; a question computes its terms'
+impacts from them (+ a per-term constant) and sums them; rank-bm25 loops over every passage.
+Both must give the same number for every passage, on the same tokens (sofa's analyser), to
+1e-6; sofa's own paths (pure Python, numpy, one posting at a time) the same floats.
 """
 
 import shutil
@@ -120,8 +121,35 @@ def test_vectorised_formulas_match_the_scalar_ones():
         idf = bm25.idf_array(params, df, 10)
         assert idf.tolist() == pytest.approx([idf_scalar[str(i)] for i in range(len(df))], abs=1e-12)
         impacts = bm25.impacts(params, idf, tf, doc_len, 11.5)
-        expected = [bm25.impact(params, idf[i], int(tf[i]), int(doc_len[i]), 11.5) for i in range(len(df))]
-        assert impacts.tolist() == pytest.approx(expected, abs=1e-12)
+        expected = [bm25.impact(params, float(idf[i]), int(tf[i]), int(doc_len[i]), 11.5) for i in range(len(df))]
+        assert impacts.tolist() == expected  # a reader mixes both: the same floats, not close ones
+
+
+@pytest.mark.parametrize("variant", bm25.VARIANTS)
+def test_one_postings_impact_is_its_share_of_the_score(tmp_path, variant):
+    """`Index.impact` (one posting, scalar formula) is exactly what `bm25` adds for that term."""
+    idx = _index(tmp_path, variant)
+    for tid in range(idx.n_terms):
+        constant = bm25.constant(idx.params, idx.idf[tid])
+        for use_numpy in (False, True):
+            scores = idx.bm25([tid], use_numpy=use_numpy)
+            assert scores == {pid: idx.impact(tid, pid) + constant for pid in idx.passages_with(tid)}
+
+
+def test_a_term_repeated_past_a_byte_is_counted_whole(tmp_path):
+    """A tf above 255 widens the stored tf instead of wrapping: the score stays rank-bm25's."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("Buffalo " * 300 + "\n\nOne buffalo here.\n\nNo such animal.\n", encoding="utf-8")
+    header, sections, _ = build(corpus, params=bm25.BM25Params())
+    assert sections["post_tf"].dtype.itemsize == 2
+    write_index(tmp_path / "index.sofa", header, sections)
+    with Index(tmp_path / "index.sofa") as idx:
+        tokens = [_tokens(idx, pid) for pid in range(idx.n_passages)]
+        tid = idx.term_id("buffalo")
+        theirs = RANK_BM25["plus"](tokens).get_scores(["buffalo"])
+        ours = _full_scores(idx, [tid], idx.bm25([tid]))
+        assert max(abs(a - b) for a, b in zip(ours, theirs)) < 1e-6
 
 
 def test_typo_candidates_keep_every_form_within_the_distance(tmp_path):

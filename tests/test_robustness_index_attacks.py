@@ -91,12 +91,27 @@ def test_sections_of_an_index_over_64_mib_are_checked_too(corpus, tmp_path):
     data = bytearray(path.read_bytes())
     start, end = _header_span(data)
     text_at = end + json.loads(data[start:end])["sections"]["text"][0]
-    assert data[text_at : text_at + 7] == b"Hornung"
-    data[text_at] = ord("X")
+    first_block = zlib.decompressobj().decompress(bytes(data[text_at : text_at + 64]), 7)
+    assert first_block == b"Hornung"
+    data[text_at + 2] ^= 0x01
     path.write_bytes(bytes(data))
     code, results, err = answers(corpus)
     assert code == 0 and results[0]["text"] == "Hornung suggested a review of the agreement."
     assert "index section 'text' fails its checksum); rebuilding" in err
+
+
+@pytest.mark.parametrize("text", [b"\x00" * 4096, zlib.compress(b"x" * 10_000_000)])
+def test_a_text_block_that_does_not_inflate_to_its_length_is_an_index_error(corpus, tmp_path, text):
+    """A hostile file, its checksums recomputed: a block that is no zlib stream, or one that would
+    inflate to far more than its stated length, fails as a damaged index, never more memory."""
+    from sofa_cli.index.format import IndexFileError
+    from sofa_cli.index.reader import Index
+
+    header, sections, _ = build(corpus.resolve())
+    sections["text"] = text
+    write_index(tmp_path / "index.sofa", header, sections)
+    with Index(tmp_path / "index.sofa") as index, pytest.raises(IndexFileError, match="'text' is corrupted"):
+        index.passage_text(0)
 
 
 def test_a_large_section_is_checked_block_by_block_as_it_is_read(tmp_path):

@@ -1,8 +1,9 @@
-"""The BM25 model, compiled into per-term impacts so that a query only sums postings.
+"""The BM25 model, as per-posting impacts so that a query only reads its terms' postings.
 
 rank-bm25 scores a query by looping over every passage. The same numbers come out of
-precomputing, for each term t and passage d containing it, `impact(t, d)`, plus one
-per-term constant that every passage gets (BM25+ and BM25L give a passage without the
+computing, for each term t of the query and passage d containing it, `impact(t, d)` from the
+posting's tf and the passage's length (both stored in the index), plus one per-term constant
+that every passage gets (BM25+ and BM25L give a passage without the
 term a non-zero score). Then
 
     rank_bm25.<Variant>(corpus).get_scores(query)[d] == sum(impact(t, d) + constant(t) for t in query)
@@ -33,10 +34,10 @@ DEFAULT_VARIANT = "plus"
 
 @dataclass(frozen=True)
 class BM25Params:
-    """The BM25 variant and constants an index's impacts are compiled with.
+    """The BM25 variant and constants an index is built with.
 
-    They are baked into every posting's weight, so the index records them and is rebuilt
-    when they differ (`schema.IndexDependencies`). `delta` defaults to the variant's own:
+    The stored idf depends on them (BM25Okapi's floor, BM25L's shift), so the index records
+    them and is rebuilt when they differ (`schema.IndexDependencies`). `delta` defaults to the variant's own:
     BM25+'s lower bound (DELTA) or BM25L's shift (DELTA_L); Okapi has none.
     """
 
@@ -93,9 +94,10 @@ def impact(params: BM25Params, idf: float, tf: int, doc_len: int, avgdl: float) 
     return idf * (tf * (k1 + 1)) / (tf + k1 * norm)
 
 
-# -- the same formulas over numpy arrays, for compiling a whole index at once -------------
-# Kept term for term beside the scalar ones above; tests/test_bm25.py checks both against
-# rank-bm25. numpy is imported by the caller (the index builder), never on a query path.
+# -- the same formulas over numpy arrays: a question's postings at once, an index's idf ----
+# Kept operation for operation beside the scalar ones above, in the same order, so both give
+# the same floats to the last bit (a reader uses either); tests/test_bm25.py checks both
+# against rank-bm25. numpy is imported only where many postings pay for it (reader.py).
 
 
 def idf_array(params: BM25Params, doc_freq, n_passages: int):

@@ -1,4 +1,5 @@
-"""Compiling analysed documents into the index's arrays, with BM25 compiled into impacts."""
+"""Compiling analysed documents into the index's arrays: passages, vocabulary and BM25 postings
+(term frequencies and passage lengths, from which a reader computes each impact)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sofa_cli.index import bm25
+from sofa_cli.index import bm25, text_blocks
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.format import json_bytes
 from sofa_cli.index.schema import dependencies
@@ -22,17 +23,15 @@ from sofa_cli.text.analysis import stem as snowball_stem
 TOKEN_CHUNK = 2_000_000
 
 
-# Impacts are computed this many postings at a time (bounds the temporaries).
-IMPACT_BLOCK = 4_000_000
-
-
 class Compiler:
-    """Accumulates analysed documents into flat arrays, then compiles BM25 into impacts.
+    """Accumulates analysed documents into flat arrays, then lays out the BM25 postings.
 
     Per passage it keeps only its text (UTF-8) and the term ids of its tokens (4 bytes
     each). Every TOKEN_CHUNK tokens numpy turns them into (term, passage, tf) postings;
-    `finish` sorts the vocabulary, merges the chunks and computes every impact in one
-    vectorised pass (bm25.impacts: the same formulas as bm25.impact).
+    `finish` sorts the vocabulary and merges the chunks. It stores each posting's tf and
+    each passage's length, not the float64 impact: a reader computes the impacts of the
+    postings a question reads with the same formula (bm25.impacts), the same floats at an
+    eighth of the bytes (bench/results/index_disk.md).
     """
 
     def __init__(self, params: BM25Params, stem: Callable[[str], str] = snowball_stem) -> None:
@@ -192,24 +191,20 @@ class Compiler:
         self.tokens = array.array("i")
         self.chunk_first_pid = last
 
-    def finish(self, root: Path, files: list, keep_tf: bool = False) -> tuple[dict, dict]:
-        """Sort the vocabulary, lay the postings out term by term, compute every impact.
-
-        `keep_tf` (sharded indexes, sofa_cli/index/shards.py) also keeps each posting's tf and
-        each passage's length as sections `post_tf` and `p_len`, so a reader can score with
-        collection-wide statistics instead of this index's own (docs/scale.md).
+    def finish(self, root: Path, files: list) -> tuple[dict, dict]:
+        """Sort the vocabulary, lay the postings out term by term, compute each term's idf.
 
         The chunks are scattered into the final arrays one at a time (a counting sort by
-        term: chunks come in passage order, so each term's passages stay sorted), and the
-        impacts are computed in blocks, so the peak memory is the postings, not several
-        temporary copies of them.
+        term: chunks come in passage order, so each term's passages stay sorted), so the
+        peak memory is the postings, not several temporary copies of them. Sharded indexes
+        (sofa_cli/index/shards.py) read the same `post_tf` and `p_len` with collection-wide
+        statistics instead of this index's own (docs/scale.md).
         """
         import numpy as np
 
         self._flush()
         n = len(self.p_doc)
-        doc_len = np.frombuffer(self.p_len, dtype=np.int32).astype(np.float64)
-        avgdl = float(doc_len.mean()) if n else 0.0
+        avgdl = float(np.frombuffer(self.p_len, dtype=np.int32).astype(np.float64).mean()) if n else 0.0
         # Sorted vocabulary: byte order (binary-searchable; the hash tables below are the fast path).
         vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
         n_terms = len(vocab)
@@ -236,14 +231,7 @@ class Compiler:
             fill += counts
             del term, passage, tf, order, where
         idf = bm25.idf_array(self.params, df, n)
-        term_of = np.repeat(np.arange(n_terms, dtype=np.int32), df)
-        post_w = np.empty(len(post_pid), dtype=np.float64)
-        for a in range(0, len(post_w), IMPACT_BLOCK):
-            b = a + IMPACT_BLOCK
-            post_w[a:b] = bm25.impacts(self.params, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
-        del term_of
-        kept = {"post_tf": post_tf, "p_len": self.p_len} if keep_tf else {}  # hook for shards.py
-        del post_tf
+        post_tf = _narrow_counts(np, post_tf)
         term_blob, term_off = string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
         form_blob, form_off = string_table(form_list)
@@ -264,8 +252,7 @@ class Compiler:
             "synonyms": synonym_groups(),
         }
         sections = {
-            "text": self.text,
-            "text_off": self.text_off,
+            **text_blocks.compress(np, self.text, self.text_off),
             "p_doc": self.p_doc,
             "p_num": self.p_num,
             "p_speaker": self.p_speaker,
@@ -288,13 +275,13 @@ class Compiler:
             "idf": idf,
             "post_off": post_off,
             "post_pid": post_pid,
-            "post_w": post_w,
+            "post_tf": post_tf,
+            "p_len": _narrow_counts(np, np.frombuffer(self.p_len, dtype=np.int32)),
             "s_terms": s_terms,
             "s_terms_end": _narrow_offsets(np, self.s_terms_end),
             "p_unstored": self.p_unstored,
             "title_terms": title_terms,
             "title_end": title_end,
-            **kept,
         }
         return header, sections
 
@@ -310,3 +297,14 @@ def _narrow_ids(np, ids, n_terms: int):
     """Term ids as uint16 when every id fits (a vocabulary under 65,536 terms: half the
     bytes for the stored sentence terms, the largest of the sections reranking reads), else int32."""
     return ids.astype(np.uint16) if n_terms <= 1 << 16 else ids.astype(np.int32)
+
+
+def _narrow_counts(np, counts):
+    """Counts (a posting's tf, a passage's length) as uint8 when all fit, else uint16, else
+    int32: a passage is capped at MAX_PASSAGE_CHARS characters, so in practice uint8 tf and
+    uint16 lengths, 3 bytes a posting less 8 for a float64 impact."""
+    top = int(counts.max()) if len(counts) else 0
+    for dtype in (np.uint8, np.uint16):
+        if top <= np.iinfo(dtype).max:
+            return counts.astype(dtype)
+    return counts.astype(np.int32)

@@ -36,7 +36,9 @@ MAGIC = b"SOFAIDX\x00"
 # 2: documents moved from the JSON header to sections (decoded on demand), numpy-built postings.
 # 3: a header checksum; the vocabulary hash tables and form histograms required; the
 #    header records everything the contents depend on (`schema.IndexDependencies`).
-FORMAT_VERSION = 3
+# 4: postings hold tf (`post_tf`) and passages their length (`p_len`) instead of float64 impacts.
+# 5: passage text in zlib blocks (`text_blocks`).
+FORMAT_VERSION = 5
 
 
 class IndexFileError(SofaError):

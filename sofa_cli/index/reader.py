@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 import json
 import sys
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from sofa_cli.index import bm25
 from sofa_cli.index.base_reader import DocTable, IndexReader
 from sofa_cli.index.format import IndexFile, IndexFileError, OlderFormatError
 from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, StoredPassage
+from sofa_cli.index.text_blocks import inflate
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
 # A query whose terms have more postings than this is scored with numpy; below it, pure
@@ -31,6 +32,11 @@ NUMPY_LOADED_POSTINGS = 1_000
 # size (about 5,000 passages) common words have tens of thousands of postings, so numpy is
 # soon needed anyway; the bundled corpus, far smaller, answers a one-shot question without it.
 NUMPY_AT_OPEN = 200_000
+
+
+# Inflated text blocks kept (up to 1 KiB each): an answer's candidates and a document read passage by
+# passage come back to the same few blocks.
+TEXT_BLOCKS_KEPT = 64
 
 
 class _Docs(DocTable):
@@ -54,6 +60,8 @@ class _Docs(DocTable):
 _SECTIONS = {
     "_text": "text",
     "_text_off": "text_off",
+    "_text_block": "text_block",
+    "_text_start": "text_start",
     "_p_doc": "p_doc",
     "_p_num": "p_num",
     "_p_speaker": "p_speaker",
@@ -71,7 +79,8 @@ _SECTIONS = {
     "_form_hash": "form_hash",
     "_post_off": "post_off",
     "_post_pid": "post_pid",
-    "_post_w": "post_w",
+    "_post_tf": "post_tf",
+    "_p_len": "p_len",
     "_s_terms": "s_terms",
     "_s_terms_end": "s_terms_end",
     "_p_unstored": "p_unstored",
@@ -115,6 +124,7 @@ class Index(IndexReader):
         self._stems: dict[str, str | None] = {}
         self._form_tids: dict[str, int | None] = {}
         self._arrays: dict[str, object] = {}
+        self._blocks: dict[int, bytes] = {}
         if self._file.count("post_pid") > NUMPY_AT_OPEN:
             import numpy  # noqa: F401  (see NUMPY_AT_OPEN)
 
@@ -140,6 +150,7 @@ class Index(IndexReader):
     def close(self) -> None:
         """Unmap the file; the index cannot be read afterwards."""
         self._arrays.clear()
+        self._blocks.clear()
         self._file.close()
 
     # -- passages -------------------------------------------------------------------
@@ -183,7 +194,19 @@ class Index(IndexReader):
 
     def passage_text(self, pid: int) -> str:
         start, end = self._text_off[pid : pid + 2]
-        return bytes(self._text[start:end]).decode("utf-8")
+        if start == end:
+            return ""
+        k = bisect_right(self._text_start, start) - 1
+        raw = self._blocks.get(k)
+        if raw is None:
+            first, last = self._text_start[k : k + 2]
+            raw = inflate(bytes(self._text[self._text_block[k] : self._text_block[k + 1]]), last - first)
+            if len(self._blocks) >= TEXT_BLOCKS_KEPT:
+                del self._blocks[next(iter(self._blocks))]
+            self._blocks[k] = raw
+        else:
+            first = self._text_start[k]
+        return raw[start - first : end - first].decode("utf-8")
 
     def is_question_turn(self, pid: int) -> bool:
         """An interview turn that prompted the next one (the interviewer's question)."""
@@ -310,9 +333,16 @@ class Index(IndexReader):
             return self._bm25_numpy(term_ids, base, top)
         scores: dict[int, float] = {}
         get = scores.get
+        params, avgdl, p_len, impact = self.params, self.avgdl, self._p_len, bm25.impact
         for tid in term_ids:
-            a, b = self._post_off[tid], self._post_off[tid + 1]
-            for pid, w in zip(self._post_pid[a:b], self._post_w[a:b]):
+            a, b, idf = self._post_off[tid], self._post_off[tid + 1], self.idf[tid]
+            # A term's impact depends on (tf, length) only, and few pairs recur.
+            known: dict[tuple[int, int], float] = {}
+            for pid, tf in zip(self._post_pid[a:b], self._post_tf[a:b]):
+                key = (tf, p_len[pid])
+                w = known.get(key)
+                if w is None:
+                    w = known[key] = impact(params, idf, tf, key[1], avgdl)
                 scores[pid] = get(pid, 0.0) + w
         if base:
             for pid in scores:
@@ -327,7 +357,9 @@ class Index(IndexReader):
         a, b = self._post_off[tid], self._post_off[tid + 1]
         pids = self._post_pid[a:b]  # checked once here, then searched at C speed
         i = bisect_left(pids, pid)
-        return self._post_w[a + i] if i < len(pids) and pids[i] == pid else 0.0
+        if i < len(pids) and pids[i] == pid:
+            return bm25.impact(self.params, self.idf[tid], self._post_tf[a + i], self._p_len[pid], self.avgdl)
+        return 0.0
 
     def occurs_between(self, tid: int, first_pid: int, end_pid: int) -> bool:
         """Whether the term occurs in any passage first_pid <= pid < end_pid (e.g. one document's)."""
@@ -349,18 +381,27 @@ class Index(IndexReader):
     def _bm25_numpy(self, term_ids: list[int], base: float, top: int | None) -> dict[int, float]:
         """The same sums as the pure path, in the same order (so the same floats), vectorised.
 
-        np.bincount adds each passage's weights in input order, term by term, exactly as
-        the dict loop does; the per-term constant is added last, as there.
+        Each term's impacts are computed with bm25.impacts, whose operations are bm25.impact's
+        in the same order (the same floats as the pure path). np.bincount adds each passage's
+        weights in input order, term by term, exactly as the dict loop does; the per-term
+        constant is added last, as there.
         """
         import numpy as np
 
-        post_pid, post_w = self._array("post_pid"), self._array("post_w")
+        post_pid, post_tf, p_len = self._array("post_pid"), self._array("post_tf"), self._array("p_len")
+        self._file.check("p_len", 0, self.n_passages)  # (once: then every block is marked checked)
         spans = [(self._post_off[t], self._post_off[t + 1]) for t in term_ids]
         for a, b in spans:
             self._file.check("post_pid", a, b)
-            self._file.check("post_w", a, b)
-        pids = np.concatenate([post_pid[a:b] for a, b in spans])
-        weights = np.concatenate([post_w[a:b] for a, b in spans])
+            self._file.check("post_tf", a, b)
+        parts = [post_pid[a:b] for a, b in spans]
+        pids = np.concatenate(parts)
+        weights = np.concatenate(
+            [
+                bm25.impacts(self.params, self.idf[t], post_tf[a:b], p_len[ids], self.avgdl)
+                for t, (a, b), ids in zip(term_ids, spans, parts)
+            ]
+        )
         if len(pids) * 4 < self.n_passages:
             matched, where = np.unique(pids, return_inverse=True)
             scores = np.bincount(where.ravel(), weights=weights)

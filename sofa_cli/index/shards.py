@@ -5,14 +5,14 @@ gathers the collection-wide statistics, and a manifest naming it all (docs/scale
 Folder layout (the index folder; with a cluster, on a filesystem every worker sees):
 
     manifest.json              which files are current: written last, atomically (tmp, fsync, rename)
-    shard-0003-g0007.sofa      shard 3 as built in generation 7: an ordinary index file whose postings
-                               also keep tf and passage lengths (`Compiler.finish(keep_tf=True)`)
+    shard-0003-g0007.sofa      shard 3 as built in generation 7: an ordinary index file (postings
+                               hold each passage's tf, and passages their lengths)
     stats-g0007.sofa           the reduce's output: the whole corpus's vocabulary (an index file with
                                every term and form and no passages), document frequencies, idf, and
                                the maps from each shard's term, document and passage numbers to the
                                numbers ONE index over the same files would use
 
-A shard's impacts are never used: a sharded reader scores each posting from its tf with the
+A shard's own statistics are never used: a sharded reader scores each posting from its tf with the
 collection-wide idf and average length (`sharded_reader.ShardedIndex`), so a rebuilt shard changes
 only itself and the statistics, and the answers equal an unsharded index's to the last bit.
 """
@@ -120,7 +120,7 @@ def build_shard(job: ShardJob) -> ShardResult:
             acronym_log[rel] = dict(new_terms.acronyms)
         add_parsed(compiler, entry, items, seen, report)
         files.append(entry)
-    header, sections = compiler.finish(root, files, keep_tf=True)
+    header, sections = compiler.finish(root, files)
     header["shard"] = job.number
     header["acronym_log"] = acronym_log
     out = Path(job.out)

@@ -189,6 +189,8 @@ def write_statistics(
     sections = {
         # An index with the whole vocabulary and no passages, so `reader.Index` reads it.
         "text": b"",
+        "text_block": empty_q,
+        "text_start": empty_q,
         "text_off": empty_q,
         "p_doc": empty_i,
         "p_num": empty_i,
@@ -212,7 +214,8 @@ def write_statistics(
         "idf": idf,
         "post_off": np.zeros(len(vocab) + 1, dtype=np.int64),
         "post_pid": empty_i,
-        "post_w": np.zeros(0, dtype=np.float64),
+        "post_tf": np.zeros(0, dtype=np.uint8),
+        "p_len": np.zeros(0, dtype=np.uint16),
         # No passages, so no stored sentence or title terms (the shards hold theirs).
         "s_terms": empty_i,
         "s_terms_end": np.zeros(1, dtype=np.int32),

@@ -153,13 +153,9 @@ def attribute(doc: Document, passages: list[Passage]) -> list[Passage]:
         text = p.text
         who: list[str | None] = []
         open_quote: str | None = None
-        # A sentence holds a reporting verb only if its passage does, unless the sentence
-        # cuts a run of small letters (then its piece of the run may be a verb): one scan of
-        # the passage spares the sentence scans of the many passages that report no one.
-        any_verb = not _VERB_WORDS.isdisjoint(_LOWER_RUN_RE.findall(text))
         for start, end in p.sentences:
             sentence = text[start:end]
-            verb = (any_verb or _cuts_small_letters(text, start, end)) and _has_reporting_verb(sentence)
+            verb = _has_reporting_verb(sentence)
             speaker = _subject_speaker(sentence, people) if verb else None
             if open_quote and not speaker:
                 speaker = open_quote  # the rest of a quotation that a previous sentence opened
@@ -175,13 +171,6 @@ def attribute(doc: Document, passages: list[Passage]) -> list[Passage]:
         # The constructor rather than dataclasses.replace: the same Passage, at a third of the cost.
         out.append(Passage(p.number, text, p.sentences, p.speaker, p.prompt, tuple(who), p.role))
     return out
-
-
-def _cuts_small_letters(text: str, start: int, end: int) -> bool:
-    """Whether the span starts or ends between two small letters (a-z) of `text`."""
-    return (0 < start and "a" <= text[start - 1] <= "z" and "a" <= text[start] <= "z") or (
-        end < len(text) and "a" <= text[end - 1] <= "z" and "a" <= text[end] <= "z"
-    )
 
 
 def _names_someone(sentence: str, people: _People) -> bool:

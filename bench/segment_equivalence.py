@@ -6,7 +6,7 @@ For every passage of every document in the corpus folders:
 - sentence spans: `segment.sentence_spans` (the fast Punkt) against
   `segment.punkt_sentence_spans` (nltk's own PunktSentenceTokenizer.span_tokenize);
 - attributions: this tree's `attribution.attribute` against the attribution module of git
-  revision REV (default: a0806d6, before the build was made faster), on the same passages;
+  revision REV (default: main; a revision before the corpus/ folder must still import), on the same passages;
 - tokens of ASCII text: `analysis._ASCII_TOKEN_RE` against the pattern it replaced
   (every match's span), on the passages' text.
 
@@ -41,10 +41,15 @@ def token_spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
 
 
 def reference_attribute(rev: str):
-    """`attribute` of sofa_cli/attribution.py as it was at git revision `rev`."""
-    source = subprocess.run(
-        ["git", "show", f"{rev}:sofa_cli/attribution.py"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
+    """`attribute` of the attribution module as it was at git revision `rev` (sofa_cli/corpus/
+    since the package was split into folders, sofa_cli/ before)."""
+    for path in ("sofa_cli/corpus/attribution.py", "sofa_cli/attribution.py"):
+        shown = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True)
+        if shown.returncode == 0:
+            source = shown.stdout
+            break
+    else:
+        raise SystemExit(f"no attribution module at {rev}")
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(source)
     spec = importlib.util.spec_from_file_location("attribution_reference", f.name)
@@ -55,7 +60,7 @@ def reference_attribute(rev: str):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reference", default="a0806d6")
+    parser.add_argument("--reference", default="main")
     parser.add_argument("corpora", nargs="+", type=Path)
     args = parser.parse_args()
     old_attribute = reference_attribute(args.reference)

@@ -116,6 +116,25 @@ def test_fast_sentence_spans_equal_punkt_on_tricky_texts():
         assert sentence_spans(text) == punkt_sentence_spans(text), text
 
 
+def test_candidate_pattern_finds_punkts_candidates_around_every_code_point():
+    """The candidate pattern runs on `re` with \\s narrowed to the `regex` module's: the same
+    candidates (span, the token after) as nltk's own pattern, whatever character stands
+    before, after or inside the token that follows."""
+    from sofa_cli.corpus.segment import _punkt, _punkt_parts
+
+    period = _punkt()._lang_vars.period_context_re()
+    original = getattr(period, "_rx", period).finditer
+    finditer = _punkt_parts()[0]
+
+    def candidates(find, text):
+        return [(m.span(), m.group("after_tok"), m.group("next_tok")) for m in find(text)]
+
+    for code in [*range(0x3100), *range(0xFE00, 0x10000)]:
+        c = chr(code)
+        text = f"Ab{c}. x{c}y!{c}z. {c} q?"
+        assert candidates(finditer, text) == candidates(original, text), hex(code)
+
+
 @settings(max_examples=120, deadline=None)
 @given(texts)
 def test_fast_sentence_spans_equal_punkt(text):

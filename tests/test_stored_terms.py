@@ -173,3 +173,33 @@ def test_an_index_from_before_the_stored_terms_is_out_of_date_not_damaged(tmp_pa
     with pytest.raises(IndexFileError) as err:
         Index(tmp_path / "damaged.sofa")
     assert not isinstance(err.value, OlderFormatError)
+
+
+def test_one_pass_numbering_equals_the_passage_then_each_sentence():
+    """`passage_and_sentence_numbers` (one split per sentence) gives the forms that numbering
+    the passage and then each sentence separately gives, for spans at whitespace, spans
+    cutting a chunk, sentences with nothing between them, and text outside every span."""
+    from sofa_cli.corpus.segment import Passage, sentence_spans
+    from sofa_cli.index.terms import TermNumberer
+
+    rng = random.Random(7)
+    passages = []
+    for n in range(400):
+        text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 30)))
+        spans = sentence_spans(text)
+        if n % 3 == 1 and len(text) > 4:  # arbitrary cuts: inside chunks, gaps of text, adjacent spans
+            cuts = sorted(rng.sample(range(1, len(text)), min(len(text) - 1, rng.randint(1, 4))))
+            edges = [0, *cuts, len(text)]
+            spans = tuple((a, b) for a, b in zip(edges, edges[1:]) if rng.random() < 0.8)
+        people = (rng.choice([None, "Jeffrey Hornung"]),) * len(spans)
+        passages.append(Passage(n + 1, text, spans, prompt=rng.choice([None, "Why U.S.A.?"]), attributions=people))
+    one, two = TermNumberer(), TermNumberer()
+    for p in passages:
+        numbers, sequences = one.passage_and_sentence_numbers(p)
+        expected = two.passage_numbers(p)
+        expected_sequences = [two.known_numbers(p.text[a:b]) for a, b in p.sentences]
+        forms_one, forms_two = list(one.numbers), list(two.numbers)  # form numbers are names: compare forms
+        assert [forms_one[i - 1] for i in numbers] == [forms_two[i - 1] for i in expected]
+        assert [None if s is None else [forms_one[i - 1] for i in s] for s in sequences] == [
+            None if s is None else [forms_two[i - 1] for i in s] for s in expected_sequences
+        ]

@@ -110,7 +110,23 @@ def _punkt_parts():
     period, realign = lang.period_context_re(), lang.re_boundary_realignment
     # nltk wraps its `regex` patterns for a timeout per call: use the patterns themselves.
     period, realign = getattr(period, "_rx", period), getattr(realign, "_rx", realign)
-    return period.finditer, realign.match, lru_cache(maxsize=1 << 16)(punkt.text_contains_sentbreak)
+    return _as_re(period).finditer, realign.match, lru_cache(maxsize=1 << 16)(punkt.text_contains_sentbreak)
+
+
+def _as_re(pattern):
+    """Punkt's candidate pattern compiled by `re` rather than the `regex` module: its finditer,
+    and the match objects `_punkt_spans` and `_decide` read, cost half as much. The two
+    modules' \\s differ only on U+001C-U+001F (whitespace to `re` and `str.isspace`, not to
+    `regex`), so those are taken out of \\s and into \\S; the same candidates on every code
+    point (tests/test_segment_fast.py). A pattern of another nltk is used as it is."""
+    source = getattr(pattern, "pattern", None)
+    plain = r"\s+(?P<next_tok>\S+)"
+    if not isinstance(source, str) or source.count(plain) != 1 or "\\s" in source.lower().replace(plain.lower(), ""):
+        return pattern
+    try:
+        return re.compile(source.replace(plain, r"[^\S\x1c-\x1f]+(?P<next_tok>[\S\x1c-\x1f]+)"), re.VERBOSE)
+    except re.error:
+        return pattern
 
 
 def _punkt_spans(text: str) -> list[tuple[int, int]]:
@@ -120,7 +136,7 @@ def _punkt_spans(text: str) -> list[tuple[int, int]]:
     # (after the last `string.whitespace` since the previous candidate); a candidate whose
     # word overlaps the next candidate's is dropped ("acting!!!"). Each candidate is
     # decided (_slices_from_text) as soon as the next one shows it is not dropped.
-    only_spaces = not any(c in text for c in _STRING_WHITESPACE[1:])
+    only_spaces = not ("\n" in text or "\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text)
     slices = []
     last_break = 0
     previous, word_start, word_end = None, 0, 0

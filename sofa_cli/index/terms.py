@@ -125,7 +125,38 @@ class TermNumberer:
 
     def passage_numbers(self, p: Passage) -> list[int]:
         """A passage's term numbers: its text, the question it answers, the people it reports."""
-        numbers = self.term_numbers(p.text)
+        return self._with_extras(p, self.term_numbers(p.text))
+
+    def passage_and_sentence_numbers(self, p: Passage) -> tuple[list[int], list[list[int] | None]]:
+        """`passage_numbers(p)`, and each sentence's `known_numbers` (None when a sentence
+        cannot be numbered exactly), from one split of each sentence instead of a split of
+        the passage and another of each sentence (a third of the build's tokenising).
+
+        Exact when every sentence starts and ends at whitespace (or the text's ends) and
+        only whitespace lies outside the sentences: the passage's chunks are then the
+        sentences' chunks in order, so its numbers are theirs joined, and every raw token
+        of a sentence is one the passage numbered, so `known_numbers` would give the same.
+        Any other passage (a span cutting "U.S.A.") takes the two separate passes.
+        """
+        text = p.text
+        if not _clean_spans(text, p.sentences):
+            numbers = self.term_numbers(text)
+            return self._with_extras(p, numbers), [self.known_numbers(text[a:b]) for a, b in p.sentences]
+        chunks = self.chunks
+        getitem = chunks.__getitem__
+        sequences = []
+        for a, b in p.sentences:
+            words = text[a:b].split()
+            try:
+                sequences.append(list(chain.from_iterable(map(getitem, words))))
+            except KeyError:
+                sequences.append(self.term_numbers(text[a:b]))
+        numbers = list(chain.from_iterable(sequences))
+        return self._with_extras(p, numbers), sequences
+
+    def _with_extras(self, p: Passage, numbers: list[int]) -> list[int]:
+        """`numbers` (the passage text's) with the acronyms it defines noted, and the
+        numbers of its prompt and of the people it reports appended."""
         if "(" in p.text:
             self.acronyms.update(acronym_definitions(p.text))
         if p.prompt:
@@ -157,60 +188,85 @@ def pack_document(passages: list[Passage], numberer: TermNumberer) -> PackedDocu
     to the compiler is a few arrays, not passage objects and lists of term strings.
     Names are numbered in the order `Compiler.add` used to meet them (each passage's
     speaker, then its sentences' people), so the index's table of names keeps its order.
+    The columns are gathered in lists and made arrays once per document: an array's
+    append costs as much as a list's, and a passage has a dozen of them.
     """
     names: dict[str, int] = {}
-    text = bytearray()
-    text_end, numbers, speakers, prompts = array.array("q"), array.array("i"), array.array("i"), array.array("i")
-    sent_end, s_start, s_end, s_attr = array.array("i"), array.array("i"), array.array("i"), array.array("i")
-    tokens, p_len = array.array("i"), array.array("i")
-    s_tokens, s_len, unstored = array.array("i"), array.array("i"), array.array("i")
+    texts: list[bytes] = []
+    text_end: list[int] = []
+    speakers: list[int] = []
+    prompts: list[int] = []
+    sent_end: list[int] = []
+    s_start: list[int] = []
+    s_end: list[int] = []
+    s_attr: list[int] = []
+    tokens: list[int] = []
+    p_len: list[int] = []
+    s_tokens: list[int] = []
+    s_len: list[int] = []
+    unstored: list[int] = []
     prompt_at: dict[str, int] = {}
+    size = 0
     for n, p in enumerate(passages):
-        text += p.text.encode("utf-8")
-        text_end.append(len(text))
-        numbers.append(p.number)
+        encoded = p.text.encode("utf-8")
+        texts.append(encoded)
+        size += len(encoded)
+        text_end.append(size)
         speakers.append(-1 if p.speaker is None else names.setdefault(p.speaker, len(names)))
         prompts.append(prompt_at.get(p.prompt, -1) if p.prompt else -1)
         prompt_at[p.text] = n
-        attributions = p.attributions or (None,) * len(p.sentences)
-        for (a, b), who in zip(p.sentences, attributions):
+        spans = p.sentences
+        for (a, b), who in zip(spans, p.attributions or (None,) * len(spans)):
             s_start.append(a)
             s_end.append(b)
             s_attr.append(-1 if who is None else names.setdefault(who, len(names)))
         sent_end.append(len(s_start))
-        ids = numberer.passage_numbers(p)
-        tokens.extend(ids)
+        ids, sequences = numberer.passage_and_sentence_numbers(p)
+        tokens += ids
         p_len.append(len(ids))
-        _pack_sentence_numbers(p, numberer, n, s_tokens, s_len, unstored)
+        # Each sentence's form numbers, which reranking reads instead of tokenising a hundred
+        # candidates per question; when one sentence cannot be numbered exactly as a question
+        # would tokenise it, none of the passage's are stored (empty) and it is listed.
+        if None in sequences:
+            unstored.append(n)
+            s_len.extend([0] * len(spans))
+        else:
+            for seq in sequences:
+                s_tokens += seq
+                s_len.append(len(seq))
     return PackedDocument(
-        bytes(text),
-        text_end,
-        numbers,
-        speakers,
-        prompts,
-        sent_end,
-        s_start,
-        s_end,
-        s_attr,
+        b"".join(texts),
+        array.array("q", text_end),
+        array.array("i", [p.number for p in passages]),
+        array.array("i", speakers),
+        array.array("i", prompts),
+        array.array("i", sent_end),
+        array.array("i", s_start),
+        array.array("i", s_end),
+        array.array("i", s_attr),
         list(names),
-        tokens,
-        p_len,
+        array.array("i", tokens),
+        array.array("i", p_len),
         numberer.source,
-        s_tokens,
-        s_len,
-        unstored,
+        array.array("i", s_tokens),
+        array.array("i", s_len),
+        array.array("i", unstored),
     )
 
 
-def _pack_sentence_numbers(p: Passage, numberer: TermNumberer, n: int, s_tokens, s_len, unstored) -> None:
-    """Append the form numbers of each sentence of passage `n` (`p`), which reranking reads
-    instead of tokenising a hundred candidates per question; when one sentence cannot be
-    numbered exactly as a question would tokenise it (`known_numbers`), none of the
-    passage's are stored (empty) and it is listed in `unstored`."""
-    sequences = [numberer.known_numbers(p.text[a:b]) for a, b in p.sentences]
-    if any(seq is None for seq in sequences):
-        unstored.append(n)
-        sequences = [[] for _ in sequences]
-    for seq in sequences:
-        s_tokens.extend(seq)
-        s_len.append(len(seq))
+def _clean_spans(text: str, spans) -> bool:
+    """Whether the sentence `spans` cut `text` only at whitespace: each starts at the text's
+    start or after whitespace, ends at its end or before whitespace, and nothing but
+    whitespace lies outside them (then the text's whitespace-separated chunks are the
+    sentences' chunks, in order)."""
+    if not spans:
+        return not text.strip()
+    end = 0
+    last = len(text)
+    for a, b in spans:
+        if a < end or (a and not text[a - 1].isspace()) or (end < a and text[end:a].strip()):
+            return False
+        if b < last and not text[b].isspace():
+            return False
+        end = b
+    return end == last or not text[end:].strip()

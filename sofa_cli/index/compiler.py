@@ -11,6 +11,7 @@ from sofa_cli.index import bm25
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.format import json_bytes
 from sofa_cli.index.schema import dependencies
+from sofa_cli.index.spill import Run, SpillArray, document_frequencies, merge, scratch_file, sorted_chunk, write_at
 from sofa_cli.index.terms import NewTerms, PackedDocument
 from sofa_cli.index.vocabulary import char_hists, hash_table, string_table, synonym_groups
 from sofa_cli.text.analysis import form_of, raw_tokens
@@ -22,8 +23,20 @@ from sofa_cli.text.analysis import stem as snowball_stem
 TOKEN_CHUNK = 2_000_000
 
 
-# Impacts are computed this many postings at a time (bounds the temporaries).
-IMPACT_BLOCK = 4_000_000
+# Counted postings (12 bytes each) held in memory before they are written out as one sorted
+# run (spill.py): about 5.6 million postings, a tenth of a million-passage corpus's, so a
+# build's memory stops growing with its corpus (as tantivy's 128 MB writer heap does) while
+# a million passages make a handful of runs, merged in one pass.
+POSTINGS_BUDGET = 64 * 1024 * 1024
+
+
+# Passage texts and sentence terms held in memory before they are appended to a scratch file:
+# they need no sorting, so this is a write buffer, not a budget.
+SPILL_BUFFER = 16 * 1024 * 1024
+
+
+# The postings are merged, and their impacts computed, this many at a time (bounds the temporaries).
+MERGE_BLOCK = 2_000_000
 
 
 class Compiler:
@@ -31,16 +44,28 @@ class Compiler:
 
     Per passage it keeps only its text (UTF-8) and the term ids of its tokens (4 bytes
     each). Every TOKEN_CHUNK tokens numpy turns them into (term, passage, tf) postings;
-    `finish` sorts the vocabulary, merges the chunks and computes every impact in one
-    vectorised pass (bm25.impacts: the same formulas as bm25.impact).
+    every `postings_budget` bytes of those are written to a scratch file as a run sorted by
+    term (spill.py), as are the passage texts and sentence terms past SPILL_BUFFER; `finish`
+    sorts the vocabulary, merges the runs term by term and computes the impacts a block at a
+    time (bm25.impacts: the same formulas as bm25.impact). Where the runs end changes no
+    byte of the index: each term's postings come out in passage order either way.
     """
 
-    def __init__(self, params: BM25Params, stem: Callable[[str], str] = snowball_stem) -> None:
-        """`stem` turns a surface form into its term (an empty stem: no term)."""
+    def __init__(
+        self,
+        params: BM25Params,
+        stem: Callable[[str], str] = snowball_stem,
+        scratch: Path | None = None,
+    ) -> None:
+        """`stem` turns a surface form into its term (an empty stem: no term); `scratch` is the
+        folder for scratch files (beside the index being written; None: the system's)."""
         self.params = params
         self.stem = stem
+        self.scratch = scratch
+        # Read when the compiler is made, so that a test can shrink them to force many runs.
+        self.postings_budget, spill_buffer = POSTINGS_BUDGET, SPILL_BUFFER
         self.names: dict[str, int] = {}
-        self.text = bytearray()
+        self.text = SpillArray("B", scratch, spill_buffer)
         self.text_off = array.array("q", [0])
         self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (array.array("i") for _ in range(4))
         self.p_sent = array.array("i", [0])
@@ -49,7 +74,7 @@ class Compiler:
         # What reranking reads instead of tokenising (provisional term ids until `finish`):
         # each sentence's terms in order, where each sentence's end there, and the passages
         # whose sentences are not stored (`terms._pack_sentence_numbers`).
-        self.s_terms = array.array("i")
+        self.s_terms = SpillArray("i", scratch, spill_buffer)
         self.s_terms_end = array.array("q", [0])
         self.p_unstored = array.array("i")
         self.titles: list[str] = []
@@ -62,6 +87,8 @@ class Compiler:
         self.tokens = array.array("i")
         self.chunk_first_pid = 0
         self.chunks: list[tuple] = []
+        self.chunk_bytes = 0
+        self.runs: list[Run] = []  # postings written out, in passage order
         # Per numberer (`TermNumberer.source`): its form number -> provisional term id (0 unused).
         self.term_ids: dict[tuple, array.array] = {}
         self.form_ids: dict[str, int] = {}  # surface form -> provisional term id
@@ -105,7 +132,7 @@ class Compiler:
         self.doc_off.append(len(self.doc_blob))
         name_ids = [self._name_id(name) for name in names]
         first_pid, text_base, sentence_base = len(self.p_doc), len(self.text), len(self.s_start)
-        self.text += text
+        self.text.frombytes(text)
         self.text_off.extend(text_base + end for end in text_end)
         self.p_doc.extend(array.array("i", [d]) * len(numbers))
         self.p_num.extend(numbers)
@@ -189,8 +216,47 @@ class Compiler:
             term = (keys >> 32).astype(np.int32)
             passage = (keys & 0xFFFFFFFF).astype(np.int32)
             self.chunks.append((term, passage, tf.astype(np.int32)))
+            self.chunk_bytes += 12 * len(term)
         self.tokens = array.array("i")
         self.chunk_first_pid = last
+        if self.chunk_bytes >= self.postings_budget:
+            self._spill_run()
+
+    def _byte_order(self) -> tuple[list[str], object]:
+        """The vocabulary so far in byte order, and each provisional id's place in it."""
+        import numpy as np
+
+        vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
+        rank = np.empty(len(vocab), dtype=np.int32)
+        rank[[self.vocab[t] for t in vocab]] = np.arange(len(vocab), dtype=np.int32)
+        return vocab, rank
+
+    def _spill_run(self) -> None:
+        """The chunks in memory merged into one run in term-bytes order, written to a scratch
+        file: byte order is the final vocabulary's, whatever terms come later, so `finish`
+        merges runs without sorting them again."""
+        import numpy as np
+
+        _, rank = self._byte_order()
+        runs = []
+        while self.chunks:
+            runs.append(sorted_chunk(*self.chunks.pop(0), rank))
+            runs[-1].place(rank)
+        self.chunk_bytes = 0
+        df = document_frequencies(runs, len(rank))
+        post_off = np.zeros(len(rank) + 1, dtype=np.int64)
+        np.cumsum(df, out=post_off[1:])
+        file = scratch_file(self.scratch)
+        size = int(post_off[-1])
+        for a, _, pid, tf in merge(runs, post_off, MERGE_BLOCK):
+            at = int(post_off[a])
+            write_at(file, pid, 4 * at)
+            write_at(file, tf, 4 * (size + at))
+        del runs
+        present = np.flatnonzero(df)
+        by_place = np.empty(len(rank), dtype=np.int32)
+        by_place[rank] = np.arange(len(rank), dtype=np.int32)
+        self.runs.append(Run(by_place[present], df[present], file=file))
 
     def finish(self, root: Path, files: list, keep_tf: bool = False) -> tuple[dict, dict]:
         """Sort the vocabulary, lay the postings out term by term, compute every impact.
@@ -199,10 +265,12 @@ class Compiler:
         each passage's length as sections `post_tf` and `p_len`, so a reader can score with
         collection-wide statistics instead of this index's own (docs/scale.md).
 
-        The chunks are scattered into the final arrays one at a time (a counting sort by
-        term: chunks come in passage order, so each term's passages stay sorted), and the
-        impacts are computed in blocks, so the peak memory is the postings, not several
-        temporary copies of them.
+        The runs (those written out, then the chunks still in memory) are merged a block of
+        terms at a time (`spill.merge`: runs come in passage order, so each term's passages
+        stay sorted), each block's impacts computed and appended to the postings, which are
+        written out once past the budget: the peak memory is a budget and a block, not the
+        corpus's postings. Large sections come back as `StreamedSection`s, read from their
+        scratch files as the index is written.
         """
         import numpy as np
 
@@ -211,48 +279,41 @@ class Compiler:
         doc_len = np.frombuffer(self.p_len, dtype=np.int32).astype(np.float64)
         avgdl = float(doc_len.mean()) if n else 0.0
         # Sorted vocabulary: byte order (binary-searchable; the hash tables below are the fast path).
-        vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
+        vocab, rank = self._byte_order()
         n_terms = len(vocab)
-        rank = np.empty(n_terms, dtype=np.int32)
-        rank[[self.vocab[t] for t in vocab]] = np.arange(n_terms, dtype=np.int32)
-        df = np.zeros(n_terms, dtype=np.int64)
-        for term, _, _ in self.chunks:
-            term[:] = rank[term]  # final term ids
-            df += np.bincount(term, minlength=n_terms)
+        runs = self.runs
+        self.runs = []
+        while self.chunks:
+            runs.append(sorted_chunk(*self.chunks.pop(0), rank))
+        self.chunk_bytes = 0
+        for run in runs:
+            run.place(rank)
+        df = document_frequencies(runs, n_terms)
         post_off = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=post_off[1:])
-        post_pid = np.empty(int(post_off[-1]), dtype=np.int32)
-        post_tf = np.empty(int(post_off[-1]), dtype=np.int32)
-        fill = post_off[:-1].copy()
-        while self.chunks:
-            term, passage, tf = self.chunks.pop(0)
-            order = np.argsort(term, kind="stable")
-            term = term[order]
-            counts = np.bincount(term, minlength=n_terms)
-            starts = np.cumsum(counts) - counts
-            where = fill[term] + (np.arange(len(term)) - starts[term])
-            post_pid[where] = passage[order]
-            post_tf[where] = tf[order]
-            fill += counts
-            del term, passage, tf, order, where
         idf = bm25.idf_array(self.params, df, n)
-        term_of = np.repeat(np.arange(n_terms, dtype=np.int32), df)
-        post_w = np.empty(len(post_pid), dtype=np.float64)
-        for a in range(0, len(post_w), IMPACT_BLOCK):
-            b = a + IMPACT_BLOCK
-            post_w[a:b] = bm25.impacts(self.params, idf[term_of[a:b]], post_tf[a:b], doc_len[post_pid[a:b]], avgdl)
-        del term_of
-        kept = {"post_tf": post_tf, "p_len": self.p_len} if keep_tf else {}  # hook for shards.py
-        del post_tf
+        # Written out as they are merged once past the budget: the postings are the largest arrays.
+        post_pid = SpillArray("i", self.scratch, self.postings_budget)
+        post_w = SpillArray("d", self.scratch, self.postings_budget)
+        post_tf = SpillArray("i", self.scratch, self.postings_budget) if keep_tf else None
+        for a, b, pid, tf in merge(runs, post_off, MERGE_BLOCK):
+            post_pid.frombytes(pid.tobytes())
+            if post_tf is not None:
+                post_tf.frombytes(tf.tobytes())
+            weights = bm25.impacts(self.params, np.repeat(idf[a:b], df[a:b]), tf, doc_len[pid], avgdl)
+            post_w.frombytes(weights.tobytes())
+        del runs
+        kept = {"post_tf": post_tf.section(), "p_len": self.p_len} if keep_tf else {}  # hook for shards.py
         term_blob, term_off = string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
         form_blob, form_off = string_table(form_list)
         form_term = rank[[self.vocab[self.forms[f]] for f in form_list]].astype(np.int32)
         form_hist = char_hists(form_list)
         title_terms, title_end = self._title_terms(rank)
-        # Narrowed before the look-up, so the one temporary is the stored array itself.
-        s_terms = _narrow_ids(np, rank, n_terms)[np.frombuffer(self.s_terms, dtype=np.int32)]
-        self.s_terms = array.array("i")
+        # Narrowed before the look-up, so the one temporary is the stored array itself (a
+        # chunk of it, when the sentence terms were written out).
+        narrow = _narrow_ids(np, rank, n_terms)
+        s_terms = self.s_terms.section(lambda raw: narrow[np.frombuffer(raw, dtype=np.int32)], narrow.dtype.char)
         header = {
             "corpus": str(root),
             "depends": dependencies(self.params).record(),
@@ -264,7 +325,7 @@ class Compiler:
             "synonyms": synonym_groups(),
         }
         sections = {
-            "text": self.text,
+            "text": self.text.section(),
             "text_off": self.text_off,
             "p_doc": self.p_doc,
             "p_num": self.p_num,
@@ -287,8 +348,8 @@ class Compiler:
             "form_hash": hash_table(form_list),
             "idf": idf,
             "post_off": post_off,
-            "post_pid": post_pid,
-            "post_w": post_w,
+            "post_pid": post_pid.section(),
+            "post_w": post_w.section(),
             "s_terms": s_terms,
             "s_terms_end": _narrow_offsets(np, self.s_terms_end),
             "p_unstored": self.p_unstored,

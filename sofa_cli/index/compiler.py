@@ -30,9 +30,10 @@ TOKEN_CHUNK = 2_000_000
 POSTINGS_BUDGET = 64 * 1024 * 1024
 
 
-# Passage texts and sentence terms held in memory before they are appended to a scratch file:
-# they need no sorting, so this is a write buffer, not a budget.
-SPILL_BUFFER = 16 * 1024 * 1024
+# Bytes of each per-passage and per-sentence array (the passage texts, the sentence terms,
+# the spans...) held in memory before they are appended to a scratch file: they need no
+# sorting, so this is a write buffer, not a budget; a dozen arrays hold at most 48 MB.
+SPILL_BUFFER = 4 * 1024 * 1024
 
 
 # The postings are merged, and their impacts computed, this many at a time (bounds the temporaries).
@@ -66,16 +67,18 @@ class Compiler:
         self.postings_budget, spill_buffer = POSTINGS_BUDGET, SPILL_BUFFER
         self.names: dict[str, int] = {}
         self.text = SpillArray("B", scratch, spill_buffer)
-        self.text_off = array.array("q", [0])
-        self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (array.array("i") for _ in range(4))
-        self.p_sent = array.array("i", [0])
-        self.s_start, self.s_end, self.s_attr = (array.array("i") for _ in range(3))
+        # Per passage and per sentence: written out as they fill a buffer, read back as the
+        # index is written (all but p_len, which finish reads whole: 4 bytes a passage).
+        self.text_off = SpillArray("q", scratch, spill_buffer, (0,))
+        self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (SpillArray("i", scratch, spill_buffer) for _ in range(4))
+        self.p_sent = SpillArray("i", scratch, spill_buffer, (0,))
+        self.s_start, self.s_end, self.s_attr = (SpillArray("i", scratch, spill_buffer) for _ in range(3))
         self.p_len = array.array("i")
         # What reranking reads instead of tokenising (provisional term ids until `finish`):
         # each sentence's terms in order, where each sentence's end there, and the passages
         # whose sentences are not stored (`terms._pack_sentence_numbers`).
         self.s_terms = SpillArray("i", scratch, spill_buffer)
-        self.s_terms_end = array.array("q", [0])
+        self.s_terms_end = SpillArray("q", scratch, spill_buffer, (0,))
         self.p_unstored = array.array("i")
         self.titles: list[str] = []
         self.doc_blob = bytearray()
@@ -314,6 +317,12 @@ class Compiler:
         # chunk of it, when the sentence terms were written out).
         narrow = _narrow_ids(np, rank, n_terms)
         s_terms = self.s_terms.section(lambda raw: narrow[np.frombuffer(raw, dtype=np.int32)], narrow.dtype.char)
+        # int32 when the last offset fits (under 2^31 stored terms: about 50 million passages),
+        # else int64: the sentence offsets are a fifth of what the stored terms cost.
+        if len(self.s_terms) < 1 << 31:
+            s_terms_end = self.s_terms_end.section(lambda raw: np.frombuffer(raw, dtype=np.int64).astype(np.int32), "i")
+        else:
+            s_terms_end = self.s_terms_end.section()
         header = {
             "corpus": str(root),
             "depends": dependencies(self.params).record(),
@@ -326,15 +335,15 @@ class Compiler:
         }
         sections = {
             "text": self.text.section(),
-            "text_off": self.text_off,
-            "p_doc": self.p_doc,
-            "p_num": self.p_num,
-            "p_speaker": self.p_speaker,
-            "p_prompt": self.p_prompt,
-            "p_sent": self.p_sent,
-            "s_start": self.s_start,
-            "s_end": self.s_end,
-            "s_attr": self.s_attr,
+            "text_off": self.text_off.section(),
+            "p_doc": self.p_doc.section(),
+            "p_num": self.p_num.section(),
+            "p_speaker": self.p_speaker.section(),
+            "p_prompt": self.p_prompt.section(),
+            "p_sent": self.p_sent.section(),
+            "s_start": self.s_start.section(),
+            "s_end": self.s_end.section(),
+            "s_attr": self.s_attr.section(),
             "doc_blob": self.doc_blob,
             "doc_off": self.doc_off,
             "doc_first": self.doc_first,
@@ -351,20 +360,13 @@ class Compiler:
             "post_pid": post_pid.section(),
             "post_w": post_w.section(),
             "s_terms": s_terms,
-            "s_terms_end": _narrow_offsets(np, self.s_terms_end),
+            "s_terms_end": s_terms_end,
             "p_unstored": self.p_unstored,
             "title_terms": title_terms,
             "title_end": title_end,
             **kept,
         }
         return header, sections
-
-
-def _narrow_offsets(np, offsets: array.array):
-    """Offsets as int32 when the last fits (under 2^31 stored terms: about 50 million
-    passages), else int64: the sentence offsets are a fifth of what the stored terms cost."""
-    wide = np.frombuffer(offsets, dtype=np.int64)
-    return wide.astype(np.int32) if not len(wide) or wide[-1] < 1 << 31 else wide.copy()
 
 
 def _narrow_ids(np, ids, n_terms: int):

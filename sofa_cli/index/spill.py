@@ -56,8 +56,8 @@ class SpillArray:
     """An array appended to in memory and moved to a scratch file each time it reaches
     `limit` bytes; `section` gives it back whole (never spilled) or streamed from the file."""
 
-    def __init__(self, typecode: str, folder: Path | None, limit: int) -> None:
-        self.buffer = array.array(typecode)
+    def __init__(self, typecode: str, folder: Path | None, limit: int, initial: tuple = ()) -> None:
+        self.buffer = array.array(typecode, initial)
         self.typecode, self.folder, self.limit = typecode, folder, limit
         self.file = None
         self.spilled = 0  # items in the file
@@ -67,6 +67,11 @@ class SpillArray:
 
     def frombytes(self, raw) -> None:
         self.buffer.frombytes(raw)
+        if len(self.buffer) * self.buffer.itemsize >= self.limit:
+            self.spill()
+
+    def extend(self, items) -> None:
+        self.buffer.extend(items)
         if len(self.buffer) * self.buffer.itemsize >= self.limit:
             self.spill()
 

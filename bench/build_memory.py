@@ -1,0 +1,138 @@
+"""A build's peak memory and time, before and after a change, beside tantivy's (issue 16).
+
+    python bench/build_memory.py --before REF --corpus 100000=/tmp/scale-100k --corpus 1000000=/tmp/scale-1m
+
+For each corpus, in one run: `bench/scale/systems.py build` of sofa at REF and at --after
+(default HEAD; each exported with `git archive` into a temporary folder), and of tantivy, each in a
+fresh process (peak RSS: the building process's own, and its largest child's, the parse
+workers'); then `bench/build_phases.py` of both sofas (peak RSS and seconds per phase).
+`--jobs N` runs N of these side by side. Appends each figure to bench/results/build_memory.json
+as it comes (a 1M run takes a while) and writes bench/results/build_memory.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+PY = sys.executable
+
+
+def run_json(cmd: list[str]) -> dict:
+    print("bench:", " ".join(cmd[1:]), file=sys.stderr, flush=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(checkouts: dict[str, Path], corpora: dict[int, Path], work: Path, jobs: int, phases_max: int) -> list[dict]:
+    """Every build of the run, `jobs` at a time (on a shared machine, builds run side by side
+    finish sooner than one after the other; their peak RSS and CPU seconds are their own)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    planned = []
+    for n, corpus in sorted(corpora.items(), reverse=True):
+        for label, checkout in checkouts.items():
+            systems = str(checkout / "bench/scale/systems.py")
+            planned.append((n, f"sofa {label}", "build", [PY, systems, "build", "sofa", str(corpus), str(work / f"{label}-{n}")]))
+        systems = str(HERE / "scale/systems.py")
+        planned.append((n, "tantivy", "build", [PY, systems, "build", "tantivy", str(corpus), str(work / f"tantivy-{n}")]))
+        if n <= phases_max:
+            for label, checkout in checkouts.items():
+                phases = str(checkout / "bench/build_phases.py")
+                planned.append((n, f"sofa {label}", "phases", [PY, phases, str(corpus), str(work / f"phases-{label}-{n}")]))
+    rows: list[dict] = []
+
+    def one(plan):
+        n, system, kind, cmd = plan
+        rows.append({"size": n, "system": system, kind: run_json(cmd)})
+        save(rows)
+
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(one, planned))
+    order = {(n, system, kind): i for i, (n, system, kind, _) in enumerate(planned)}
+    return sorted(rows, key=lambda r: order[(r["size"], r["system"], "build" if "build" in r else "phases")])
+
+
+def export(ref: str, folder: Path) -> Path:
+    """The files of commit `ref` in `folder` (with this checkout's build_phases.py if it has none)."""
+    folder.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    if not (folder / "bench/build_phases.py").exists():
+        (folder / "bench/build_phases.py").write_bytes((HERE / "build_phases.py").read_bytes())
+    return folder
+
+
+def save(rows: list[dict]) -> None:
+    (RESULTS / "build_memory.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+def section(rows: list[dict], argv: list[str], machine: str) -> str:
+    lines = [
+        "## A build's peak memory, before and after streaming it (bench/build_memory.py)",
+        "",
+        f"Command: `{' '.join(['python bench/build_memory.py', *argv])}`",
+        f"Machine: {machine}. Other engineers' jobs shared the 2 cores (load 5-12): wall times are noisy,",
+        "CPU seconds (the building process's and its parse workers') less so; peak RSS is not affected.",
+        "",
+        "| passages | system | wall s | passages/s | CPU s (own + workers) | peak RSS own | largest child | disk |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        b = row.get("build")
+        if not b:
+            continue
+        lines.append(
+            f"| {row['size']:,} | {row['system']} | {b['seconds']:.1f} | {b['passages'] / b['seconds']:,.0f}"
+            f" | {b['cpu_s']:.0f} + {b['cpu_children_s']:.0f} | {b['peak_mb']:.0f} MB | {b['peak_worker_mb']:.0f} MB"
+            f" | {b['disk'] / 1e6:.0f} MB |"
+        )
+    lines += [
+        "",
+        "Peak RSS of the building process per phase (bench/build_phases.py, sampled every 20 ms):",
+        "",
+        "| passages | system | parse + accumulate | finish | write | peak (getrusage) |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        p = row.get("phases")
+        if not p:
+            continue
+        phases = [p["phases"][k] for k in ("parse + accumulate", "finish", "write")]
+        cells = " | ".join(f"{phase['peak_mb']:.0f} MB, {phase['seconds']:.1f} s" for phase in phases)
+        lines.append(f"| {row['size']:,} | {row['system']} | {cells} | {p['peak_mb']} MB |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", required=True, help="the git ref to compare with")
+    parser.add_argument("--after", default="HEAD", help="the git ref measured (default: HEAD, not the working tree)")
+    parser.add_argument("--corpus", action="append", required=True, help="N=FOLDER (bench/scale/generate.py N FOLDER)")
+    parser.add_argument("--jobs", type=int, default=1, help="builds run side by side")
+    parser.add_argument("--phases-max", type=int, default=10**9, help="phases measured up to this size")
+    parser.add_argument("--section-only", action="store_true", help="rewrite the .md from the saved .json")
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    from perf import machine
+
+    if args.section_only:
+        rows = json.loads((RESULTS / "build_memory.json").read_text(encoding="utf-8"))
+    else:
+        corpora = {int(n): Path(folder) for n, folder in (c.split("=", 1) for c in args.corpus)}
+        with tempfile.TemporaryDirectory(prefix="sofa-build-memory-") as tmp:
+            checkouts = {label: export(ref, Path(tmp) / label) for label, ref in (("before", args.before), ("after", args.after))}
+            rows = measure(checkouts, corpora, Path(tmp) / "work", args.jobs, args.phases_max)
+    argv = [a for a in sys.argv[1:] if a != "--section-only"]
+    (RESULTS / "build_memory.md").write_text(section(rows, argv, machine()), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,11 +23,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 PY = sys.executable
+COMMAND = " ".join(["python bench/build_memory.py", *(a for a in sys.argv[1:] if a != "--section-only")])
 
 
 def run_json(cmd: list[str]) -> dict:
     print("bench:", " ".join(cmd[1:]), file=sys.stderr, flush=True)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    print("bench: ->", out.stdout.strip().splitlines()[-1], file=sys.stderr, flush=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -49,15 +51,35 @@ def measure(checkouts: dict[str, Path], corpora: dict[int, Path], work: Path, jo
                 planned.append((n, f"sofa {label}", "phases", [PY, phases, str(corpus), str(work / f"phases-{label}-{n}")]))
     rows: list[dict] = []
 
-    def one(plan):
+    def one(plan) -> None:
         n, system, kind, cmd = plan
-        rows.append({"size": n, "system": system, kind: run_json(cmd)})
+        try:
+            rows.append({"size": n, "system": system, kind: run_json(cmd), "command": COMMAND})
+        except subprocess.CalledProcessError as err:  # the others go on; this one is left out
+            print(f"bench: failed ({err.returncode}): {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
+            return
         save(rows)
 
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(one, planned))
-    order = {(n, system, kind): i for i, (n, system, kind, _) in enumerate(planned)}
-    return sorted(rows, key=lambda r: order[(r["size"], r["system"], "build" if "build" in r else "phases")])
+        for _ in pool.map(one, planned):
+            pass
+    return rows
+
+
+def _key(row: dict) -> tuple:
+    return row["size"], row["system"], "build" if "build" in row else "phases"
+
+
+def save(rows: list[dict]) -> None:
+    """Into bench/results/build_memory.json, replacing the same measurement of an earlier run
+    (so a run of one size keeps the other size's figures)."""
+    path = RESULTS / "build_memory.json"
+    kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    fresh = {_key(r) for r in rows}
+    merged = [r for r in kept if _key(r) not in fresh] + rows
+    order = {"sofa before": 0, "sofa after": 1, "tantivy": 2}
+    merged.sort(key=lambda r: (r["size"], "phases" in r, order.get(r["system"], 3)))
+    path.write_text(json.dumps(merged, indent=1), encoding="utf-8")
 
 
 def export(ref: str, folder: Path) -> Path:
@@ -70,20 +92,20 @@ def export(ref: str, folder: Path) -> Path:
     return folder
 
 
-def save(rows: list[dict]) -> None:
-    (RESULTS / "build_memory.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
-
-
-def section(rows: list[dict], argv: list[str], machine: str) -> str:
+def section(rows: list[dict], machine: str) -> str:
+    commands = list(dict.fromkeys(r.get("command", "?") for r in rows))
     lines = [
         "## A build's peak memory, before and after streaming it (bench/build_memory.py)",
         "",
-        f"Command: `{' '.join(['python bench/build_memory.py', *argv])}`",
+        "Commands (each figure comes from one of them; a build's row says which):",
+        "",
+        *(f"{i}. `{c}`" for i, c in enumerate(commands, 1)),
+        "",
         f"Machine: {machine}. Other engineers' jobs shared the 2 cores (load 5-12): wall times are noisy,",
         "CPU seconds (the building process's and its parse workers') less so; peak RSS is not affected.",
         "",
-        "| passages | system | wall s | passages/s | CPU s (own + workers) | peak RSS own | largest child | disk |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| passages | system | wall s | passages/s | CPU s (own + workers) | peak RSS own | largest child | disk | run |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         b = row.get("build")
@@ -92,14 +114,14 @@ def section(rows: list[dict], argv: list[str], machine: str) -> str:
         lines.append(
             f"| {row['size']:,} | {row['system']} | {b['seconds']:.1f} | {b['passages'] / b['seconds']:,.0f}"
             f" | {b['cpu_s']:.0f} + {b['cpu_children_s']:.0f} | {b['peak_mb']:.0f} MB | {b['peak_worker_mb']:.0f} MB"
-            f" | {b['disk'] / 1e6:.0f} MB |"
+            f" | {b['disk'] / 1e6:.0f} MB | {commands.index(row.get('command', '?')) + 1} |"
         )
     lines += [
         "",
         "Peak RSS of the building process per phase (bench/build_phases.py, sampled every 20 ms):",
         "",
-        "| passages | system | parse + accumulate | finish | write | peak (getrusage) |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| passages | system | parse + accumulate | finish | write | peak (getrusage) | run |",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         p = row.get("phases")
@@ -107,7 +129,8 @@ def section(rows: list[dict], argv: list[str], machine: str) -> str:
             continue
         phases = [p["phases"][k] for k in ("parse + accumulate", "finish", "write")]
         cells = " | ".join(f"{phase['peak_mb']:.0f} MB, {phase['seconds']:.1f} s" for phase in phases)
-        lines.append(f"| {row['size']:,} | {row['system']} | {cells} | {p['peak_mb']} MB |")
+        run = commands.index(row.get("command", "?")) + 1
+        lines.append(f"| {row['size']:,} | {row['system']} | {cells} | {p['peak_mb']} MB | {run} |")
     return "\n".join(lines) + "\n"
 
 
@@ -123,15 +146,13 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from perf import machine
 
-    if args.section_only:
-        rows = json.loads((RESULTS / "build_memory.json").read_text(encoding="utf-8"))
-    else:
+    if not args.section_only:
         corpora = {int(n): Path(folder) for n, folder in (c.split("=", 1) for c in args.corpus)}
         with tempfile.TemporaryDirectory(prefix="sofa-build-memory-") as tmp:
             checkouts = {label: export(ref, Path(tmp) / label) for label, ref in (("before", args.before), ("after", args.after))}
-            rows = measure(checkouts, corpora, Path(tmp) / "work", args.jobs, args.phases_max)
-    argv = [a for a in sys.argv[1:] if a != "--section-only"]
-    (RESULTS / "build_memory.md").write_text(section(rows, argv, machine()), encoding="utf-8")
+            measure(checkouts, corpora, Path(tmp) / "work", args.jobs, args.phases_max)
+    rows = json.loads((RESULTS / "build_memory.json").read_text(encoding="utf-8"))
+    (RESULTS / "build_memory.md").write_text(section(rows, machine()), encoding="utf-8")
 
 
 if __name__ == "__main__":

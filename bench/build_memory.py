@@ -138,7 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="the git ref to compare with")
     parser.add_argument("--after", default="HEAD", help="the git ref measured (default: HEAD, not the working tree)")
-    parser.add_argument("--corpus", action="append", required=True, help="N=FOLDER (bench/scale/generate.py N FOLDER)")
+    parser.add_argument("--corpus", action="append", required=True, help="N=FOLDER, or N: bench/data/scale-N")
     parser.add_argument("--jobs", type=int, default=1, help="builds run side by side")
     parser.add_argument("--phases-max", type=int, default=10**9, help="phases measured up to this size")
     parser.add_argument("--section-only", action="store_true", help="rewrite the .md from the saved .json")
@@ -147,7 +147,9 @@ def main() -> None:
     from perf import machine
 
     if not args.section_only:
-        corpora = {int(n): Path(folder) for n, folder in (c.split("=", 1) for c in args.corpus)}
+        from perf import corpus_for
+
+        corpora = {int(c.split("=")[0]): Path(c.split("=", 1)[1]) if "=" in c else corpus_for(int(c)) for c in args.corpus}
         with tempfile.TemporaryDirectory(prefix="sofa-build-memory-") as tmp:
             checkouts = {label: export(ref, Path(tmp) / label) for label, ref in (("before", args.before), ("after", args.after))}
             measure(checkouts, corpora, Path(tmp) / "work", args.jobs, args.phases_max)

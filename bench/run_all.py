@@ -27,6 +27,8 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("tuning", "quality/tune.py", []),  # held-out check of the ranking constants (about 20 min)
     # One-shot latency, and 10k/100k/1M passages against tantivy, bm25s and rank-bm25 (about an hour).
     ("perf", "perf.py", []),
+    # Issue 16: a build's peak RSS and time before and after its streaming (runs and merge), beside tantivy's.
+    ("build_memory", "build_memory.py", ["--before", "02f8f78", "--corpus", "100000", "--corpus", "1000000"]),
 ]
 
 

@@ -46,7 +46,7 @@ class Compiler:
     Per passage it keeps only its text (UTF-8) and the term ids of its tokens (4 bytes
     each). Every TOKEN_CHUNK tokens numpy turns them into (term, passage, tf) postings;
     every `postings_budget` bytes of those are written to a scratch file as a run sorted by
-    term (spill.py), as are the passage texts and sentence terms past SPILL_BUFFER; `finish`
+    term (spill.py), as are the per-passage and per-sentence arrays past SPILL_BUFFER; `finish`
     sorts the vocabulary, merges the runs term by term and computes the impacts a block at a
     time (bm25.impacts: the same formulas as bm25.impact). Where the runs end changes no
     byte of the index: each term's postings come out in passage order either way.

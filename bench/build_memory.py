@@ -33,7 +33,9 @@ def run_json(cmd: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(checkouts: dict[str, Path], corpora: dict[int, Path], work: Path, jobs: int, phases_max: int) -> list[dict]:
+def measure(
+    checkouts: dict[str, Path], corpora: dict[int, Path], work: Path, jobs: int, phases_max: int, only: set
+) -> list[dict]:
     """Every build of the run, `jobs` at a time (on a shared machine, builds run side by side
     finish sooner than one after the other; their peak RSS and CPU seconds are their own)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +62,7 @@ def measure(checkouts: dict[str, Path], corpora: dict[int, Path], work: Path, jo
             return
         save(rows)
 
+    planned = [plan for plan in planned if not only or plan[1].removeprefix("sofa ") in only]
     with ThreadPoolExecutor(jobs) as pool:
         for _ in pool.map(one, planned):
             pass
@@ -101,8 +104,9 @@ def section(rows: list[dict], machine: str) -> str:
         "",
         *(f"{i}. `{c}`" for i, c in enumerate(commands, 1)),
         "",
-        f"Machine: {machine}. Other engineers' jobs shared the 2 cores (load 5-12): wall times are noisy,",
-        "CPU seconds (the building process's and its parse workers') less so; peak RSS is not affected.",
+        f"Machine: {machine}. Other engineers' jobs shared the cores (the load average of the run's start):",
+        "wall times are noisy, CPU seconds (the building process's and its parse workers') less so; the",
+        "builds of one run ran side by side (`--jobs`). Peak RSS does not depend on the load.",
         "",
         "| passages | system | wall s | passages/s | CPU s (own + workers) | peak RSS own | largest child | disk | run |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -113,7 +117,7 @@ def section(rows: list[dict], machine: str) -> str:
             continue
         lines.append(
             f"| {row['size']:,} | {row['system']} | {b['seconds']:.1f} | {b['passages'] / b['seconds']:,.0f}"
-            f" | {b['cpu_s']:.0f} + {b['cpu_children_s']:.0f} | {b['peak_mb']:.0f} MB | {b['peak_worker_mb']:.0f} MB"
+            f" | {b['cpu_s']:.1f} + {b['cpu_children_s']:.1f} | {b['peak_mb']:.0f} MB | {b['peak_worker_mb']:.0f} MB"
             f" | {b['disk'] / 1e6:.0f} MB | {commands.index(row.get('command', '?')) + 1} |"
         )
     lines += [
@@ -141,6 +145,7 @@ def main() -> None:
     parser.add_argument("--corpus", action="append", required=True, help="N=FOLDER, or N: bench/data/scale-N")
     parser.add_argument("--jobs", type=int, default=1, help="builds run side by side")
     parser.add_argument("--phases-max", type=int, default=10**9, help="phases measured up to this size")
+    parser.add_argument("--only", help="some of before,after,tantivy (the others' figures are kept)")
     parser.add_argument("--section-only", action="store_true", help="rewrite the .md from the saved .json")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -152,7 +157,8 @@ def main() -> None:
         corpora = {int(c.split("=")[0]): Path(c.split("=", 1)[1]) if "=" in c else corpus_for(int(c)) for c in args.corpus}
         with tempfile.TemporaryDirectory(prefix="sofa-build-memory-") as tmp:
             checkouts = {label: export(ref, Path(tmp) / label) for label, ref in (("before", args.before), ("after", args.after))}
-            measure(checkouts, corpora, Path(tmp) / "work", args.jobs, args.phases_max)
+            only = set(args.only.split(",")) if args.only else set()
+            measure(checkouts, corpora, Path(tmp) / "work", args.jobs, args.phases_max, only)
     rows = json.loads((RESULTS / "build_memory.json").read_text(encoding="utf-8"))
     (RESULTS / "build_memory.md").write_text(section(rows, machine()), encoding="utf-8")
 

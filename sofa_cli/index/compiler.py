@@ -36,8 +36,9 @@ POSTINGS_BUDGET = 64 * 1024 * 1024
 SPILL_BUFFER = 4 * 1024 * 1024
 
 
-# The postings are merged, and their impacts computed, this many at a time (bounds the temporaries).
-MERGE_BLOCK = 2_000_000
+# The postings are merged, and their impacts computed, this many at a time: the temporaries
+# of a block (int64 positions, float64 impacts) are some 60 bytes a posting.
+MERGE_BLOCK = 1_000_000
 
 
 class Compiler:
@@ -64,7 +65,8 @@ class Compiler:
         self.stem = stem
         self.scratch = scratch
         # Read when the compiler is made, so that a test can shrink them to force many runs.
-        self.postings_budget, spill_buffer = POSTINGS_BUDGET, SPILL_BUFFER
+        self.postings_budget, self.spill_buffer = POSTINGS_BUDGET, SPILL_BUFFER
+        spill_buffer = self.spill_buffer
         self.names: dict[str, int] = {}
         self.text = SpillArray("B", scratch, spill_buffer)
         # Per passage and per sentence: written out as they fill a buffer, read back as the
@@ -295,10 +297,10 @@ class Compiler:
         post_off = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=post_off[1:])
         idf = bm25.idf_array(self.params, df, n)
-        # Written out as they are merged once past the budget: the postings are the largest arrays.
-        post_pid = SpillArray("i", self.scratch, self.postings_budget)
-        post_w = SpillArray("d", self.scratch, self.postings_budget)
-        post_tf = SpillArray("i", self.scratch, self.postings_budget) if keep_tf else None
+        # Written out as they are merged, past a write buffer: the postings are the largest arrays.
+        post_pid = SpillArray("i", self.scratch, self.spill_buffer)
+        post_w = SpillArray("d", self.scratch, self.spill_buffer)
+        post_tf = SpillArray("i", self.scratch, self.spill_buffer) if keep_tf else None
         for a, b, pid, tf in merge(runs, post_off, MERGE_BLOCK):
             post_pid.frombytes(pid.tobytes())
             if post_tf is not None:

@@ -101,7 +101,8 @@ What the phases showed. Before (02f8f78) the peak is the finish: at 100k, 404 MB
 while parsing. `finish` held, at once, the counted postings (12 bytes each), their layout term by
 term (8 bytes each), the impacts (8 bytes each) and their temporaries, beside the passage texts,
 spans and sentence terms held since parsing; then the whole index was in memory as it was written.
-All of it grows with the corpus: 1,750 MB at 1M in issue 16's run.
+All of it grows with the corpus: at 1M, 1,306 MB at the end of the parse, 1,958 MB in the finish
+(1,966 MB by getrusage) and 1,604 MB while writing (1,750 MB in issue 16's run).
 
 After: past a 64 MB budget the postings are written out as runs sorted by term bytes and merged
 term by term at the end; the per-passage and per-sentence arrays are appended to scratch files

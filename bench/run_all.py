@@ -29,6 +29,8 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("perf", "perf.py", []),
     # Sharded builds and queries at 1M passages (issue 15): several hours on 2 cores.
     ("shards", "scale/shards.py", ["all", "--passages", "1000000"]),
+    # Issue 16: a build's peak RSS and time before and after its streaming (runs and merge), beside tantivy's.
+    ("build_memory", "build_memory.py", ["--before", "02f8f78", "--corpus", "100000", "--corpus", "1000000"]),
 ]
 
 

@@ -126,7 +126,7 @@ def open_index(
             if latest is not None and is_fresh(latest, root, expected):
                 return Opened(latest, None, warnings)
             previous = latest
-        header, sections, report = _build(root, None if rebuild else previous, params, progress, warnings)
+        header, sections, report = _build(root, None if rebuild else previous, params, progress, warnings, path.parent)
         _close(previous)
         try:
             write_index(path, header, sections)
@@ -159,16 +159,17 @@ def _existing(path: Path, warnings: list[str]) -> tuple[Index | None, bool]:
         return None, True
 
 
-def _build(root: Path, previous: Index | None, params: BM25Params, progress, warnings: list[str]):
-    """`writer.build`, reusing `previous` unless a section of it proves damaged on reading."""
+def _build(root: Path, previous: Index | None, params: BM25Params, progress, warnings: list[str], scratch=None):
+    """`writer.build`, reusing `previous` unless a section of it proves damaged on reading;
+    its scratch files in `scratch`."""
     from sofa_cli.index.writer import build
 
     if previous is not None:
         try:
-            return build(root, previous, params, progress)
+            return build(root, previous, params, progress, scratch=scratch)
         except IndexFileError as err:
             warnings.append(f"index at {previous.path} unusable ({err}); rebuilding")
-    return build(root, None, params, progress)
+    return build(root, None, params, progress, scratch=scratch)
 
 
 def _in_memory(header: dict, sections: dict) -> Index:

@@ -12,6 +12,7 @@ from sofa_cli.index import bm25, text_blocks
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.format import json_bytes
 from sofa_cli.index.schema import dependencies
+from sofa_cli.index.spill import Run, SpillArray, document_frequencies, merge, scratch_file, sorted_chunk, write_at
 from sofa_cli.index.terms import NewTerms, PackedDocument
 from sofa_cli.index.vocabulary import char_hists, hash_table, string_table, synonym_groups
 from sofa_cli.text.analysis import form_of, raw_tokens
@@ -23,33 +24,67 @@ from sofa_cli.text.analysis import stem as snowball_stem
 TOKEN_CHUNK = 2_000_000
 
 
+# Counted postings (12 bytes each) held in memory before they are written out as one sorted
+# run (spill.py): about 5.6 million postings, a tenth of a million-passage corpus's, so a
+# build's memory stops growing with its corpus (as tantivy's 128 MB writer heap does) while
+# a million passages make a handful of runs, merged in one pass.
+POSTINGS_BUDGET = 64 * 1024 * 1024
+
+
+# Bytes of each per-passage and per-sentence array (the passage texts, the sentence terms,
+# the spans...) held in memory before they are appended to a scratch file: they need no
+# sorting, so this is a write buffer, not a budget; a dozen arrays hold at most 48 MB.
+SPILL_BUFFER = 4 * 1024 * 1024
+
+
+# The postings are merged this many at a time: the temporaries of a block (int64 positions)
+# are some 40 bytes a posting.
+MERGE_BLOCK = 1_000_000
+
+
 class Compiler:
     """Accumulates analysed documents into flat arrays, then lays out the BM25 postings.
 
     Per passage it keeps only its text (UTF-8) and the term ids of its tokens (4 bytes
     each). Every TOKEN_CHUNK tokens numpy turns them into (term, passage, tf) postings;
-    `finish` sorts the vocabulary and merges the chunks. It stores each posting's tf and
-    each passage's length, not the float64 impact: a reader computes the impacts of the
-    postings a question reads with the same formula (bm25.impacts), the same floats at an
-    eighth of the bytes (bench/results/index_disk.md).
+    every `postings_budget` bytes of those are written to a scratch file as a run sorted by
+    term (spill.py), as are the per-passage and per-sentence arrays past SPILL_BUFFER; `finish`
+    sorts the vocabulary and merges the runs term by term. Where the runs end changes no
+    byte of the index: each term's postings come out in passage order either way.
+
+    It stores each posting's tf and each passage's length, not the float64 impact: a reader
+    computes the impacts of the postings a question reads with the same formula
+    (bm25.impacts), the same floats at an eighth of the bytes (bench/results/index_disk.md).
     """
 
-    def __init__(self, params: BM25Params, stem: Callable[[str], str] = snowball_stem) -> None:
-        """`stem` turns a surface form into its term (an empty stem: no term)."""
+    def __init__(
+        self,
+        params: BM25Params,
+        stem: Callable[[str], str] = snowball_stem,
+        scratch: Path | None = None,
+    ) -> None:
+        """`stem` turns a surface form into its term (an empty stem: no term); `scratch` is the
+        folder for scratch files (beside the index being written; None: the system's)."""
         self.params = params
         self.stem = stem
+        self.scratch = scratch
+        # Read when the compiler is made, so that a test can shrink them to force many runs.
+        self.postings_budget, self.spill_buffer = POSTINGS_BUDGET, SPILL_BUFFER
+        spill_buffer = self.spill_buffer
         self.names: dict[str, int] = {}
-        self.text = bytearray()
-        self.text_off = array.array("q", [0])
-        self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (array.array("i") for _ in range(4))
-        self.p_sent = array.array("i", [0])
-        self.s_start, self.s_end, self.s_attr = (array.array("i") for _ in range(3))
+        self.text = SpillArray("B", scratch, spill_buffer)
+        # Per passage and per sentence: written out as they fill a buffer, read back as the
+        # index is written (all but p_len, which finish reads whole: 4 bytes a passage).
+        self.text_off = SpillArray("q", scratch, spill_buffer, (0,))
+        self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (SpillArray("i", scratch, spill_buffer) for _ in range(4))
+        self.p_sent = SpillArray("i", scratch, spill_buffer, (0,))
+        self.s_start, self.s_end, self.s_attr = (SpillArray("i", scratch, spill_buffer) for _ in range(3))
         self.p_len = array.array("i")
         # What reranking reads instead of tokenising (provisional term ids until `finish`):
         # each sentence's terms in order, where each sentence's end there, and the passages
         # whose sentences are not stored (`terms._pack_sentence_numbers`).
-        self.s_terms = array.array("i")
-        self.s_terms_end = array.array("q", [0])
+        self.s_terms = SpillArray("i", scratch, spill_buffer)
+        self.s_terms_end = SpillArray("q", scratch, spill_buffer, (0,))
         self.p_unstored = array.array("i")
         self.titles: list[str] = []
         self.doc_blob = bytearray()
@@ -61,6 +96,8 @@ class Compiler:
         self.tokens = array.array("i")
         self.chunk_first_pid = 0
         self.chunks: list[tuple] = []
+        self.chunk_bytes = 0
+        self.runs: list[Run] = []  # postings written out, in passage order
         # Per numberer (`TermNumberer.source`): its form number -> provisional term id (0 unused).
         self.term_ids: dict[tuple, array.array] = {}
         self.form_ids: dict[str, int] = {}  # surface form -> provisional term id
@@ -104,7 +141,7 @@ class Compiler:
         self.doc_off.append(len(self.doc_blob))
         name_ids = [self._name_id(name) for name in names]
         first_pid, text_base, sentence_base = len(self.p_doc), len(self.text), len(self.s_start)
-        self.text += text
+        self.text.frombytes(text)
         self.text_off.extend(text_base + end for end in text_end)
         self.p_doc.extend(array.array("i", [d]) * len(numbers))
         self.p_num.extend(numbers)
@@ -188,59 +225,106 @@ class Compiler:
             term = (keys >> 32).astype(np.int32)
             passage = (keys & 0xFFFFFFFF).astype(np.int32)
             self.chunks.append((term, passage, tf.astype(np.int32)))
+            self.chunk_bytes += 12 * len(term)
         self.tokens = array.array("i")
         self.chunk_first_pid = last
+        if self.chunk_bytes >= self.postings_budget:
+            self._spill_run()
+
+    def _byte_order(self) -> tuple[list[str], object]:
+        """The vocabulary so far in byte order, and each provisional id's place in it."""
+        import numpy as np
+
+        vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
+        rank = np.empty(len(vocab), dtype=np.int32)
+        rank[[self.vocab[t] for t in vocab]] = np.arange(len(vocab), dtype=np.int32)
+        return vocab, rank
+
+    def _spill_run(self) -> None:
+        """The chunks in memory merged into one run in term-bytes order, written to a scratch
+        file: byte order is the final vocabulary's, whatever terms come later, so `finish`
+        merges runs without sorting them again."""
+        import numpy as np
+
+        _, rank = self._byte_order()
+        runs = []
+        while self.chunks:
+            runs.append(sorted_chunk(*self.chunks.pop(0), rank))
+            runs[-1].place(rank)
+        self.chunk_bytes = 0
+        df = document_frequencies(runs, len(rank))
+        post_off = np.zeros(len(rank) + 1, dtype=np.int64)
+        np.cumsum(df, out=post_off[1:])
+        file = scratch_file(self.scratch)
+        size = int(post_off[-1])
+        for a, _, pid, tf in merge(runs, post_off, MERGE_BLOCK):
+            at = int(post_off[a])
+            write_at(file, pid, 4 * at)
+            write_at(file, tf, 4 * (size + at))
+        del runs
+        present = np.flatnonzero(df)
+        by_place = np.empty(len(rank), dtype=np.int32)
+        by_place[rank] = np.arange(len(rank), dtype=np.int32)
+        self.runs.append(Run(by_place[present], df[present], file=file))
 
     def finish(self, root: Path, files: list) -> tuple[dict, dict]:
         """Sort the vocabulary, lay the postings out term by term, compute each term's idf.
 
-        The chunks are scattered into the final arrays one at a time (a counting sort by
-        term: chunks come in passage order, so each term's passages stay sorted), so the
-        peak memory is the postings, not several temporary copies of them. Sharded indexes
-        (sofa_cli/index/shards.py) read the same `post_tf` and `p_len` with collection-wide
-        statistics instead of this index's own (docs/scale.md).
+        The runs (those written out, then the chunks still in memory) are merged a block of
+        terms at a time (`spill.merge`: runs come in passage order, so each term's passages
+        stay sorted) and appended to the postings, which are written out past a buffer: the
+        peak memory is a budget and a block, not the corpus's postings. Large sections come
+        back as `StreamedSection`s, read from their scratch files as the index is written.
+        Sharded indexes (sofa_cli/index/shards.py) read the same `post_tf` and `p_len` with
+        collection-wide statistics instead of this index's own (docs/scale.md).
         """
         import numpy as np
 
         self._flush()
         n = len(self.p_doc)
-        avgdl = float(np.frombuffer(self.p_len, dtype=np.int32).astype(np.float64).mean()) if n else 0.0
+        p_len = np.frombuffer(self.p_len, dtype=np.int32)
+        avgdl = float(p_len.astype(np.float64).mean()) if n else 0.0
         # Sorted vocabulary: byte order (binary-searchable; the hash tables below are the fast path).
-        vocab = sorted(self.vocab, key=lambda t: t.encode("utf-8"))
+        vocab, rank = self._byte_order()
         n_terms = len(vocab)
-        rank = np.empty(n_terms, dtype=np.int32)
-        rank[[self.vocab[t] for t in vocab]] = np.arange(n_terms, dtype=np.int32)
-        df = np.zeros(n_terms, dtype=np.int64)
-        for term, _, _ in self.chunks:
-            term[:] = rank[term]  # final term ids
-            df += np.bincount(term, minlength=n_terms)
+        runs = self.runs
+        self.runs = []
+        while self.chunks:
+            runs.append(sorted_chunk(*self.chunks.pop(0), rank))
+        self.chunk_bytes = 0
+        for run in runs:
+            run.place(rank)
+        df = document_frequencies(runs, n_terms)
         post_off = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=post_off[1:])
-        post_pid = np.empty(int(post_off[-1]), dtype=np.int32)
-        post_tf = np.empty(int(post_off[-1]), dtype=np.int32)
-        fill = post_off[:-1].copy()
-        while self.chunks:
-            term, passage, tf = self.chunks.pop(0)
-            order = np.argsort(term, kind="stable")
-            term = term[order]
-            counts = np.bincount(term, minlength=n_terms)
-            starts = np.cumsum(counts) - counts
-            where = fill[term] + (np.arange(len(term)) - starts[term])
-            post_pid[where] = passage[order]
-            post_tf[where] = tf[order]
-            fill += counts
-            del term, passage, tf, order, where
         idf = bm25.idf_array(self.params, df, n)
-        post_tf = _narrow_counts(np, post_tf)
+        # Written out as they are merged, past a write buffer: the postings are the largest arrays.
+        post_pid = SpillArray("i", self.scratch, self.spill_buffer)
+        post_tf = SpillArray("i", self.scratch, self.spill_buffer)
+        top_tf = 0
+        for _a, _b, pid, tf in merge(runs, post_off, MERGE_BLOCK):
+            post_pid.frombytes(pid.tobytes())
+            post_tf.frombytes(tf.tobytes())
+            top_tf = max(top_tf, int(tf.max()) if len(tf) else 0)
+        del runs
+        tf_type = _count_type(np, top_tf)
+        post_tf = post_tf.section(lambda raw: np.frombuffer(raw, dtype=np.int32).astype(tf_type), np.dtype(tf_type).char)
         term_blob, term_off = string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
         form_blob, form_off = string_table(form_list)
         form_term = rank[[self.vocab[self.forms[f]] for f in form_list]].astype(np.int32)
         form_hist = char_hists(form_list)
         title_terms, title_end = self._title_terms(rank)
-        # Narrowed before the look-up, so the one temporary is the stored array itself.
-        s_terms = _narrow_ids(np, rank, n_terms)[np.frombuffer(self.s_terms, dtype=np.int32)]
-        self.s_terms = array.array("i")
+        # Narrowed before the look-up, so the one temporary is the stored array itself (a
+        # chunk of it, when the sentence terms were written out).
+        narrow = _narrow_ids(np, rank, n_terms)
+        s_terms = self.s_terms.section(lambda raw: narrow[np.frombuffer(raw, dtype=np.int32)], narrow.dtype.char)
+        # int32 when the last offset fits (under 2^31 stored terms: about 50 million passages),
+        # else int64: the sentence offsets are a fifth of what the stored terms cost.
+        if len(self.s_terms) < 1 << 31:
+            s_terms_end = self.s_terms_end.section(lambda raw: np.frombuffer(raw, dtype=np.int64).astype(np.int32), "i")
+        else:
+            s_terms_end = self.s_terms_end.section()
         header = {
             "corpus": str(root),
             "depends": dependencies(self.params).record(),
@@ -252,15 +336,15 @@ class Compiler:
             "synonyms": synonym_groups(),
         }
         sections = {
-            **text_blocks.compress(np, self.text, self.text_off),
-            "p_doc": self.p_doc,
-            "p_num": self.p_num,
-            "p_speaker": self.p_speaker,
-            "p_prompt": self.p_prompt,
-            "p_sent": self.p_sent,
-            "s_start": self.s_start,
-            "s_end": self.s_end,
-            "s_attr": self.s_attr,
+            **text_blocks.compress(np, self.text, self.text_off, self.scratch, self.spill_buffer),
+            "p_doc": self.p_doc.section(),
+            "p_num": self.p_num.section(),
+            "p_speaker": self.p_speaker.section(),
+            "p_prompt": self.p_prompt.section(),
+            "p_sent": self.p_sent.section(),
+            "s_start": self.s_start.section(),
+            "s_end": self.s_end.section(),
+            "s_attr": self.s_attr.section(),
             "doc_blob": self.doc_blob,
             "doc_off": self.doc_off,
             "doc_first": self.doc_first,
@@ -274,23 +358,16 @@ class Compiler:
             "form_hash": hash_table(form_list),
             "idf": idf,
             "post_off": post_off,
-            "post_pid": post_pid,
+            "post_pid": post_pid.section(),
             "post_tf": post_tf,
-            "p_len": _narrow_counts(np, np.frombuffer(self.p_len, dtype=np.int32)),
+            "p_len": p_len.astype(_count_type(np, int(p_len.max()) if n else 0)),
             "s_terms": s_terms,
-            "s_terms_end": _narrow_offsets(np, self.s_terms_end),
+            "s_terms_end": s_terms_end,
             "p_unstored": self.p_unstored,
             "title_terms": title_terms,
             "title_end": title_end,
         }
         return header, sections
-
-
-def _narrow_offsets(np, offsets: array.array):
-    """Offsets as int32 when the last fits (under 2^31 stored terms: about 50 million
-    passages), else int64: the sentence offsets are a fifth of what the stored terms cost."""
-    wide = np.frombuffer(offsets, dtype=np.int64)
-    return wide.astype(np.int32) if not len(wide) or wide[-1] < 1 << 31 else wide.copy()
 
 
 def _narrow_ids(np, ids, n_terms: int):
@@ -299,12 +376,11 @@ def _narrow_ids(np, ids, n_terms: int):
     return ids.astype(np.uint16) if n_terms <= 1 << 16 else ids.astype(np.int32)
 
 
-def _narrow_counts(np, counts):
+def _count_type(np, top: int):
     """Counts (a posting's tf, a passage's length) as uint8 when all fit, else uint16, else
     int32: a passage is capped at MAX_PASSAGE_CHARS characters, so in practice uint8 tf and
     uint16 lengths, 3 bytes a posting less 8 for a float64 impact."""
-    top = int(counts.max()) if len(counts) else 0
     for dtype in (np.uint8, np.uint16):
         if top <= np.iinfo(dtype).max:
-            return counts.astype(dtype)
-    return counts.astype(np.int32)
+            return dtype
+    return np.int32

@@ -25,7 +25,7 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -75,6 +75,22 @@ def json_bytes(value) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
+class StreamedSection:
+    """A section too large to hold in memory while the index is written: its type code, its
+    item count, and `chunks()`, which yields its little-endian bytes in order (afresh on each
+    call: a failed write can be retried, e.g. into memory by `cache`). `index.spill` makes
+    them from the build's scratch files."""
+
+    def __init__(self, code: str, count: int, chunks: Callable[[], Iterator]) -> None:
+        self.code, self.count, self.chunks = code, count, chunks
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bytes__(self) -> bytes:
+        return b"".join(bytes(chunk) for chunk in self.chunks())
+
+
 def _typed_bytes(data) -> tuple[str, int, memoryview]:
     """(typecode, item count, little-endian bytes) of an array.array, numpy array or bytes."""
     if isinstance(data, array.array):
@@ -94,51 +110,103 @@ def _typed_bytes(data) -> tuple[str, int, memoryview]:
 
 
 def write_index(path: Path, header: dict, sections: dict) -> None:
-    """Atomically write `header` and `sections` (array.array, numpy arrays or bytes) to `path`.
+    """Atomically write `header` and `sections` (array.array, numpy arrays, bytes or
+    `StreamedSection`s) to `path`.
 
     Sections are streamed to the file as they are, never joined into one buffer: at a
-    million passages that would double the memory a build needs. The temporary file is
-    removed on any error, on Ctrl-C, SIGTERM and SIGHUP (`signals_unwind`); after kill -9,
-    by the next build (`cache`).
+    million passages that would double the memory a build needs; a `StreamedSection` is
+    read from its scratch file a chunk at a time. The temporary file is removed on any
+    error, on Ctrl-C, SIGTERM and SIGHUP (`signals_unwind`); after kill -9, by the next
+    build (`cache`).
     """
     with signals_unwind():
         _write_index(path, header, sections)
 
 
-def _block_crcs(raw: memoryview) -> array.array:
-    return array.array("I", (zlib.crc32(raw[a : a + BLOCK]) for a in range(0, len(raw), BLOCK)))
+# The header's room for the block table's CRC-32, written last: its widest value, so the
+# header's length is known before the sections are written (a narrower value is followed
+# by spaces, which JSON ignores).
+_WIDEST_CRC = 0xFFFFFFFF
+
+
+class _BlockCrcs:
+    """The CRC-32 of every BLOCK bytes of one section, fed its bytes in chunks of any size."""
+
+    def __init__(self, out: array.array) -> None:
+        self.out, self.crc, self.filled = out, 0, 0
+
+    def feed(self, raw: memoryview) -> None:
+        at = 0
+        if self.filled:
+            take = min(BLOCK - self.filled, len(raw))
+            self.crc = zlib.crc32(raw[:take], self.crc)
+            self.filled += take
+            at = take
+            if self.filled == BLOCK:
+                self.out.append(self.crc)
+                self.crc = self.filled = 0
+        whole = at + (len(raw) - at) // BLOCK * BLOCK
+        self.out.extend(zlib.crc32(raw[a : a + BLOCK]) for a in range(at, whole, BLOCK))
+        if whole < len(raw):
+            self.crc, self.filled = zlib.crc32(raw[whole:]), len(raw) - whole
+
+    def close(self) -> None:
+        if self.filled:
+            self.out.append(self.crc)
+            self.crc = self.filled = 0
 
 
 def _write_index(path: Path, header: dict, sections: dict) -> None:
+    """The header's section table is laid out from the sections' sizes, room is left for the
+    header, the sections are written (and their block CRCs computed) as they stream, then
+    the block table, and last the header over the room left for it."""
     table = {}
-    offset = 0
-    views = []
-    blocks = array.array("I")
+    offset = blocks_before = 0
     for name, data in sections.items():
-        code, count, raw = _typed_bytes(data)
-        table[name] = [offset, code, count, len(blocks)]
-        blocks.extend(_block_crcs(raw))
-        pad = (-len(raw)) % 8
-        views.append((raw, pad))
-        offset += len(raw) + pad
-    code, count, raw = _typed_bytes(blocks)
-    table["block_crc"] = [offset, code, count, -1]
-    views.append((raw, 0))
-    header = dict(header, format_version=FORMAT_VERSION, sections=table, block_crc=zlib.crc32(raw))
-    head = json_bytes(header)
-    head += b" " * ((-len(head)) % 8)
+        if isinstance(data, StreamedSection):
+            code, count = data.code, data.count
+        else:
+            code, count, _ = _typed_bytes(data)
+        size = count * _ITEMSIZE[code]
+        table[name] = [offset, code, count, blocks_before]
+        blocks_before += _n_blocks(size)
+        offset += size + (-size) % 8
+    table["block_crc"] = [offset, "I", blocks_before, -1]
+    room = len(_head_bytes(dict(header, format_version=FORMAT_VERSION, sections=table, block_crc=_WIDEST_CRC)))
     path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(out: BinaryIO) -> None:
+        out.write(bytes(16 + room))
+        blocks = array.array("I")
+        for data in sections.values():
+            crcs = _BlockCrcs(blocks)
+            size = 0
+            chunks = data.chunks() if isinstance(data, StreamedSection) else [_typed_bytes(data)[2]]
+            for chunk in chunks:
+                raw = memoryview(chunk).cast("B")
+                crcs.feed(raw)
+                out.write(raw)
+                size += len(raw)
+            crcs.close()
+            out.write(b"\0" * ((-size) % 8))
+        if len(blocks) != blocks_before:
+            raise ValueError("a streamed section wrote other than its declared size")
+        raw = _typed_bytes(blocks)[2]
+        out.write(raw)
+        head = _head_bytes(dict(header, format_version=FORMAT_VERSION, sections=table, block_crc=zlib.crc32(raw)))
+        head += b" " * (room - len(head))
+        out.seek(0)
         out.write(MAGIC)
         out.write(len(head).to_bytes(4, "little"))
         out.write(zlib.crc32(head).to_bytes(4, "little"))
         out.write(head)
-        for raw, pad in views:
-            out.write(raw)
-            out.write(b"\0" * pad)
 
     write_atomically(path, write)
+
+
+def _head_bytes(header: dict) -> bytes:
+    head = json_bytes(header)
+    return head + b" " * ((-len(head)) % 8)
 
 
 def read_block_crc(path: Path) -> int:

@@ -100,7 +100,7 @@ def build_shard(job: ShardJob) -> ShardResult:
     started = time.perf_counter()
     root = Path(job.root)
     parser = FileParser(ParseSettings(attribute))
-    compiler = Compiler(BM25Params(**job.bm25))
+    compiler = Compiler(BM25Params(**job.bm25), scratch=Path(job.out).parent)
     report = BuildReport()
     seen: set[str] = set()
     files, fingerprints = [], []

@@ -24,27 +24,57 @@ TEXT_BLOCK = 1024
 LEVEL = 6  # at these sizes, as fast to compress as level 1 and 2% smaller
 
 
-def compress(np, text, text_off) -> dict:
-    """The four text sections of `text` (bytes) whose passages start at `text_off` (int64, with
-    the end last). A block holds whole passages; a passage longer than TEXT_BLOCK is a block."""
-    off = np.frombuffer(text_off, dtype=np.int64)
+def compress(np, text, text_off, folder=None, buffer: int = 4 * 1024 * 1024) -> dict:
+    """The four text sections of `text` whose passages start at `text_off` (int64, with the
+    end last): bytes or arrays, or the build's `SpillArray`s (index/spill.py), read a window at
+    a time and the compressed blocks written out past `buffer` bytes, so a large build never
+    holds its text. A block holds whole passages; a passage longer than TEXT_BLOCK is a block."""
+    from sofa_cli.index.spill import SpillArray
+
+    off = np.frombuffer(bytes(_whole(text_off)), dtype=np.int64)
     n = len(off) - 1
     cuts = [0]
     while cuts[-1] < n:
         first = cuts[-1]
         end = int(np.searchsorted(off, off[first] + TEXT_BLOCK, side="right")) - 1
         cuts.append(min(n, max(end, first + 1)))
-    view = memoryview(text)
-    blob, ends = bytearray(), [0]
+    blob, ends = SpillArray("B", folder, buffer), [0]
+    window = _Window(text)
     for a, b in zip(cuts, cuts[1:]):
-        blob += zlib.compress(view[off[a] : off[b]], LEVEL)
+        blob.frombytes(zlib.compress(window.read(int(off[a]), int(off[b])), LEVEL))
         ends.append(len(blob))
     return {
-        "text": blob,
+        "text": blob.section(),
         "text_block": _narrow(np, np.array(ends, dtype=np.int64)),
         "text_start": _narrow(np, off[cuts]),
         "text_off": _narrow(np, off),
     }
+
+
+def _whole(data):
+    """An array, or a SpillArray's contents joined (the passages' offsets: 8 bytes a passage)."""
+    section = data.section() if hasattr(data, "section") else data
+    return bytes(section) if not isinstance(section, (bytes, bytearray)) else section
+
+
+class _Window:
+    """Byte ranges read in order from bytes, an array, or a SpillArray's file then buffer,
+    holding one read chunk at a time."""
+
+    def __init__(self, text) -> None:
+        section = text.section() if hasattr(text, "section") else text
+        if hasattr(section, "chunks"):
+            self.chunks = (bytes(chunk) for chunk in section.chunks())
+            self.data, self.start = b"", 0
+        else:
+            self.chunks = iter(())
+            self.data, self.start = memoryview(section).cast("B"), 0
+
+    def read(self, a: int, b: int) -> bytes:
+        while self.start + len(self.data) < b:
+            kept = self.data[a - self.start :]
+            self.data, self.start = bytes(kept) + next(self.chunks), a
+        return bytes(self.data[a - self.start : b - self.start])
 
 
 def inflate(compressed: bytes, size: int) -> bytes:

@@ -150,6 +150,7 @@ def build(
     attribute: Attribute | None = None,
     stem: Callable[[str], str] | None = None,
     parallel_bytes: int = PARALLEL_BYTES,
+    scratch: Path | None = None,
 ) -> tuple[dict, dict, BuildReport]:
     """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data;
     with worker processes when more than `parallel_bytes` of files are to be parsed.
@@ -158,6 +159,9 @@ def build(
     index being built, not the parsed corpus. Large corpora are parsed by one worker
     process per core (segmenting and attribution are pure Python, the bulk of the time).
     `attribute` and `stem` replace attribution and the Snowball stemmer (for tests).
+    `scratch`: where a large build writes its scratch files (the index's folder, so they
+    take no room in a small /tmp); the large sections of the result are read back from
+    them as the index is written.
     """
     if attribute is None:
         from sofa_cli.corpus.attribution import attribute
@@ -170,7 +174,7 @@ def build(
     old_files = {f["path"]: f for f in previous.files} if previous else {}
     if previous and previous.depends != dependencies(params):
         old_files = {}  # built with other settings: nothing of it can be reused
-    compiler = Compiler(params) if stem is None else Compiler(params, stem)
+    compiler = Compiler(params, scratch=scratch) if stem is None else Compiler(params, stem, scratch)
     files = []
     seen: set[str] = set()
     plan: list[tuple[Path, str, tuple[int, int] | None, dict | None]] = []

@@ -117,8 +117,8 @@ the 4 MB buffer and merges a million at a time: 228 MB at 100k, where the peak i
 
 The index is the same, section for section: `tests/test_index_spill.py` builds with a tiny
 budget (many runs, every array written out) and compares the index after its header byte for
-byte, and the answers; bench/compare_indexes.py on builds of 5,866 passages before and after
-finds no difference in any of the 31 sections.
+byte, and the answers; bench/compare_indexes.py finds no difference in any of the 31 sections
+between the builds before and after, of 5,866 passages and of the 1M corpus (1,040,649,207 bytes).
 """
 
 

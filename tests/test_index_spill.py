@@ -3,6 +3,8 @@
 import shutil
 from pathlib import Path
 
+import pytest
+
 import sofa_cli
 from sofa_cli.index import compiler
 from sofa_cli.index.cache import index_path
@@ -102,3 +104,32 @@ def test_a_section_streamed_in_chunks_of_any_size_is_written_as_a_whole_one(tmp_
         assert bytes(index.section("big")[:]) == raw
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("read_chunk", [9, 13, 1000, 1 << 22])
+def test_text_compressed_from_scratch_files_is_the_text_compressed_whole(monkeypatch, read_chunk):
+    """A large build's passage texts are compressed a window at a time from their scratch
+    file; the blocks must be those of the whole text, wherever the read chunks end."""
+    import array
+    import random
+
+    import numpy as np
+
+    from sofa_cli.index import spill, text_blocks
+
+    rng = random.Random(1)
+    texts = ["".join(rng.choice("abc déf\n") for _ in range(rng.randint(0, 3000))).encode() for _ in range(300)]
+    offsets = array.array("q", [0])
+    for text in texts:
+        offsets.append(offsets[-1] + len(text))
+    whole = text_blocks.compress(np, b"".join(texts), offsets)
+    monkeypatch.setattr(spill, "READ_CHUNK", read_chunk)
+    spilled_text, spilled_offsets = spill.SpillArray("B", None, 5000), spill.SpillArray("q", None, 64, (0,))
+    for text in texts:
+        spilled_text.frombytes(text)
+        spilled_offsets.extend([len(spilled_text)])
+    streamed = text_blocks.compress(np, spilled_text, spilled_offsets, None, 3000)
+    assert isinstance(streamed["text"], StreamedSection)
+    assert bytes(streamed["text"]) == bytes(whole["text"])
+    for name in ("text_block", "text_start", "text_off"):
+        assert np.array_equal(streamed[name], whole[name])

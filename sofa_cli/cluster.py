@@ -1,6 +1,6 @@
 """Running shard builds on Dask: a scheduler's workers (`--cluster tcp://HOST:8786` or
 SOFA_CLUSTER), or a local cluster of one process per core; and connecting to the scheduler whose
-workers answer questions of a sharded index (`sharded_reader.ClusterScorer`).
+workers answer questions of a sharded index (`shard_scoring.ClusterScorer`).
 
 Dask is the `cluster` extra; nothing else in sofa imports it, so asking an ordinary index never
 pays for it. Workers read corpus files and write shard files by path: the corpus and the index

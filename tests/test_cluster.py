@@ -251,7 +251,7 @@ def test_questions_on_the_workers_keep_shards_open_and_equal_local_threads(dask_
     that shard, which opened it once; answers and raw candidates equal the local threads'."""
     from distributed import Client
 
-    from sofa_cli.index.sharded_reader import opened_on_worker
+    from sofa_cli.index.shard_scoring import opened_on_worker
     from sofa_cli.query.question import analyse_question
 
     folder = tmp_path / "shards"

@@ -6,7 +6,7 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,7 +14,8 @@ import typer
 
 from sofa_cli.cli import render
 from sofa_cli.cli.completion import SHELLS, completion_script, install_completion, print_version
-from sofa_cli.cli.errors import Commands, set_closed_pipe_status
+from sofa_cli.cli.errors import set_closed_pipe_status
+from sofa_cli.cli.group import lazy_group
 from sofa_cli.cli.index_command import index_cmd
 from sofa_cli.cli.inputs import check_filters, filters_of, one_corpus, open_corpus, questions_of
 from sofa_cli.cli.options import (
@@ -39,54 +40,12 @@ from sofa_cli.cli.options import (
 from sofa_cli.cli.output import choose_output, emit, one_line, warn
 from sofa_cli.errors import ExitStatus
 
-# The subcommands, registered here and made into click commands by `_Subcommands` when looked up.
+# The subcommands, registered here and made into click commands when looked up (cli/group.py).
 _commands = typer.Typer()
 
 
-class _Subcommands(MutableMapping):
-    """The group's commands by name, each made (its options read from its signature by typer)
-    when first looked up: a one-shot `sofa ask` makes ask's alone, not all eight.
-    Listing the names (help, completion, did-you-mean) makes none."""
-
-    def __init__(self, infos) -> None:
-        self._infos = {info.name or typer.main.get_command_name(info.callback.__name__): info for info in infos}
-        self._made: dict = {}
-
-    def __getitem__(self, name: str):
-        if name not in self._made:
-            self._made[name] = typer.main.get_command_from_info(
-                self._infos[name], pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
-            )
-        return self._made[name]
-
-    def __setitem__(self, name: str, command) -> None:
-        self._infos[name] = None
-        self._made[name] = command
-
-    def __delitem__(self, name: str) -> None:
-        del self._infos[name]
-        self._made.pop(name, None)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._infos)
-
-    def __len__(self) -> int:
-        return len(self._infos)
-
-
-class _SofaCommands(Commands):
-    """The app's group, its commands those registered on `_commands`, made on first look-up."""
-
-    def __init__(self, **given) -> None:
-        super().__init__(**given)
-        self.commands = _Subcommands(_commands.registered_commands)
-
-    def list_commands(self, ctx) -> list[str]:
-        return list(self.commands)
-
-
 app = typer.Typer(
-    cls=_SofaCommands,
+    cls=lazy_group(_commands, rich_markup_mode=None),
     name="sofa",
     no_args_is_help=False,
     add_completion=False,  # ours below: --show-completion SHELL honours the shell named

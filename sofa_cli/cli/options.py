@@ -69,37 +69,30 @@ def force_color(environ: Mapping[str, str] = os.environ) -> bool:
     return bool(environ.get("FORCE_COLOR")) and not environ.get("NO_COLOR")
 
 
-CorpusOpt = Annotated[
-    Optional[list[Path]],
-    typer.Option(
-        "--corpus",
-        "-c",
-        envvar="SOFA_CORPUS",
-        metavar="DIR",
-        help="Corpus folder (default: the bundled one). One folder per command.",
-        show_default=False,
-    ),
-]
-IndexDirOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--index-dir",
-        envvar="SOFA_INDEX_DIR",
-        metavar="DIR",
-        help="Where indexes are kept (default: XDG cache).",
-        show_default=False,
-    ),
-]
+def _unset_by_default(kind, *flags: str, **settings):
+    """An option whose absence is None (so a default from the environment or the defaults file
+    can apply), with no default shown in --help."""
+    return Annotated[Optional[kind], typer.Option(*flags, show_default=False, **settings)]
 
-ClusterOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--cluster",
-        metavar="ADDRESS",
-        help="Dask scheduler (tcp://HOST:8786) whose workers answer from a sharded index, keeping its shards open.",
-        show_default=False,
-    ),
-]
+
+CorpusOpt = _unset_by_default(
+    list[Path],
+    "--corpus",
+    "-c",
+    envvar="SOFA_CORPUS",
+    metavar="DIR",
+    help="Corpus folder (default: the bundled one). One folder per command.",
+)
+IndexDirOpt = _unset_by_default(
+    str, "--index-dir", envvar="SOFA_INDEX_DIR", metavar="DIR", help="Where indexes are kept (default: XDG cache)."
+)
+
+ClusterOpt = _unset_by_default(
+    str,
+    "--cluster",
+    metavar="ADDRESS",
+    help="Dask scheduler (tcp://HOST:8786) whose workers answer from a sharded index, keeping its shards open.",
+)
 
 
 def _complete(choices: tuple[str, ...]):
@@ -121,28 +114,22 @@ def complete_documents(ctx: typer.Context, incomplete: str) -> list[str]:
     return [d for d in ids if d.startswith(incomplete)][:200]
 
 
-FormatOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="FORMAT",
-        help="rich, plain, markdown (md) or json (jsonl); any case. Default: rich on a terminal, plain otherwise.",
-        show_default=False,
-        autocompletion=_complete(FORMATS),
-    ),
-]
-ColorOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--color",
-        "--colour",
-        metavar="WHEN",
-        help="auto (colour on a terminal; FORCE_COLOR and NO_COLOR honoured), always or never.",
-        show_default=False,
-        autocompletion=_complete(COLORS),
-    ),
-]
+FormatOpt = _unset_by_default(
+    str,
+    "--format",
+    "-f",
+    metavar="FORMAT",
+    autocompletion=_complete(FORMATS),
+    help="rich, plain, markdown (md) or json (jsonl); any case. Default: rich on a terminal, plain otherwise.",
+)
+ColorOpt = _unset_by_default(
+    str,
+    "--color",
+    "--colour",
+    metavar="WHEN",
+    autocompletion=_complete(COLORS),
+    help="auto (colour on a terminal; FORCE_COLOR and NO_COLOR honoured), always or never.",
+)
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON (Lines) for programs; the same as --format json.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-k", metavar="N", min=1, max=10_000, help="Results per question.")]
 SourceOpt = Annotated[

@@ -193,18 +193,8 @@ def pack_document(passages: list[Passage], numberer: TermNumberer) -> PackedDocu
     """
     names: dict[str, int] = {}
     texts: list[bytes] = []
-    text_end: list[int] = []
-    speakers: list[int] = []
-    prompts: list[int] = []
-    sent_end: list[int] = []
-    s_start: list[int] = []
-    s_end: list[int] = []
-    s_attr: list[int] = []
-    tokens: list[int] = []
-    p_len: list[int] = []
-    s_tokens: list[int] = []
-    s_len: list[int] = []
-    unstored: list[int] = []
+    columns: tuple[list[int], ...] = tuple([] for _ in range(12))
+    text_end, speakers, prompts, sent_end, s_start, s_end, s_attr, tokens, p_len, s_tokens, s_len, unstored = columns
     prompt_at: dict[str, int] = {}
     size = 0
     for n, p in enumerate(passages):

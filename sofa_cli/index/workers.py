@@ -75,10 +75,10 @@ def ordered_map(
         following = 0
 
         def hand_out(conn) -> None:
-            for number, job in numbered:
-                conn.send(job)
-                waiting[conn].append(number)
-                return
+            item = next(numbered, None)
+            if item is not None:
+                conn.send(item[1])
+                waiting[conn].append(item[0])
 
         for _ in range(ahead):
             for conn in waiting:

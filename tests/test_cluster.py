@@ -16,7 +16,9 @@ from typing import NamedTuple
 
 import pytest
 from conftest import BUNDLED, run_process
+from typer.testing import CliRunner
 
+from sofa_cli.cli import app
 from sofa_cli.index.sharded_reader import ShardedIndex
 from sofa_cli.index.shards import build_sharded, read_manifest
 from sofa_cli.query.rank import ask
@@ -40,56 +42,85 @@ class Cluster(NamedTuple):
     scheduler: subprocess.Popen
 
 
-@pytest.fixture
-def dask_cluster(tmp_path):
-    """A scheduler and two single-threaded workers without nannies (a killed worker stays dead),
-    each in its own process group, killed at teardown whatever happened."""
-    pytest.importorskip("distributed")
-    from distributed import Client
+class _Processes:
+    """A scheduler and single-threaded workers without nannies (a killed worker stays dead), each
+    in its own process group, logging to one file; `stop` kills them all whatever happened."""
 
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    log = (tmp_path / "dask.log").open("wb")
-    procs = [
-        subprocess.Popen(
-            _dask("scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"),
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-    ]
-    try:
-        for name in ("w1", "w2"):
-            procs.append(
-                subprocess.Popen(
-                    _dask(
-                        "worker",
-                        address,
-                        "--nthreads",
-                        "1",
-                        "--no-nanny",
-                        "--no-dashboard",
-                        "--host",
-                        "127.0.0.1",
-                        "--name",
-                        name,
-                    ),
-                    stdout=log,
-                    stderr=log,
-                    start_new_session=True,
-                )
-            )
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=60)
-        yield Cluster(address, procs[0])
-    finally:
-        for p in procs:
+    def __init__(self, log_path: Path, workers: int) -> None:
+        self.log = log_path.open("wb")
+        self.wanted = workers
+        self.started = 0
+        port = _free_port()
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.all: list[subprocess.Popen] = []  # every process started, killed by `stop`
+        self.workers: list[subprocess.Popen] = []
+        self.scheduler = self._spawn("scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
+
+    def _spawn(self, *args: str) -> subprocess.Popen:
+        proc = subprocess.Popen(_dask(*args), stdout=self.log, stderr=self.log, start_new_session=True)
+        self.all.append(proc)
+        return proc
+
+    def _start_worker(self) -> None:
+        self.started += 1
+        name = f"w{self.started}"  # never a dead worker's name, which the scheduler may still hold
+        args = ("worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1")
+        self.workers.append(self._spawn(*args, "--name", name))
+
+    def ready(self) -> Cluster:
+        """Replace the workers that died (a test killed one), then wait until the scheduler knows
+        exactly the live ones, so that no test sees another's dead worker."""
+        from distributed import Client
+
+        self.workers = [w for w in self.workers if w.poll() is None]
+        while len(self.workers) < self.wanted:
+            self._start_worker()
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(self.wanted, timeout=60)
+            deadline = time.monotonic() + 60
+            while len(client.scheduler_info()["workers"]) != self.wanted:
+                assert time.monotonic() < deadline, f"the scheduler still lists dead workers: {client.scheduler_info()}"
+                time.sleep(0.05)
+        return Cluster(self.address, self.scheduler)
+
+    def stop(self) -> None:
+        for p in self.all:
             try:
                 os.killpg(p.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             p.wait(timeout=30)
-        log.close()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def _module_cluster(tmp_path_factory):
+    """One scheduler and two workers for this module's tests (starting them costs ~2 s of CPU a
+    process); torn down at the end of the module."""
+    pytest.importorskip("distributed")
+    processes = _Processes(tmp_path_factory.mktemp("dask") / "dask.log", workers=2)
+    try:
+        yield processes
+    finally:
+        processes.stop()
+
+
+@pytest.fixture
+def dask_cluster(_module_cluster):
+    """The module's scheduler with two live workers (one killed by an earlier test replaced):
+    tests may kill a worker, never the scheduler (see `own_dask_cluster`)."""
+    return _module_cluster.ready()
+
+
+@pytest.fixture
+def own_dask_cluster(tmp_path):
+    """A scheduler and one worker of the test's own, for a test that kills the scheduler."""
+    pytest.importorskip("distributed")
+    processes = _Processes(tmp_path / "dask.log", workers=1)
+    try:
+        yield processes.ready()
+    finally:
+        processes.stop()
 
 
 @pytest.fixture
@@ -103,6 +134,31 @@ def corpus(tmp_path):
             f"# Note {i}\n\nThe committee met on day {i}; it was chaired by Aiko Mori.\n\n{body}\n", encoding="utf-8"
         )
     return root
+
+
+def _sofa(*args: str, env: dict | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:
+    """`sofa ARGS` run in this process by Typer's CliRunner: the exit code and output a process
+    gives, without a Python start-up and an import of Dask (~1.5 s of CPU) for each command.
+    (`run_process` where the process itself matters: the local cluster it starts.)"""
+    try:
+        result = CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+    finally:
+        _close_clients()
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout_bytes, result.stderr_bytes)
+
+
+def _close_clients() -> None:
+    """Close the Dask clients a command left open (a process would have ended, closing them), lest
+    they try to reconnect to a torn-down scheduler until this process exits."""
+    if "distributed" not in sys.modules:
+        return
+    from distributed import default_client
+
+    for _ in range(100):
+        try:
+            default_client().close()
+        except ValueError:  # no client left
+            return
 
 
 def _answers(folder: Path):
@@ -153,15 +209,15 @@ def test_worker_killed_mid_build_is_retried_and_result_is_identical(dask_cluster
 
 def test_cli_builds_on_a_real_cluster_and_asks_without_it(dask_cluster, corpus, tmp_path):
     env = {"SOFA_INDEX_DIR": str(tmp_path / "cache"), "SOFA_CLUSTER": dask_cluster.address}
-    built = run_process("index", str(corpus), "--shards", "3", env=env)
+    built = _sofa("index", str(corpus), "--shards", "3", env=env)
     assert built.returncode == 0, built.stderr.decode()
     assert built.stdout.decode().strip().endswith("manifest.json")
     assert "3 of 3 shards rebuilt" in built.stderr.decode()
-    asked = run_process("ask", "--corpus", str(corpus), "--format", "plain", "what did Hornung suggest?", env=env)
+    asked = _sofa("ask", "--corpus", str(corpus), "--format", "plain", "what did Hornung suggest?", env=env)
     assert asked.returncode == 0 and "kyodo-sofa ¶19" in asked.stdout.decode()
 
 
-def test_scheduler_killed_mid_build_is_an_error_and_previous_manifest_stands(dask_cluster, corpus, tmp_path):
+def test_scheduler_killed_mid_build_is_an_error_and_previous_manifest_stands(own_dask_cluster, corpus, tmp_path):
     from distributed import Client
 
     from sofa_cli.cluster import dask_runner
@@ -177,17 +233,17 @@ def test_scheduler_killed_mid_build_is_an_error_and_previous_manifest_stands(das
 
     def run_build():
         try:
-            build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster.address))
+            build_sharded(corpus, folder, 4, run=dask_runner(own_dask_cluster.address))
         except BaseException as err:
             outcome["error"] = err
 
     builder = threading.Thread(target=run_build, daemon=True)
-    with Client(dask_cluster.address, timeout=30) as client:
+    with Client(own_dask_cluster.address, timeout=30) as client:
         builder.start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and builder.is_alive() and not any(client.processing().values()):
             time.sleep(0.02)
-    os.killpg(dask_cluster.scheduler.pid, signal.SIGKILL)
+    os.killpg(own_dask_cluster.scheduler.pid, signal.SIGKILL)
     builder.join(timeout=120)
     assert not builder.is_alive(), "the build did not end after its scheduler died"
     assert isinstance(outcome.get("error"), ClusterError), outcome
@@ -201,11 +257,11 @@ def test_unreachable_scheduler_is_one_line_exit_2_and_previous_index_answers(cor
     assert run_process("index", str(corpus), "--shards", "2", env=env).returncode == 0  # a local cluster
     (corpus / "note-00.md").write_text("# Changed\n\nSomething else entirely.\n", encoding="utf-8")
     nobody = f"tcp://127.0.0.1:{_free_port()}"
-    failed = run_process("index", str(corpus), "--shards", "2", "--cluster", nobody, env={**env, "SOFA_CLUSTER_TIMEOUT": "2"})
+    failed = _sofa("index", str(corpus), "--shards", "2", "--cluster", nobody, env={**env, "SOFA_CLUSTER_TIMEOUT": "2"})
     err = failed.stderr.decode()
     assert failed.returncode == 2
     assert len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err and nobody in err
-    asked = run_process("ask", "--corpus", str(corpus), "--format", "plain", "what did Hornung suggest?", env=env)
+    asked = _sofa("ask", "--corpus", str(corpus), "--format", "plain", "what did Hornung suggest?", env=env)
     assert asked.returncode == 0 and "kyodo-sofa ¶19" in asked.stdout.decode()
 
 
@@ -266,6 +322,8 @@ def test_questions_on_the_workers_keep_shards_open_and_equal_local_threads(dask_
             assert remote.bm25(terms) == local.bm25(terms)
     with Client(dask_cluster.address, timeout=30) as client:
         held = client.run(opened_on_worker)  # worker address -> {shard path: times opened}
+    # This test's shards only: the module's workers also hold those of the tests before it.
+    held = {worker: {p: n for p, n in opened.items() if Path(p).parent == folder} for worker, opened in held.items()}
     assert all(held.values()), f"a worker holds no shard: {held}"
     paths = [p for opened in held.values() for p in opened]
     assert sorted(paths) == sorted(str(folder / s["file"]) for s in read_manifest(folder).shard_files)  # each on one worker
@@ -274,17 +332,15 @@ def test_questions_on_the_workers_keep_shards_open_and_equal_local_threads(dask_
 
 def test_cli_asks_on_the_cluster_as_it_answers_locally(dask_cluster, corpus, tmp_path):
     env = {"SOFA_INDEX_DIR": str(tmp_path / "cache")}
-    assert run_process("index", str(corpus), "--shards", "3", "--cluster", dask_cluster.address, env=env).returncode == 0
+    assert _sofa("index", str(corpus), "--shards", "3", "--cluster", dask_cluster.address, env=env).returncode == 0
     question = ("--corpus", str(corpus), "--json", "what did Hornung suggest?")
-    local = run_process("ask", *question, env=env)
-    remote = run_process("ask", "--cluster", dask_cluster.address, *question, env=env)
+    local = _sofa("ask", *question, env=env)
+    remote = _sofa("ask", "--cluster", dask_cluster.address, *question, env=env)
     assert remote.returncode == 0, remote.stderr.decode()
     assert remote.stdout == local.stdout and b"kyodo-sofa" in remote.stdout
-    shell = run_process(
-        "shell", "--corpus", str(corpus), "--cluster", dask_cluster.address, env=env, input=b"fighter jets budget\n"
-    )
+    shell = _sofa("shell", "--corpus", str(corpus), "--cluster", dask_cluster.address, env=env, input=b"fighter jets budget\n")
     assert shell.returncode == 0, shell.stderr.decode()
-    alone = run_process("shell", "--corpus", str(corpus), env=env, input=b"fighter jets budget\n")
+    alone = _sofa("shell", "--corpus", str(corpus), env=env, input=b"fighter jets budget\n")
     assert shell.stdout == alone.stdout
 
 
@@ -295,7 +351,7 @@ def test_ask_on_an_unreachable_cluster_is_one_line_exit_2(corpus, tmp_path):
 
     build_sharded(corpus, shard_folder(corpus.resolve(), env["SOFA_INDEX_DIR"]), 2)
     nobody = f"tcp://127.0.0.1:{_free_port()}"
-    failed = run_process("ask", "--corpus", str(corpus), "--cluster", nobody, "what did Hornung suggest?", env=env)
+    failed = _sofa("ask", "--corpus", str(corpus), "--cluster", nobody, "what did Hornung suggest?", env=env)
     err = failed.stderr.decode()
     assert failed.returncode == 2
     assert len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err and nobody in err

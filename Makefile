@@ -16,8 +16,11 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/sofa ask "what did Hornung suggest?"
 
+# One pytest worker per core; each test file runs whole on one worker, so a file's session and
+# module fixtures (test_shards.py's indexes, test_cluster.py's Dask cluster) are built once.
+# Every test writes under its own tmp folders (tests/conftest.py), so workers share nothing.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # README.md's example outputs, rewritten from what sofa prints now (tests/test_readme.py checks them).
 readme: $(STAMP)

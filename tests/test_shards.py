@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SHARDINGS = (1, 3, 7)
 # Which of the questions each sharding is asked for whole answers (the slow part: ~40 ms each):
-# all of them on 7 shards (the most shard boundaries), a different third on 1 and on 3. Every
-# sharding's raw BM25 candidates are compared on every question (cheap: ~5 ms each).
-ASKED = {1: slice(0, None, 3), 3: slice(1, None, 3), 7: slice(None)}
+# every third, so that each question is compared once and each sharding on ~67 questions of all
+# three collections. Every sharding's raw BM25 candidates are compared on every question (cheap:
+# ~5 ms each).
+ASKED = {1: slice(0, None, 3), 3: slice(1, None, 3), 7: slice(2, None, 3)}
 QUESTIONS = {"xquad": 120, "time": 40, "cranfield": 40}
 
 

@@ -19,8 +19,10 @@ run: $(STAMP)
 # One pytest worker per core; each test file runs whole on one worker, so a file's session and
 # module fixtures (test_shards.py's indexes, test_cluster.py's Dask cluster) are built once.
 # Every test writes under its own tmp folders (tests/conftest.py), so workers share nothing.
+# Files are handed out in collection order (conftest.py puts the two slowest first), not
+# xdist's default of most tests first, which starts the slowest files last.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # README.md's example outputs, rewritten from what sofa prints now (tests/test_readme.py checks them).
 readme: $(STAMP)

@@ -90,10 +90,18 @@ def _console(color: str = "auto", stderr: bool = False):
     """A rich console: colour as --color says (auto: on a terminal, or FORCE_COLOR; NO_COLOR honoured)."""
     from rich.console import Console
 
+    class PipeAwareConsole(Console):
+        def on_broken_pipe(self) -> None:
+            """rich's own handling exits 1 ("nothing found" to a script under pipefail): the
+            closed pipe is handed to the one place that ends with the status the results deserve
+            (cli/errors.py)."""
+            self.quiet = True
+            raise BrokenPipeError
+
     terminal = {"always": True, "never": False}.get(color)
     no_color = False if color == "always" else None
     stream = sys.stderr if stderr else _TrimmedLines(sys.stdout)
-    return Console(file=stream, force_terminal=terminal, no_color=no_color, highlight=False, emoji=False, markup=False)
+    return PipeAwareConsole(file=stream, force_terminal=terminal, no_color=no_color, highlight=False, emoji=False, markup=False)
 
 
 def choose_output(fmt: Optional[str], as_json: bool, color: Optional[str] = None) -> tuple[str, object]:

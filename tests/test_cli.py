@@ -378,6 +378,8 @@ def test_kind_is_case_insensitive(sofa):
         (["--speaker", "Nobody"], "unknown speaker 'Nobody': nobody of that name speaks or is quoted (see `sofa people`)"),
         (["--json", "--format", "plain"], "--json and --format plain ask for two formats (give one)"),
         (["--since", "last week"], "not a date: 'last week' (use YYYY, YYYY-MM or YYYY-MM-DD)"),
+        (["--until", "2023-02-29"], "not a date: '2023-02-29' (use YYYY, YYYY-MM or YYYY-MM-DD)"),
+        (["--since", "2025", "--until", "2024-12"], "--since 2025 is after --until 2024-12: no date is in between"),
     ],
 )
 def test_unknown_names_are_usage_errors_with_a_suggestion(args, message, sofa):
@@ -512,6 +514,8 @@ def dated(tmp_path):
         (["--until", "2023-06"], {"old", "mid"}),
         (["--since", "2020", "--until", "2023-12-31"], {"mid"}),
         (["--since", "2025"], set()),
+        (["--since", "2024-02-29", "--until", "2024"], {"new"}),  # a leap day; a year that holds the start
+        (["--since", "2023-06-30", "--until", "2023-06"], {"mid"}),
     ],
 )
 def test_since_and_until_filter_by_document_date(args, docs, dated, sofa):

@@ -116,4 +116,6 @@ def filters_of(options: AskOptions):
         until = parse_date(options.until) if options.until else None
     except ValueError as err:
         raise UsageError(str(err))
+    if since and until and since[: len(until)] > until:  # "2024" to "2024-06" is a range; 2025 to 2024 is none
+        raise UsageError(f"--since {options.since} is after --until {options.until}: no date is in between")
     return replace(filters, since=since, until=until)

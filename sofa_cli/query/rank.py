@@ -50,8 +50,13 @@ def parse_date(text: str) -> str:
     if not match or not (match.group(2) is None or 1 <= int(match.group(2)) <= 12):
         raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
     year, month, day = match.groups()
-    if day is not None and not 1 <= int(day) <= 31:
-        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    if day is not None:
+        import datetime
+
+        try:
+            datetime.date(int(year), int(month), int(day))  # the calendar's days: no 2024-02-30
+        except ValueError:
+            raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
     return "-".join([year, *(f"{int(x):02d}" for x in (month, day) if x is not None)])
 
 

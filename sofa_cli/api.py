@@ -343,6 +343,18 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
 def document_ids(path: str | Path | None = None, index_dir: str | Path | None = None) -> list[str]:
     """The document ids of the index already kept for `path` (empty when there is none):
     for shell completion, which must never start a build."""
+    return _from_kept_index(path, index_dir, lambda index: [d.id for d in index.docs])
+
+
+def person_names(path: str | Path | None = None, index_dir: str | Path | None = None) -> list[str]:
+    """Who speaks or is quoted in the index already kept for `path`, most sentences first
+    (empty when there is none): for shell completion, which must never start a build."""
+    from sofa_cli.query.quotes import names
+
+    return _from_kept_index(path, index_dir, names)
+
+
+def _from_kept_index(path: str | Path | None, index_dir: str | Path | None, read: Callable[[Index], list[str]]) -> list[str]:
     from sofa_cli.index.cache import index_path
 
     root = (Path(path) if path is not None else bundled_corpus()).expanduser().resolve()
@@ -350,7 +362,7 @@ def document_ids(path: str | Path | None = None, index_dir: str | Path | None = 
     if not found.is_file():
         return []
     with Index(found) as index:
-        return [d.id for d in index.docs]
+        return read(index)
 
 
 # -- sharded indexes (docs/scale.md) -------------------------------------------------------------

@@ -591,6 +591,9 @@ def test_bash_completes_option_values_and_document_ids(sofa):
     assert complete(sofa, "bash", "sofa ask --color ", 3).split() == ["auto", "always", "never"]
     assert complete(sofa, "bash", "sofa show ky", 2).split() == ["kyodo-sofa"]
     assert complete(sofa, "bash", "sofa ask --source t", 3).split() == ["tanaka-interview"]
+    assert complete(sofa, "bash", "sofa ask --speaker Ho", 3).split() == ["Hornung"]
+    assert complete(sofa, "bash", "sofa quotes Ta", 2).split() == ["Tanaka"]
+    assert "Nakashima" in complete(sofa, "bash", "sofa shell --speaker ", 3).split()
 
 
 def test_zsh_and_fish_complete_values_too(sofa):
@@ -598,6 +601,7 @@ def test_zsh_and_fish_complete_values_too(sofa):
     assert '"markdown"' in complete(sofa, "zsh", "sofa ask -f ")
     assert "tanaka-interview" in complete(sofa, "fish", "sofa ask --source t")
     assert "kyodo-sofa" in complete(sofa, "zsh", "sofa show k")
+    assert "Hornung" in complete(sofa, "fish", "sofa quotes Hor")
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from sofa_cli.cli.options import (
     UntilOpt,
     UsageError,
     complete_documents,
+    complete_people,
 )
 from sofa_cli.cli.output import choose_output, emit, one_line, warn
 from sofa_cli.errors import ExitStatus
@@ -301,7 +302,12 @@ Examples:
 )
 @prints
 def quotes(
-    name: Annotated[list[str], typer.Argument(metavar="NAME", help="A person, by full or last name; typos are corrected.")],
+    name: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="NAME", help="A person, by full or last name; typos are corrected.", autocompletion=complete_people
+        ),
+    ],
     opening=None,
     output=None,
     console=None,

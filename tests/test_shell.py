@@ -472,3 +472,38 @@ def test_each_question_is_in_the_history_file_as_soon_as_it_is_asked(terminal_en
     finally:
         term.close()
     assert (tmp_path / "history").read_text().splitlines() == ["what did Nakashima advise?"]
+
+
+def test_the_real_shell_refreshes_when_the_corpus_changes_and_reloads_on_request(tmp_path):
+    """`sofa shell` as a process: a file added between two questions is found by the second,
+    with a line on stderr saying so; `:reload` says the index is up to date."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "harbour.md").write_text("The harbour plan was discussed.\n")
+    env = dict(os.environ, SOFA_INDEX_DIR=str(tmp_path / "idx"))
+    shell = subprocess.Popen(
+        [sys.executable, "-m", "sofa_cli", "shell", "--json", "--corpus", str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        shell.stdin.write(b"lighthouse keeper\n")
+        shell.stdin.flush()
+        before = json.loads(shell.stdout.readline())  # answered: the file below is not there yet
+        (folder / "new.md").write_text("The lighthouse keeper retired after forty years.\n")
+        out, err = shell.communicate(b"lighthouse keeper\n:reload\nquit\n", timeout=120)
+    finally:
+        if shell.poll() is None:
+            shell.kill()
+    assert shell.returncode == 0
+    assert before["results"] == []
+    assert json.loads(out)["results"][0]["doc"] == "new"
+    lines = err.decode().splitlines()
+    assert "corpus changed: reindexed (1 new, 0 updated, 0 removed; 2 documents, 2 passages)" in lines
+    assert lines[-1] == "index up to date (2 documents, 2 passages)"

@@ -469,6 +469,19 @@ def test_show_edit_opens_the_editor_at_the_line(sofa, tmp_path):
     assert log.read_text() == f"+25 {BUNDLED / 'kyodo-sofa.md'}\n"
 
 
+@pytest.mark.parametrize(
+    "editor,message",
+    [
+        ("false", "the editor 'false' exited with status 1 (set $EDITOR to change it)"),
+        ("/nonexistent/ed", "cannot run the editor '/nonexistent/ed': No such file or directory (set $EDITOR)"),
+    ],
+)
+def test_show_edit_with_a_failing_editor_says_so_in_one_line(editor, message, sofa):
+    code, out, err = sofa("show", "kyodo-sofa ¶19", "--edit", env={"EDITOR": editor, "VISUAL": ""})
+    assert (code, out) == (2, "")
+    assert err == f"sofa: error: {message}\n"
+
+
 @pytest.mark.parametrize("citation", [f"kyodo-sofa:{'9' * 5000}", f"kyodo-sofa ¶{'1' * 5000}"])
 def test_show_a_huge_passage_number_is_a_clean_error(citation, sofa):
     code, out, err = sofa("show", citation)

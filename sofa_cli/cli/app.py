@@ -273,8 +273,8 @@ def _edit(shown) -> None:
         status = subprocess.call(command)
     except (OSError, ValueError) as err:
         raise UsageError(f"cannot run the editor {editor!r}: {getattr(err, 'strerror', None) or err} (set $EDITOR)")
-    if status:
-        raise typer.Exit(ExitStatus.ERROR)
+    if status:  # a failure the editor may not have shown (its window gone): one line says it
+        raise UsageError(f"the editor {editor!r} exited with status {status} (set $EDITOR to change it)")
 
 
 @_commands.command(

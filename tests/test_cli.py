@@ -543,7 +543,10 @@ def test_config_file_color_and_corpus_apply(sofa, tmp_path, monkeypatch):
     own.mkdir()
     (own / "a.md").write_text("Alpha beta gamma.\n")
     write_config(tmp_path, monkeypatch, f'color = "always"\ncorpus = "{own}"\n')
-    code, out, _ = sofa("ask", "gamma", "-k", "1")
+    code, out, _ = sofa("ask", "gamma", "-k", "1", env={"NO_COLOR": "1"})  # the file's setting wins, as no-color.org asks
     assert code == 0 and "\x1b[" in out and "a ¶1" in out
     code, out, _ = sofa("ask", "gamma", "-k", "1", "--color", "never")
     assert "\x1b" not in out
+    write_config(tmp_path, monkeypatch, f'color = "never"\ncorpus = "{own}"\n')
+    _, out, _ = sofa("ask", "gamma", "-k", "1", "-f", "rich", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b" not in out and "a ¶1" in out

@@ -398,6 +398,23 @@ def test_rich_sources_at_80_columns_never_wrap_an_id(sofa):
     assert starts == ["kyodo-sofa", "tanaka-interview"]
 
 
+def test_sources_on_an_80_column_terminal_never_wrap_an_id(shared_index_dir):
+    """The same through a pseudo-terminal, as a person sees it: the format and colour sofa
+    picks for a terminal by itself, at the width it reads from it."""
+    from terminal import Terminal
+
+    term = Terminal("sources", env={"SOFA_INDEX_DIR": shared_index_dir, "COLUMNS": "80", "NO_COLOR": ""})
+    try:
+        shown = term.rest()
+        assert term.wait() == 0
+    finally:
+        term.close()
+    assert "\x1b[" in shown  # rich, coloured: it knows it is on a terminal
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in shown.replace("\r\n", "\n").splitlines()]
+    assert lines[0].split()[:2] == ["Doc", "Kind"] and all(len(line) <= 80 for line in lines)
+    assert [line.split()[0] for line in lines[1:] if line[:1].strip()] == ["kyodo-sofa", "tanaka-interview"]
+
+
 def test_plain_sources_are_whole_lines_whatever_the_width(sofa):
     _, out, _ = sofa("sources", "-f", "plain", env={"COLUMNS": "40"})
     lines = out.splitlines()

@@ -325,6 +325,7 @@ ASK_H = " (see `sofa ask -h`)\n"
         (["people", "--color", "sometimes"], None),
         (["quotes"], "sofa: error: Missing argument 'NAME' (see `sofa quotes -h`)\n"),
         (["eval"], "sofa: error: Missing argument 'QA_FILE' (see `sofa eval -h`)\n"),
+        (["eval", "no-such-qa.jsonl"], "sofa: error: cannot read QA file no-such-qa.jsonl: No such file or directory\n"),
         (["index", "--list", "corpus"], "sofa: error: --list takes no folder (it covers every index kept)\n"),
         (["index", "--shards", "0"], None),
         (["shell", "--kind", "foo"], "sofa: error: unknown kind 'foo' (choose from article, interview)\n"),
@@ -380,6 +381,8 @@ def test_kind_is_case_insensitive(sofa):
         (["--since", "last week"], "not a date: 'last week' (use YYYY, YYYY-MM or YYYY-MM-DD)"),
         (["--until", "2023-02-29"], "not a date: '2023-02-29' (use YYYY, YYYY-MM or YYYY-MM-DD)"),
         (["--since", "2025", "--until", "2024-12"], "--since 2025 is after --until 2024-12: no date is in between"),
+        (["--since", ""], "--since is empty (give a DATE)"),
+        (["--speaker", " "], "--speaker is empty (give a name; see `sofa people`)"),
     ],
 )
 def test_unknown_names_are_usage_errors_with_a_suggestion(args, message, sofa):

@@ -110,6 +110,9 @@ def filters_of(options: AskOptions):
 
     from sofa_cli.query.rank import parse_date
 
+    for flag, given in (("--since", options.since), ("--until", options.until), ("--speaker", options.speaker)):
+        if given is not None and not given.strip():  # an empty value is a slip, not "no filter"
+            raise UsageError(f"{flag} is empty (give {'a name; see `sofa people`' if flag == '--speaker' else 'a DATE'})")
     filters = options.filters()
     try:
         since = parse_date(options.since) if options.since else None

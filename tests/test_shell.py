@@ -264,6 +264,26 @@ def test_bare_sofa_on_a_terminal_opens_the_shell(terminal_env):
         term.close()
 
 
+def test_bare_sofa_reads_the_environment_and_the_defaults_file_as_sofa_shell_does(terminal_env, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "harbour.md").write_text("The harbour plan.\n\nThe harbour wall.\n")
+    (tmp_path / "config.toml").write_text("k = 1\n")
+    env = {**terminal_env, "SOFA_CORPUS": str(folder), "SOFA_CONFIG": str(tmp_path / "config.toml")}
+    term = Terminal(env=env)
+    try:
+        banner = term.expect("sofa> ")
+        assert f"1 documents, 2 passages from {folder}" in banner  # SOFA_CORPUS, not the bundled corpus
+        term.send("harbour\r")
+        answer = term.expect("sofa> ")
+        assert "harbour ¶1" in answer and "harbour ¶2" not in answer  # k = 1 from the file
+        term.send("exit\r")
+        term.rest()
+        assert term.wait() == 0
+    finally:
+        term.close()
+
+
 def test_ctrl_c_abandons_the_line_and_the_shell_goes_on(terminal_env, tmp_path):
     term = Terminal("shell", env=terminal_env)
     try:

@@ -386,11 +386,9 @@ def main_callback(
     """
     if ctx.invoked_subcommand is not None:
         return
-    if sys.stdin.isatty() and sys.stdout.isatty():
-        defaults = (ctx.default_map or {}).get("shell", {})
-        corpus = (defaults.get("corpus") or [None])[-1]
-        options = AskOptions(limit=defaults.get("limit", 3), fmt=defaults.get("fmt"), color=defaults.get("color"))
-        from sofa_cli.cli.terminal import run_shell
-
-        run_shell(Path(corpus) if corpus else None, None, options)
+    if sys.stdin.isatty() and sys.stdout.isatty():  # `sofa shell` with no arguments, read as it reads them
+        shell = ctx.command.get_command(ctx, "shell")  # (the environment and the defaults file included)
+        with shell.make_context("shell", [], parent=ctx) as shell_ctx:
+            shell.invoke(shell_ctx)
+        return
     sys.stdout.write(ctx.get_help() + "\n")

@@ -544,6 +544,21 @@ def test_index_options_exclude_each_other(sofa):
     assert code == 2 and err == "sofa: error: give one of --list, --prune and --clear\n"
 
 
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--list", "--rebuild"], "--rebuild is for building an index, not for --list (give one or the other)"),
+        (["--clear", "--shards", "2"], "--shards is for building an index, not for --clear (give one or the other)"),
+        (["--prune", "--json"], "--json goes with --list (building, --prune and --clear print a path or nothing)"),
+        (["--json"], "--json goes with --list (building, --prune and --clear print a path or nothing)"),
+    ],
+)
+def test_index_options_that_would_be_ignored_are_usage_errors(args, message, sofa):
+    code, out, err = sofa("index", *args)
+    assert (code, out) == (2, "")
+    assert err == f"sofa: error: {message}\n"
+
+
 def test_index_summary_tells_files_from_documents_with_one_path_style(sofa, tmp_path, monkeypatch):
     folder = tmp_path / "mine"
     write(folder / "a.md", "Alpha.\n")

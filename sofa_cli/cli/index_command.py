@@ -48,6 +48,12 @@ def index_cmd(
 
     if sum((list_, prune, clear)) > 1:
         raise UsageError("give one of --list, --prune and --clear")
+    managing = "--list" if list_ else "--prune" if prune else "--clear" if clear else None
+    building = [flag for flag, given in (("--rebuild", rebuild), ("--shards", shards), ("--cluster", cluster)) if given]
+    if managing and building:  # each would be ignored: say so rather than do half of what was asked
+        raise UsageError(f"{building[0]} is for building an index, not for {managing} (give one or the other)")
+    if as_json and not list_:
+        raise UsageError("--json goes with --list (building, --prune and --clear print a path or nothing)")
     root = directory or one_corpus(corpus)
     if list_ or prune:
         if root is not None:

@@ -721,3 +721,32 @@ def test_show_completion_of_an_unknown_shell_is_a_usage_error(sofa):
     code, out, err = sofa("--show-completion", "tcsh")
     assert (code, out) == (2, "")
     assert err == "sofa: error: unknown shell 'tcsh' (choose from bash, zsh, fish, powershell, pwsh)\n"
+
+
+# -- issue 14 #7: one serializer for every JSON output ------------------------------------------------
+
+
+def test_every_commands_json_is_its_library_result_serialized_once(sofa, shared_index_dir, tmp_path):
+    """Each command's --json is the library's dataclass through `json_line`, byte for byte:
+    no command builds a dict of its own."""
+    import sofa_cli
+    from sofa_cli.index import catalog
+    from sofa_cli.model import json_line
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"q": "what did Hornung suggest?", "gold": ["Singapore"]}\n{"q": "capital of France", "gold": ["Paris"]}\n')
+    with sofa_cli.open(BUNDLED, shared_index_dir) as corpus:
+        expected = {
+            ("ask", "what did Hornung suggest?", "-k", "2"): json_line(corpus.ask("what did Hornung suggest?", k=2)),
+            ("sources",): "".join(json_line(s) for s in corpus.sources()),
+            ("show", "kyodo-sofa:19"): json_line(corpus.show("kyodo-sofa:19")),
+            ("show", "tanaka-interview"): json_line(corpus.document("tanaka-interview")),
+            ("people",): "".join(json_line(p) for p in corpus.people()),
+            ("quotes", "Hornung"): json_line(corpus.quotes("Hornung")),
+            ("eval", str(qa), "--misses"): json_line(corpus.evaluate(qa, k=5)),
+            ("index", "--list"): "".join(json_line(i) for i in catalog.indexes(shared_index_dir)),
+        }
+    for args, record in expected.items():
+        code, out, _ = sofa(*args, "--json")
+        assert code == 0, args
+        assert out == record, args

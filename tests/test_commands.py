@@ -717,6 +717,21 @@ def test_quotes_do_not_guess_wildly(typed, sofa):
     assert code == 1 and json.loads(out)["quotes"] == []
 
 
+def test_install_completion_writes_the_named_shells_script_once(sofa, tmp_path):
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config")}  # never the user's own files
+    for shell, script, marker in (
+        ("bash", ".bash_completions/sofa.sh", "complete_bash"),
+        ("zsh", ".zfunc/_sofa", "#compdef sofa"),
+        ("fish", ".config/fish/completions/sofa.fish", "complete --command sofa"),
+        ("bash", ".bash_completions/sofa.sh", "complete_bash"),  # again: changes nothing
+    ):
+        code, out, err = sofa("--install-completion", shell, env=env)
+        assert (code, out) == (0, "")
+        assert err == f"sofa: {shell} completion installed in {tmp_path / script}; it takes effect in a new shell\n"
+        assert marker in (tmp_path / script).read_text()
+    assert (tmp_path / ".bashrc").read_text().count("sofa.sh") == 1
+
+
 def test_show_completion_of_an_unknown_shell_is_a_usage_error(sofa):
     code, out, err = sofa("--show-completion", "tcsh")
     assert (code, out) == (2, "")

@@ -315,6 +315,11 @@ ASK_H = " (see `sofa ask -h`)\n"
         (["ask"], "sofa: error: missing QUESTION (e.g. sofa ask what did Hornung suggest; see `sofa ask -h`)\n"),
         (["ask", "hi", "--limit"], "sofa: error: Option '--limit' requires an argument (see `sofa ask -h`)\n"),
         (["show", "kyodo-sofa:19", "-C"], "sofa: error: Option '-C' requires an argument (see `sofa show -h`)\n"),
+        (
+            ["show", "tanaka-interview", "-C", "2"],
+            "sofa: error: -C/--context is for a cited passage (tanaka-interview:N);"
+            " 'tanaka-interview' alone is the whole document\n",
+        ),
         (["--show-completion"], "sofa: error: Option '--show-completion' requires an argument (see `sofa -h`)\n"),
         (["ask", "hi", "--kind"], None),
         (["ask", "hi", "-f", "xml"], "sofa: error: unknown format 'xml' (choose from rich, plain, markdown, json)\n"),

@@ -250,6 +250,10 @@ def show(
     opened = opening()
     whole = opened.has_document(citation.strip())
     if whole:
+        if context is not None:
+            raise UsageError(
+                f"-C/--context is for a cited passage ({citation.strip()}:N); {citation.strip()!r} alone is the whole document"
+            )
         shown = opened.document(citation.strip())
     else:
         shown = opened.show(citation) if context is None else opened.show(citation, context)

@@ -565,8 +565,8 @@ def test_index_summary_tells_files_from_documents_with_one_path_style(sofa, tmp_
     monkeypatch.chdir(tmp_path)
     _, _, first = sofa("index", "mine")
     _, _, again = sofa("index", "mine")
-    assert first.startswith(f"sofa: indexed {folder}: files 1 new, 0 updated, 0 unchanged, 0 removed (1 documents, 1 passages, ")
-    unchanged = "files 0 new, 0 updated, 1 unchanged, 0 removed (1 documents, 1 passages; already up to date)"
+    assert first.startswith(f"sofa: indexed {folder}: files 1 new, 0 updated, 0 unchanged, 0 removed (1 document, 1 passage, ")
+    unchanged = "files 0 new, 0 updated, 1 unchanged, 0 removed (1 document, 1 passage; already up to date)"
     assert again == f"sofa: indexed {folder}: {unchanged}\n"
 
 

@@ -273,7 +273,7 @@ def test_bare_sofa_reads_the_environment_and_the_defaults_file_as_sofa_shell_doe
     term = Terminal(env=env)
     try:
         banner = term.expect("sofa> ")
-        assert f"1 documents, 2 passages from {folder}" in banner  # SOFA_CORPUS, not the bundled corpus
+        assert f"1 document, 2 passages from {folder}" in banner  # SOFA_CORPUS, not the bundled corpus
         term.send("harbour\r")
         answer = term.expect("sofa> ")
         assert "harbour ¶1" in answer and "harbour ¶2" not in answer  # k = 1 from the file

@@ -88,7 +88,7 @@ def index_cmd(
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
         warn(
             f"indexed {opened.root}: files 0 new, 0 updated, {len(index.files)} unchanged, 0 removed"
-            f" ({opened.documents} documents, {opened.passages} passages; already up to date)"
+            f" ({render.counted(opened.documents, 'document')}, {render.counted(opened.passages, 'passage')}; already up to date)"
         )
     if opened.index_file is None:  # the warning above says why; no path to print that exists
         warn("the index was kept in memory only: nothing saved")

@@ -46,12 +46,14 @@ def report_build(opened, rebuilt: bool = False) -> None:
         warn(f"skipped {s.path}: {s.reason}")
     for w in report.warnings:
         warn(f"warning: {w}")
-    totals = f"{report.documents} documents, {report.passages} passages, {report.seconds:.2f}s"
+    from sofa_cli.cli.render import counted
+
+    totals = f"{counted(report.documents, 'document')}, {counted(report.passages, 'passage')}, {report.seconds:.2f}s"
     if hasattr(report, "shards"):  # a sharded build (sofa_cli/index/shards.py) counts shards, not files
         warn(f"indexed {opened.root}: {report.summary()}")
     elif rebuilt:
         files = report.new + report.updated + report.unchanged
-        warn(f"indexed {opened.root}: rebuilt, {files} files reparsed ({totals})")
+        warn(f"indexed {opened.root}: rebuilt, {counted(files, 'file')} reparsed ({totals})")
     else:
         warn(
             f"indexed {opened.root}: files {report.new} new, {report.updated} updated,"

@@ -146,10 +146,6 @@ def describe_filters(filters: Filters) -> str:
     return " ".join(parts)
 
 
-def _results(n: int) -> str:
-    return f"{n} result" if n == 1 else f"{n} results"
-
-
 def _switch(value: str, current: bool, name: str) -> bool:
     """on/off; alone, a switch keeps its state (and the caller shows it), as `:k` alone does."""
     value = value.strip().lower()
@@ -216,7 +212,7 @@ class Shell:
 
     def banner(self) -> str:
         return (
-            f"sofa: {self.corpus.documents} documents, {self.corpus.passages} passages from {self.corpus.index.corpus}\n"
+            f"sofa: {self._size()} from {self.corpus.index.corpus}\n"
             "Type a question; :help lists the commands; Ctrl-D or :quit leaves."
         )
 
@@ -263,9 +259,12 @@ class Shell:
         if rebuilt:
             report = self.corpus.report
             what = f"{report.new} new, {report.updated} updated, {report.removed} removed; " if report else ""
-            self.say(f"corpus changed: reindexed ({what}{self.corpus.documents} documents, {self.corpus.passages} passages)")
+            self.say(f"corpus changed: reindexed ({what}{self._size()})")
         elif forced:
-            self.say(f"index up to date ({self.corpus.documents} documents, {self.corpus.passages} passages)")
+            self.say(f"index up to date ({self._size()})")
+
+    def _size(self) -> str:
+        return f"{render.counted(self.corpus.documents, 'document')}, {render.counted(self.corpus.passages, 'passage')}"
 
     def answer(self, question: str) -> None:
         self.refresh()
@@ -290,12 +289,12 @@ class Shell:
             )
         elif name == ":k":
             if not args:
-                self.say(f"showing {_results(self.limit)} per question")
+                self.say(f"showing {render.counted(self.limit, 'result')} per question")
                 return
             if not re.fullmatch(r"[0-9]{1,5}", args) or int(args) < 1:  # not isdigit(): "²" is a digit to it
                 raise ShellError(f":k takes a whole number of results, 1 to 99999, got {args[:20]!r}")
             self.limit = int(args)
-            self.say(f"showing {_results(self.limit)} per question")
+            self.say(f"showing {render.counted(self.limit, 'result')} per question")
         elif name == ":sources":
             render.render_sources(self.corpus.sources(), self.output_format(), self.out, self.console)
         elif name == ":show":

@@ -398,6 +398,17 @@ def test_rich_sources_at_80_columns_never_wrap_an_id(sofa):
     assert starts == ["kyodo-sofa", "tanaka-interview"]
 
 
+@pytest.mark.parametrize("columns,path_shown", [(80, False), (100, True), (140, True)])
+def test_rich_sources_show_a_path_whole_or_not_at_all(columns, path_shown, sofa):
+    env = {"COLUMNS": str(columns), "FORCE_COLOR": "1", "NO_COLOR": ""}
+    _, out, _ = sofa("sources", "-f", "rich", env=env)
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in out.splitlines()]
+    assert all(len(line) <= columns for line in lines)
+    rows = [line for line in lines[1:] if line[:1].strip()]
+    assert [row.endswith(f"  {row.split()[0]}.md") for row in rows] == [path_shown, path_shown]
+    assert ("Path" in lines[0]) == path_shown and not [line for line in lines if line.endswith((".m", "iew"))]
+
+
 def test_sources_on_an_80_column_terminal_never_wrap_an_id(shared_index_dir):
     """The same through a pseudo-terminal, as a person sees it: the format and colour sofa
     picks for a terminal by itself, at the width it reads from it."""

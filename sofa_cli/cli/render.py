@@ -201,12 +201,17 @@ def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> N
             out.write("  ".join(cells).rstrip() + "\n")
 
 
+# The narrowest title column worth a path beside it (a few words a line).
+MIN_TITLE_WIDTH = 16
+
+
 def _sources_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], console) -> None:
     """The documents as a rich table that fits the console's width.
 
     Ids are what people copy into --source: they, the kind, the count and the date are never
-    wrapped. The title and the path share what is left, wrapping inside their columns; on a
-    console too narrow for both, the path gives way (`-f plain` and `--json` always have it).
+    wrapped. Nor is the path, copied too: it is shown whole when the title keeps
+    MIN_TITLE_WIDTH columns beside it, else left out (`-f plain` and `--json` always have it);
+    the title wraps in what is left.
     """
     from rich.table import Table
 
@@ -215,15 +220,14 @@ def _sources_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], consol
     widths["AUTHOR"] = min(widths["AUTHOR"], 16)
     fixed = sum(widths[c] for c in ("DOC", "KIND", "PASSAGES", "AUTHOR", "DATE")) + 2 * (len(columns) - 2)
     left = console.width - fixed  # for the title, and the path with its 2-space gap
-    path = min(widths["PATH"], max(12, left - 2 - 24))
-    shown = columns if left - path - 2 >= 20 else columns[:-1]
+    shown = columns if left - widths["PATH"] - 2 >= MIN_TITLE_WIDTH else columns[:-1]
     if shown == columns:
-        widths["PATH"], widths["TITLE"] = path, min(widths["TITLE"], left - path - 2)
+        widths["TITLE"] = min(widths["TITLE"], left - widths["PATH"] - 2)
     else:
         widths["TITLE"] = max(8, min(widths["TITLE"], left))
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
     for c in shown:
-        wraps = c in ("TITLE", "PATH")
+        wraps = c == "TITLE"
         table.add_column(
             c.title(),
             width=widths[c],

@@ -195,6 +195,48 @@ def test_transcript_turns_are_cited_by_the_speaker_name_without_the_role():
     assert results[0]["speaker"] == "Tomas Eid"
 
 
+def test_a_speakers_role_is_in_the_index_and_in_json_results():
+    (result,) = ask("how old is the sourdough starter", "-k", "1")
+    assert (result["speaker"], result["role"]) == ("Tomas Eid", "Baker")
+    (article,) = ask("how much would the sea wall repairs cost", "-k", "1")
+    assert article["role"] is None  # always present, null without one
+
+
+@pytest.mark.parametrize("fmt", ["plain", "markdown", "rich"])
+def test_a_speakers_role_is_shown_beside_the_speaker_in_every_format(fmt):
+    result = CliRunner().invoke(
+        app, ["ask", "how old is the sourdough starter", "--corpus", str(FILES), "-k", "1", "--format", fmt]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "moreau-interview ¶4 · Tomas Eid, Baker · Interview: Chef Ines Moreau" in result.stdout
+
+
+def test_show_gives_each_turn_its_speakers_role():
+    runner = CliRunner()
+    shown = runner.invoke(app, ["show", "moreau-interview:4", "-C", "1", "--corpus", str(FILES), "--format", "plain"])
+    assert shown.exit_code == 0, shown.stderr
+    assert "> ¶4  Tomas Eid, Baker: I do, every morning at four." in shown.stdout
+    assert "  ¶3  Interviewer: Who bakes" in shown.stdout  # no role, no comma
+    record = json.loads(runner.invoke(app, ["show", "moreau-interview:6", "-C", "0", "--corpus", str(FILES), "--json"]).stdout)
+    assert [(p["speaker"], p["role"]) for p in record["passages"]] == [("Pieter Vos", "Agronomist")]
+
+
+def test_roles_survive_an_update_that_reuses_the_transcripts_indexed_passages(tmp_path):
+    """An unchanged file's documents are copied from the previous index, roles with them."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FILES / "moreau-interview.txt", corpus)
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(corpus)]).exit_code == 0
+    shutil.copy(FILES / "harbour-notes.txt", corpus)
+    updated = runner.invoke(app, ["index", str(corpus)])
+    assert "1 new, 0 updated, 1 unchanged" in updated.stderr + updated.stdout
+    result = runner.invoke(app, ["ask", "how old is the sourdough starter", "--corpus", str(corpus), "--json"])
+    assert json.loads(result.stdout)["results"][0]["role"] == "Baker"
+
+
 def test_wrapper_with_a_furniture_class_does_not_lose_the_article():
     story = "<p>" + "The ferry timetable changes in June. " * 20 + "</p>"
     page = read_page(f'<body><div class="layout has-sidebar">{story}</div><div class="site-nav">Home | World</div></body>')

@@ -81,6 +81,13 @@ def test_index_reports_how_many_documents_were_reflowed(tmp_path):
     assert report.reflowed == 2  # harbour-notes.txt and market-report.md
 
 
+def test_sofa_index_says_how_many_documents_it_reflowed():
+    result = CliRunner().invoke(app, ["index", str(FILES)])
+    assert result.exit_code == 0, result.stderr
+    assert "(4 documents, 16 passages," in result.stderr
+    assert "; 2 hard-wrapped documents reflowed into paragraphs)" in result.stderr
+
+
 def test_answer_to_a_wrapped_sentence_is_the_whole_sentence():
     results = ask("how much would the sea wall repairs cost")
     assert results[0]["doc"] == "harbour-notes"

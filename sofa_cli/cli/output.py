@@ -47,6 +47,10 @@ def report_build(opened, rebuilt: bool = False) -> None:
     for w in report.warnings:
         warn(f"warning: {w}")
     totals = f"{report.documents} documents, {report.passages} passages, {report.seconds:.2f}s"
+    # Said because sofa changed the line structure it was given (a sharded build does not count them).
+    reflowed = getattr(report, "reflowed", 0)
+    if reflowed:
+        totals += f"; {reflowed} hard-wrapped {'document' if reflowed == 1 else 'documents'} reflowed into paragraphs"
     if hasattr(report, "shards"):  # a sharded build (sofa_cli/index/shards.py) counts shards, not files
         warn(f"indexed {opened.root}: {report.summary()}")
     elif rebuilt:

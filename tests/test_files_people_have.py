@@ -276,3 +276,28 @@ def test_streamed_wrapped_file_reads_as_the_whole_file(tmp_path, monkeypatch, se
     else:  # without blank lines, a paragraph whose last line is full runs on into the next
         assert " ".join(whole.paragraphs()) == " ".join(paragraphs)
         assert len(list(whole.paragraphs())) >= 0.8 * len(paragraphs)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_double_spaced_typeset_text_is_reflowed_into_its_paragraphs(tmp_path, monkeypatch, stream):
+    """TIME.ALL as it comes: a blank line after every printed line, lines ending short of the
+    widest one (not a greedy wrap), a paragraph's last line short. It was one passage per line."""
+    import textwrap
+
+    from sofa_cli.corpus import documents
+
+    paragraphs = [
+        f"Paragraph {n} says that " + "the harbour board met again and talked about the sea wall " * 4 + "until late at night."
+        for n in range(5)
+    ]
+    wrapped = [textwrap.wrap(p, 60 + 2 * n) for n, p in enumerate(paragraphs)]  # 60 to 68 columns
+    assert all(len(p[-1]) < 45 for p in wrapped)  # a last line that fills the width reads as running on
+    lines = [line for p in wrapped for line in p]
+    (tmp_path / "TIME.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    if stream:
+        monkeypatch.setattr(documents, "STREAM_THRESHOLD", 0)
+        monkeypatch.setattr(documents, "READ_CHUNK", 301)
+    (doc,) = load_file(tmp_path / "TIME.txt", tmp_path)
+    assert (doc.stream is not None) == stream
+    assert doc.reflowed
+    assert list(doc.paragraphs()) == paragraphs

@@ -24,7 +24,7 @@ LOCK_FILE = "index.lock"
 # built by another version is then rebuilt even if no corpus file changed.
 ANALYSIS_VERSION = 7  # 5: reflowed wrapped text, page furniture dropped, title lines, plain speaker labels
 # 6: each sentence's and title's term ids stored for reranking (`s_terms`, `title_terms`)
-# 7: a transcript's speaker roles in its document record (`DocInfo.roles`)
+# 7: a transcript's speaker roles in its document record (`DocInfo.roles`); double-spaced wrapped text reflowed
 
 
 STOPWORDS_CHECKSUM = f"{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"

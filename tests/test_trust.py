@@ -73,11 +73,34 @@ def test_the_word_after_how_asks_and_is_not_replaced(corpus):
     assert answer[0].citation == "kyodo-sofa ¶7"
 
 
+def test_an_everyday_word_the_corpus_lacks_does_not_refuse_a_well_matched_question(corpus):
+    answer = corpus.ask("Kadena flags photographed yesterday")
+    assert answer.unknown == ["photographed", "yesterday"]  # said, and weighed at half (common_unknown)
+    assert answer[0].citation == "kyodo-sofa ¶1"
+    assert corpus.ask("Eiffel Tower opening hours").results == []  # unknown names still refuse
+
+
 def test_a_real_misspelling_is_still_corrected(corpus):
     assert corpus.ask("what did Hornug suggest?").corrections == [["hornug", "hornung"]]
 
 
 # -- word families meet ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "family", [("negotiator", "negotiation", "negotiators"), ("critic", "criticism", "critics", "criticized")]
+)
+def test_the_stemmer_already_joins_the_families_the_issue_names(family):
+    """derivation.py adds only the endings Snowball leaves apart (analyst/analysis, Okinawan/Okinawa)."""
+    from sofa_cli.text.analysis import stem
+
+    assert len({stem(word) for word in family}) == 1
+
+
+def test_okinawan_critics_find_the_critics_in_okinawa(corpus):
+    answer = corpus.ask("what do Okinawan critics argue?", k=3)
+    assert answer.corrections == [] and answer.unknown == []
+    assert "strong opposition in Okinawa" in answer[0].text
 
 
 def test_an_unknown_word_stands_for_a_word_of_its_family(corpus):
@@ -167,8 +190,9 @@ def test_explain_is_itemised_in_the_cli_formats(sofa):
         assert "evidence:" in out and "attribution 6.00" in out
         assert "question:" in out and "searched: hornung, suggest" in out
     _, out, _ = sofa("ask", "what did Hornung suggest?", "-k", "1", "--explain", "--json")
-    signals = json.loads(out)["results"][0]["explain"]["signals"]
-    assert signals["attribution"] == 6.0
+    explain = json.loads(out)["results"][0]["explain"]
+    assert explain["signals"]["attribution"] == 6.0
+    assert explain["rewritten"].startswith("searched: hornung, suggest")
 
 
 def test_unknown_words_are_announced_on_stderr_in_json_too(sofa):

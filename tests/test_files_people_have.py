@@ -202,6 +202,11 @@ def test_transcript_turns_are_cited_by_the_speaker_name_without_the_role():
     assert results[0]["speaker"] == "Tomas Eid"
 
 
+def test_a_short_answer_that_is_not_courtesy_stays_the_answer():
+    (result,) = ask("what brought Ines Moreau back to Port Ellery?", "-k", "1")
+    assert result["answer"] == "My grandmother's bakery."
+
+
 def test_a_speakers_role_is_in_the_index_and_in_json_results():
     (result,) = ask("how old is the sourdough starter", "-k", "1")
     assert (result["speaker"], result["role"]) == ("Tomas Eid", "Baker")

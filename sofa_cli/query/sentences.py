@@ -78,6 +78,7 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
         who = p.attributions[i] if i < len(p.attributions) else None
         small_talk = is_small_talk(sequence, held[i], query, ranking)
         reported = bool(people) and who in people and not small_talk
+        courtesy = small_talk and _COURTESY_RE.match(sentence) is not None
         if reported:
             terms |= query.person_terms
         said_otherwise = {synonyms[t] for t in held[i] if t in synonyms} - terms
@@ -117,11 +118,20 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
         # The answer is chosen on evidence even when the weights are off (PLAIN): which sentence
         # answers is not a ranking feature, only its contribution to the score is. Courtesy is
         # never the answer while the passage says anything else ("Thank you for having me."
-        # when only the speaker's name matched: every sentence then has the same evidence).
-        if (not small_talk, evidence) > best_evidence:
-            best_evidence = (not small_talk, evidence)
+        # when only the speaker's name matched: every sentence then has the same evidence);
+        # other short sentences can be ("My grandmother's bakery." answers "what brought you back?").
+        if (not courtesy, evidence) > best_evidence:
+            best_evidence = (not courtesy, evidence)
             best = _Sentence(i, score, tuple(parts))
     return best
+
+
+# How courtesy opens ("Thank you for having me.", "My pleasure."): small talk that starts so
+# is never a passage's answer while it has another sentence (`_best_sentence`).
+_COURTESY_RE = re.compile(
+    r"\W*(?:thanks?|my pleasure|(?:it'?s )?a pleasure|you'?re welcome|welcome|good (?:morning|afternoon|evening)|hello)\b",
+    re.IGNORECASE,
+)
 
 
 def is_small_talk(sequence: list[int], held: set[int], query: Query, ranking: Ranking) -> bool:

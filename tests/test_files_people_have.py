@@ -52,6 +52,15 @@ def test_wrapped_blocks_lose_their_inner_line_breaks():
     assert passages[1].text.endswith("bring back the cheese makers who left during the works.")
 
 
+def test_plain_output_of_a_wrapped_block_has_no_line_at_column_0():
+    """The issue's case: a wrapped paragraph's continuation lines started at column 0 in plain output."""
+    result = CliRunner().invoke(app, ["ask", "why do traders pay a lower rent?", "--corpus", str(FILES), "-f", "plain"])
+    assert result.exit_code == 0, result.stderr
+    assert "market-report ¶2" in result.stdout
+    for line in result.stdout.splitlines():
+        assert not line or line[0].isdigit() or line.startswith("   "), line
+
+
 def test_lines_that_are_paragraphs_are_not_reflowed():
     """One paragraph per line, as in the bundled corpus: lines longer than any wrap width."""
     body = "\n".join(f"Paragraph {n} " + "word " * 40 for n in range(5))
@@ -144,6 +153,20 @@ def test_web_page_metadata_sources(head, expected):
     page = read_page(f"<html><head>{head}</head><body><p>Body.</p></body></html>")
     assert {k: page.meta.get(k) for k in expected} == expected
     assert page.body == "Body."
+
+
+def test_a_web_pages_metadata_reaches_the_results_and_its_furniture_does_not():
+    results = ask("when will construction of the sea wall begin?", "-k", "5")
+    page = results[0]
+    assert page["doc"] == "harbour-page" and "due to begin in May" in page["answer"]
+    assert (page["title"], page["author"], page["date"], page["url"]) == (
+        "Harbour board votes to rebuild the Port Ellery sea wall",
+        "Jonas Brandt, Lea Voss",
+        "2024-03-02T08:00:00Z",
+        "https://courier.example/news/sea-wall-vote",
+    )
+    furniture = CliRunner().invoke(app, ["ask", "subscribe home sport copyright", "--corpus", str(FILES), "--json"])
+    assert furniture.exit_code == 1 and json.loads(furniture.stdout)["results"] == []  # no passage holds them
 
 
 def test_header_and_footer_inside_an_article_are_kept():

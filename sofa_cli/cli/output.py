@@ -49,6 +49,10 @@ def report_build(opened, rebuilt: bool = False) -> None:
     from sofa_cli.cli.render import counted
 
     totals = f"{counted(report.documents, 'document')}, {counted(report.passages, 'passage')}, {report.seconds:.2f}s"
+    # Said because sofa changed the line structure it was given (a sharded build does not count them).
+    reflowed = getattr(report, "reflowed", 0)
+    if reflowed:
+        totals += f"; {counted(reflowed, 'hard-wrapped document')} reflowed into paragraphs"
     if hasattr(report, "shards"):  # a sharded build (sofa_cli/index/shards.py) counts shards, not files
         warn(f"indexed {opened.root}: {report.summary()}")
     elif rebuilt:

@@ -79,10 +79,15 @@ def _header(r: Result) -> str:
 
 
 def _who(r: Result) -> str | None:
-    """The speaker of a turn, or the person an article's answering sentence reports."""
+    """The speaker of a turn (with their role), or the person an article's answering sentence reports."""
     if r.speaker:
-        return r.speaker
+        return _speaker(r.speaker, r.role)
     return f"({r.answer_by})" if r.answer_by else None
+
+
+def _speaker(name: str, role: str | None) -> str:
+    """A speaker as cited: the name, and the job title their label gave them ("Tomas Eid, Baker")."""
+    return f"{name}, {role}" if role else name
 
 
 def render_plain(answer: Answer, out: TextIO) -> None:
@@ -251,7 +256,7 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
     if fmt == "markdown":
         out.write(_md_heading(shown.citation, shown.title))
         for p in shown.passages:
-            who = f" · {_md_escape(safe_line(p.speaker))}" if p.speaker else ""
+            who = f" · {_md_escape(safe_line(_speaker(p.speaker, p.role)))}" if p.speaker else ""
             body = safe(p.text)
             if p.cited:
                 out.write(f"**¶{p.passage}**{who}\n\n> " + body.replace("\n", "\n> ") + "\n\n")
@@ -273,14 +278,14 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
             style = "bold" if p.cited else ""
             body = Text()
             if p.speaker:
-                body.append(safe_line(p.speaker) + ": ", style="bold magenta")
+                body.append(safe_line(_speaker(p.speaker, p.role)) + ": ", style="bold magenta")
             body.append(safe(p.text), style=style)
             grid.add_row(Text(f"{'>' if p.cited else ' '} ¶{p.passage}", style=style or "dim"), body)
         console.print(grid)
         return
     out.write(f"{safe_line(shown.citation)} · {safe_line(shown.title)} · {safe_line(_place(shown))}\n")
     for p in shown.passages:
-        who = f"{safe_line(p.speaker)}: " if p.speaker else ""
+        who = f"{safe_line(_speaker(p.speaker, p.role))}: " if p.speaker else ""
         out.write(f"{'>' if p.cited else ' '} ¶{p.passage}  {who}{safe(p.text)}\n")
 
 

@@ -40,6 +40,7 @@ from sofa_cli.corpus.paragraphs import (
     leading_title,
     looks_like_interview,
     reflow,
+    spaced_wrap_width,
     split_paragraphs,
     unwrap_block,
     wrap_width,
@@ -249,12 +250,15 @@ def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
     head_body_lines = head_body.replace("\r\n", "\n").replace("\r", "\n")
     by_line = not has_blank_line(head_body_lines)
     # Decided on the first chunk, as the paragraph style is: a file this large is one kind of text.
-    width = wrap_width(head_body_lines.split("\n")) if by_line else None
+    if by_line:
+        width = wrap_width(head_body_lines.split("\n"))
+    else:
+        width = spaced_wrap_width(_BLANK_LINE_RE.split(head_body_lines))
     warnings = [warning]
 
     def stream() -> Iterator[str]:
         pieces = _stream_paragraphs(path, codec, skip, by_line, doc.warnings)
-        if width:  # hard-wrapped lines (each at most WRAP_MAX_WIDTH, so no line was cut)
+        if width:  # hard-wrapped lines, double-spaced or not (each at most WRAP_MAX_WIDTH, so no line was cut)
             return (piece for p in reflow(pieces, width) for piece in cap_length(p))
         if not by_line:
             return (p for piece in pieces for p in unwrap_block(piece))

@@ -17,7 +17,7 @@ from sofa_cli.corpus.segment import Passage
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.compiler import Compiler
 from sofa_cli.index.reader import Index
-from sofa_cli.index.schema import DocInfo, _doc_record, dependencies
+from sofa_cli.index.schema import DocInfo, _doc_record, dependencies, speaker_roles
 from sofa_cli.index.terms import NewTerms, PackedDocument, TermNumberer, pack_document
 
 # Corpus text beyond this size is parsed (read, segmented, attributed) by worker processes,
@@ -100,7 +100,12 @@ class FileParser:
             else:
                 passages = self.settings.attribute(item, passages_of(item))
                 items.append(
-                    ParsedDocument(_doc_record(item), item.warnings, pack_document(passages, self.numberer), item.reflowed)
+                    ParsedDocument(
+                        _doc_record(item, speaker_roles(passages)),
+                        item.warnings,
+                        pack_document(passages, self.numberer),
+                        item.reflowed,
+                    )
                 )
         return ParsedFile(items, self.numberer.take_new())
 
@@ -203,7 +208,7 @@ def build(
                 report.unchanged += 1
                 for d in old["docs"]:
                     info = previous.docs[d]
-                    record = _doc_record(info)
+                    record = _doc_record(info, info.roles)
                     record["id"] = _unique_id(info.id, info.path, seen, report)
                     packed = pack_document(_reuse_passages(previous, info), parser.numberer)
                     compiler.add_vocabulary(parser.numberer.take_new())

@@ -259,4 +259,5 @@ def _result(index: Index, query: Query, rank_: int, scored: _Scored, explain: bo
         author=p.doc.author,  # h-cli (issue 14 #7): the document's metadata on every result
         date=p.doc.date,
         url=p.doc.url,
+        role=p.role,
     )

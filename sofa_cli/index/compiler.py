@@ -20,8 +20,9 @@ from sofa_cli.text.analysis import stem as snowball_stem
 
 # Postings are counted with numpy every this many tokens, so memory stays bounded; a
 # chunk is counted while the workers go on parsing, so only the last one (at most this
-# size) is counted after them (the postings do not depend on where chunks end).
-TOKEN_CHUNK = 2_000_000
+# size) is counted after them (the postings do not depend on where chunks end). Counting
+# one takes some 16 bytes a token at once (int64 keys sorted in place, `_flush`).
+TOKEN_CHUNK = 1_000_000
 
 
 # Counted postings (12 bytes each) held in memory before they are written out as one sorted
@@ -33,13 +34,14 @@ POSTINGS_BUDGET = 64 * 1024 * 1024
 
 # Bytes of each per-passage and per-sentence array (the passage texts, the sentence terms,
 # the spans...) held in memory before they are appended to a scratch file: they need no
-# sorting, so this is a write buffer, not a budget; a dozen arrays hold at most 48 MB.
-SPILL_BUFFER = 4 * 1024 * 1024
+# sorting, so this is a write buffer, not a budget; a dozen arrays hold at most 12 MB (at 4 MB
+# each, 48 MB: a quarter of the memory of a build at 100,000 passages, for no measurable CPU).
+SPILL_BUFFER = 1024 * 1024
 
 
 # The postings are merged this many at a time: the temporaries of a block (int64 positions)
-# are some 40 bytes a posting.
-MERGE_BLOCK = 1_000_000
+# are some 40 bytes a posting, 10 MB a block (40 MB at a million, the peak of the finish).
+MERGE_BLOCK = 250_000
 
 
 class Compiler:
@@ -216,17 +218,28 @@ class Compiler:
         import numpy as np
 
         first, last = self.chunk_first_pid, len(self.p_doc)
+        tokens, self.tokens = self.tokens, array.array("i")
         if last > first:
+            # np.unique's steps, done in place: its copies and temporaries (some 40 bytes a
+            # token) were the peak of a build's memory at 100k passages (bench/results/build_memory.md).
             lengths = np.frombuffer(self.p_len, dtype=np.int32)[first:last]
-            tids = np.frombuffer(self.tokens, dtype=np.int32).astype(np.int64)
-            pids = np.repeat(np.arange(first, last, dtype=np.int64), lengths)
-            keys, tf = np.unique((tids << 32) | pids, return_counts=True)
-            del tids, pids
+            keys = np.frombuffer(tokens, dtype=np.int32).astype(np.int64)
+            del tokens
+            keys <<= 32
+            keys |= np.repeat(np.arange(first, last, dtype=np.int32), lengths)
+            keys.sort()
+            new = np.empty(len(keys), dtype=bool)
+            new[:1] = True
+            np.not_equal(keys[1:], keys[:-1], out=new[1:])
+            starts = np.flatnonzero(new)
+            del new
+            tf = np.diff(starts, append=len(keys)).astype(np.int32)
+            keys = keys[starts]
+            del starts
             term = (keys >> 32).astype(np.int32)
-            passage = (keys & 0xFFFFFFFF).astype(np.int32)
-            self.chunks.append((term, passage, tf.astype(np.int32)))
+            keys &= 0xFFFFFFFF
+            self.chunks.append((term, keys.astype(np.int32), tf))
             self.chunk_bytes += 12 * len(term)
-        self.tokens = array.array("i")
         self.chunk_first_pid = last
         if self.chunk_bytes >= self.postings_budget:
             self._spill_run()

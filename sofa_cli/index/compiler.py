@@ -12,7 +12,16 @@ from sofa_cli.index import bm25, text_blocks
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.format import json_bytes
 from sofa_cli.index.schema import dependencies
-from sofa_cli.index.spill import Run, SpillArray, document_frequencies, merge, scratch_file, sorted_chunk, write_at
+from sofa_cli.index.spill import (
+    Run,
+    SpillArray,
+    document_frequencies,
+    keep_large_allocations_mapped,
+    merge,
+    scratch_file,
+    sorted_chunk,
+    write_at,
+)
 from sofa_cli.index.terms import NewTerms, PackedDocument
 from sofa_cli.index.vocabulary import char_hists, hash_table, string_table, synonym_groups
 from sofa_cli.text.analysis import form_of, raw_tokens
@@ -67,6 +76,7 @@ class Compiler:
     ) -> None:
         """`stem` turns a surface form into its term (an empty stem: no term); `scratch` is the
         folder for scratch files (beside the index being written; None: the system's)."""
+        keep_large_allocations_mapped()
         self.params = params
         self.stem = stem
         self.scratch = scratch

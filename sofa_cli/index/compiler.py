@@ -35,10 +35,11 @@ TOKEN_CHUNK = 1_000_000
 
 
 # Counted postings (12 bytes each) held in memory before they are written out as one sorted
-# run (spill.py): about 5.6 million postings, a tenth of a million-passage corpus's, so a
+# run (spill.py): about 2.8 million postings, a twentieth of a million-passage corpus's, so a
 # build's memory stops growing with its corpus (as tantivy's 128 MB writer heap does) while
-# a million passages make a handful of runs, merged in one pass.
-POSTINGS_BUDGET = 64 * 1024 * 1024
+# a million passages make some twenty runs, merged in one pass (at 64 MB, half as many, the
+# budget was a third of the peak RSS of a 1M build).
+POSTINGS_BUDGET = 32 * 1024 * 1024
 
 
 # Bytes of each per-passage and per-sentence array (the passage texts, the sentence terms,

@@ -87,12 +87,16 @@ class Compiler:
         self.names: dict[str, int] = {}
         self.text = SpillArray("B", scratch, spill_buffer)
         # Per passage and per sentence: written out as they fill a buffer, read back as the
-        # index is written (all but p_len, which finish reads whole: 4 bytes a passage).
+        # index is written.
         self.text_off = SpillArray("q", scratch, spill_buffer, (0,))
         self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (SpillArray("i", scratch, spill_buffer) for _ in range(4))
         self.p_sent = SpillArray("i", scratch, spill_buffer, (0,))
         self.s_start, self.s_end, self.s_attr = (SpillArray("i", scratch, spill_buffer) for _ in range(3))
-        self.p_len = array.array("i")
+        # Each passage's length: written out too (4 bytes a passage grew with the corpus), so
+        # the chunk being counted keeps its own, and the sum and longest are kept for `finish`.
+        self.p_len = SpillArray("i", scratch, spill_buffer)
+        self.chunk_lengths = array.array("i")
+        self.token_count = self.longest = 0
         # What reranking reads instead of tokenising (provisional term ids until `finish`):
         # each sentence's terms in order, where each sentence's end there, and the passages
         # whose sentences are not stored (`terms._pack_sentence_numbers`).
@@ -100,7 +104,7 @@ class Compiler:
         self.s_terms_end = SpillArray("q", scratch, spill_buffer, (0,))
         self.p_unstored = array.array("i")
         self.titles: list[str] = []
-        self.doc_blob = bytearray()
+        self.doc_blob = SpillArray("B", scratch, spill_buffer)  # each document's record (JSON)
         self.doc_off = array.array("q", [0])
         self.doc_first = array.array("i", [0])
         self.vocab: dict[str, int] = {}  # term -> provisional id (order of first sight)
@@ -150,7 +154,7 @@ class Compiler:
         d = len(self.doc_first) - 1
         self.titles.append(record["title"])
         raw = json_bytes(record)
-        self.doc_blob += raw
+        self.doc_blob.frombytes(raw)
         self.doc_off.append(len(self.doc_blob))
         name_ids = [self._name_id(name) for name in names]
         first_pid, text_base, sentence_base = len(self.p_doc), len(self.text), len(self.s_start)
@@ -180,6 +184,9 @@ class Compiler:
                 mapped = mapped[keep]
             self.tokens.frombytes(mapped.tobytes())
         self.p_len.extend(p_len)
+        self.chunk_lengths.extend(p_len)
+        self.token_count += sum(p_len)
+        self.longest = max(self.longest, max(p_len, default=0))
         self._add_sentence_terms(packed, first_pid)
         self.doc_first.append(len(self.p_doc))
         if len(self.tokens) >= TOKEN_CHUNK:
@@ -230,10 +237,11 @@ class Compiler:
 
         first, last = self.chunk_first_pid, len(self.p_doc)
         tokens, self.tokens = self.tokens, array.array("i")
+        lengths, self.chunk_lengths = self.chunk_lengths, array.array("i")
         if last > first:
             # np.unique's steps, done in place: its copies and temporaries (some 40 bytes a
             # token) were the peak of a build's memory at 100k passages (bench/results/build_memory.md).
-            lengths = np.frombuffer(self.p_len, dtype=np.int32)[first:last]
+            lengths = np.frombuffer(lengths, dtype=np.int32)
             keys = np.frombuffer(tokens, dtype=np.int32).astype(np.int64)
             del tokens
             keys <<= 32
@@ -306,8 +314,8 @@ class Compiler:
 
         self._flush()
         n = len(self.p_doc)
-        p_len = np.frombuffer(self.p_len, dtype=np.int32)
-        avgdl = float(p_len.astype(np.float64).mean()) if n else 0.0
+        # The mean as numpy took it (a float64 sum of integers is exact, then one division).
+        avgdl = self.token_count / n if n else 0.0
         # Sorted vocabulary: byte order (binary-searchable; the hash tables below are the fast path).
         vocab, rank = self._byte_order()
         n_terms = len(vocab)
@@ -332,6 +340,7 @@ class Compiler:
             top_tf = max(top_tf, int(tf.max()) if len(tf) else 0)
         del runs
         tf_type = _count_type(np, top_tf)
+        len_type = np.dtype(_count_type(np, self.longest))
         post_tf = post_tf.section(lambda raw: np.frombuffer(raw, dtype=np.int32).astype(tf_type), np.dtype(tf_type).char)
         term_blob, term_off = string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
@@ -369,7 +378,7 @@ class Compiler:
             "s_start": self.s_start.section(),
             "s_end": self.s_end.section(),
             "s_attr": self.s_attr.section(),
-            "doc_blob": self.doc_blob,
+            "doc_blob": self.doc_blob.section(),
             "doc_off": self.doc_off,
             "doc_first": self.doc_first,
             "term_blob": term_blob,
@@ -384,7 +393,7 @@ class Compiler:
             "post_off": post_off,
             "post_pid": post_pid.section(),
             "post_tf": post_tf,
-            "p_len": p_len.astype(_count_type(np, int(p_len.max()) if n else 0)),
+            "p_len": self.p_len.section(lambda raw: np.frombuffer(raw, dtype=np.int32).astype(len_type), len_type.char),
             "s_terms": s_terms,
             "s_terms_end": s_terms_end,
             "p_unstored": self.p_unstored,

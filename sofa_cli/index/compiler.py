@@ -37,8 +37,8 @@ TOKEN_CHUNK = 1_000_000
 # Counted postings (12 bytes each) held in memory before they are written out as one sorted
 # run (spill.py): about 2.8 million postings, a twentieth of a million-passage corpus's, so a
 # build's memory stops growing with its corpus (as tantivy's 128 MB writer heap does) while
-# a million passages make some twenty runs, merged in one pass (at 64 MB, half as many, the
-# budget was a third of the peak RSS of a 1M build).
+# a million passages make some twenty runs, merged in one pass. A 1M build's peak is writing
+# one out (bench/results/build_memory.md: 165 MB; 340 MB with 64 MB and the older temporaries).
 POSTINGS_BUDGET = 32 * 1024 * 1024
 
 

@@ -11,15 +11,17 @@ from pathlib import Path
 from sofa_cli.index.base_reader import DocTable, IndexReader
 from sofa_cli.index.format import IndexFile, IndexFileError, OlderFormatError
 from sofa_cli.index.postings import Postings
+from sofa_cli.index.preload import start_numpy_import
 from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, StoredPassage
 from sofa_cli.index.text_blocks import inflate
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
-# An index with more postings than this imports numpy when it is opened, not at the first
-# question whose words have NUMPY_POSTINGS: else that question pays the import (~55 ms, the
-# BM25-only p99 at 100k passages) and the ones before it the slower pure-Python sums. At this
-# size (about 5,000 passages) common words have tens of thousands of postings, so numpy is
-# soon needed anyway; the bundled corpus, far smaller, answers a one-shot question without it.
+# An index with more postings than this starts importing numpy when it is opened (in a thread,
+# `preload`: the open itself is ~10 ms, the import ~55), not at the first question whose words
+# have NUMPY_POSTINGS: else that question pays the import (the BM25-only p99 at 100k passages)
+# and the ones before it the slower pure-Python sums. At this size (about 5,000 passages) common
+# words have tens of thousands of postings, so numpy is soon needed anyway; the bundled corpus,
+# far smaller, answers a one-shot question without it.
 NUMPY_AT_OPEN = 200_000
 
 
@@ -115,7 +117,7 @@ class Index(Postings, IndexReader):
         self._arrays: dict[str, object] = {}
         self._blocks: dict[int, bytes] = {}
         if self._file.count("post_pid") > NUMPY_AT_OPEN:
-            import numpy  # noqa: F401  (see NUMPY_AT_OPEN)
+            start_numpy_import()  # (see NUMPY_AT_OPEN)
 
     def __getattr__(self, name: str):
         """A section, mapped (and checked by `IndexFile.section`) the first time it is read,

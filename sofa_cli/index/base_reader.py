@@ -73,6 +73,13 @@ class IndexReader:
     def doc_by_id(self, doc_id: str) -> DocInfo | None:
         return self.docs.find(doc_id)
 
+    def occurs_between(self, tid: int, first_pid: int, end_pid: int) -> bool:
+        raise NotImplementedError
+
+    def occurs_in_ranges(self, tid: int, ranges: Sequence[tuple[int, int]]) -> list[bool]:
+        """For each (first_pid, end_pid), whether the term occurs in a passage of that range."""
+        return [self.occurs_between(tid, first, end) for first, end in ranges]
+
     def close(self) -> None:
         raise NotImplementedError
 

@@ -124,8 +124,15 @@ class Postings:
             ]
         )
         if len(pids) * 4 < self.n_passages:
-            matched, where = np.unique(pids, return_inverse=True)
-            scores = np.bincount(where.ravel(), weights=weights)
+            # The matched passages (sorted, once each) and each posting's place among them: a
+            # sort and a search cost less than np.unique's argsort (6.0 against 7.1 CPU ms a
+            # question at 1M; the same arrays).
+            ordered = np.sort(pids)
+            first = np.empty(len(ordered), dtype=bool)
+            first[:1] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+            matched = ordered[first]
+            scores = np.bincount(np.searchsorted(matched, pids), weights=weights)
         else:
             dense = np.bincount(pids, weights=weights, minlength=self.n_passages)
             matched = np.flatnonzero(np.bincount(pids, minlength=self.n_passages))

@@ -11,7 +11,6 @@ from pathlib import Path
 from sofa_cli.index.base_reader import DocTable, IndexReader
 from sofa_cli.index.format import IndexFile, IndexFileError, OlderFormatError
 from sofa_cli.index.postings import Postings
-from sofa_cli.index.preload import start_numpy_import
 from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, StoredPassage
 from sofa_cli.index.text_blocks import inflate
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
@@ -117,6 +116,8 @@ class Index(Postings, IndexReader):
         self._arrays: dict[str, object] = {}
         self._blocks: dict[int, bytes] = {}
         if self._file.count("post_pid") > NUMPY_AT_OPEN:
+            from sofa_cli.index.preload import start_numpy_import  # (a small index never needs it)
+
             start_numpy_import()  # (see NUMPY_AT_OPEN)
 
     def __getattr__(self, name: str):

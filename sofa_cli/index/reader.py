@@ -15,11 +15,12 @@ from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, StoredPassage
 from sofa_cli.index.text_blocks import inflate
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
-# An index with more postings than this imports numpy when it is opened, not at the first
-# question whose words have NUMPY_POSTINGS: else that question pays the import (~55 ms, the
-# BM25-only p99 at 100k passages) and the ones before it the slower pure-Python sums. At this
-# size (about 5,000 passages) common words have tens of thousands of postings, so numpy is
-# soon needed anyway; the bundled corpus, far smaller, answers a one-shot question without it.
+# An index with more postings than this starts importing numpy when it is opened (in a thread,
+# `preload`: the open itself is ~10 ms, the import ~55), not at the first question whose words
+# have NUMPY_POSTINGS: else that question pays the import (the BM25-only p99 at 100k passages)
+# and the ones before it the slower pure-Python sums. At this size (about 5,000 passages) common
+# words have tens of thousands of postings, so numpy is soon needed anyway; the bundled corpus,
+# far smaller, answers a one-shot question without it.
 NUMPY_AT_OPEN = 200_000
 
 
@@ -115,7 +116,9 @@ class Index(Postings, IndexReader):
         self._arrays: dict[str, object] = {}
         self._blocks: dict[int, bytes] = {}
         if self._file.count("post_pid") > NUMPY_AT_OPEN:
-            import numpy  # noqa: F401  (see NUMPY_AT_OPEN)
+            from sofa_cli.index.preload import start_numpy_import  # (a small index never needs it)
+
+            start_numpy_import()  # (see NUMPY_AT_OPEN)
 
     def __getattr__(self, name: str):
         """A section, mapped (and checked by `IndexFile.section`) the first time it is read,
@@ -185,7 +188,7 @@ class Index(Postings, IndexReader):
         start, end = self._text_off[pid : pid + 2]
         if start == end:
             return ""
-        k = bisect_right(self._text_start, start) - 1
+        k = self._text_block_of(start)
         raw = self._blocks.get(k)
         if raw is None:
             first, last = self._text_start[k : k + 2]
@@ -196,6 +199,21 @@ class Index(Postings, IndexReader):
         else:
             first = self._text_start[k]
         return raw[start - first : end - first].decode("utf-8")
+
+    def _text_block_of(self, start: int) -> int:
+        """The text block holding uncompressed offset `start`: bisected over the unchecked
+        `text_start` (a checked bisection pays a block check for each of its ~20 reads, a
+        fifth of reading a passage at 1M), then the two items that decide it are read checked.
+        A damaged item the bisection met can only mislead it: then the checked search decides."""
+        starts = self.__dict__.get("_text_start_unchecked")
+        if starts is None:
+            starts = self._text_start_unchecked = self._file.unchecked_items("text_start")
+        k = bisect_right(starts, start) - 1
+        if 0 <= k < len(starts) - 1:
+            first, last = self._text_start[k : k + 2]
+            if first <= start < last:
+                return k
+        return bisect_right(self._text_start, start) - 1
 
     def is_question_turn(self, pid: int) -> bool:
         """An interview turn that prompted the next one (the interviewer's question)."""

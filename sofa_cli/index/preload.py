@@ -6,6 +6,9 @@ lock), so nothing reads a half-imported module.
 
 The thread is the process's, not a setting: `wait` lets code that forks (the build's parse
 workers) join it first, since a child forked during an import would inherit its locks held.
+It is not a daemon: a process that ends before the import does (`sofa sources` on a large
+index, an error, Ctrl-C) waits for it to finish rather than finalising the interpreter under
+an extension module half initialised, which can crash at exit.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ _numpy_import: list[threading.Thread] = []  # the one import started in this pro
 
 
 def start_numpy_import() -> None:
-    """Begin importing numpy in a daemon thread (once per process; not when already imported)."""
+    """Begin importing numpy in a thread (once per process; not when already imported)."""
     if "numpy" in sys.modules or _numpy_import:
         return
-    thread = threading.Thread(target=_import_numpy, name="sofa-import-numpy", daemon=True)
+    thread = threading.Thread(target=_import_numpy, name="sofa-import-numpy", daemon=False)
     _numpy_import.append(thread)
     thread.start()
 

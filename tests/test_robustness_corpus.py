@@ -477,3 +477,48 @@ def test_names_that_are_not_utf8_work_and_round_trip(tmp_path):
     assert again.returncode == 0 and b"indexed" not in again.stderr
     shown = run_process("show", b"caf\xe9:1", "--corpus", root, env=env)
     assert shown.returncode == 0 and "Hornung visited the café." in shown.stdout.decode("utf-8", "surrogateescape")
+
+
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", reason="needs a file system that takes any bytes")
+def test_names_that_are_not_utf8_are_printed_escaped_everywhere_and_taken_back(tmp_path):
+    """A name's bytes that are not UTF-8 (0x9B is a one-byte CSI on 8-bit terminals) never
+    reach the terminal raw: ask, show, sources, index, eval --misses and warnings print
+    `x\\x9by` (text/safety.py: safe_line), JSON writes `\\udc9b`, and the printed form is
+    taken back by show, --source and the shell's :show and Tab completion (issue 17 #8, #11)."""
+    import io
+
+    import sofa_cli
+    from sofa_cli.cli.shell import Shell
+
+    root = os.path.join(os.fsencode(tmp_path), b"r\xe9")
+    os.makedirs(root)
+    with open(os.path.join(root, b"x\x9by.md"), "wb") as f:
+        f.write(b"Hornung repaired the lighthouse.\n")
+    with open(os.path.join(root, b"bin\xff.md"), "wb") as f:
+        f.write(b"\x00\x01")
+    corpus, index = os.fsdecode(root), str(tmp_path / "index")
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps({"q": "who repaired the lighthouse", "gold": ["nowhere"]}) + "\n")
+    where = ("--corpus", corpus, "--index-dir", index)
+    runs = {
+        "index": cli("index", corpus, "--index-dir", index),
+        "ask": cli("ask", "lighthouse", *where, "-f", "plain"),
+        "sources": cli("sources", *where),
+        "show": cli("show", "x\\x9by ¶1", *where, "-f", "plain"),
+        "source": cli("ask", "lighthouse", "--source", "x\\x9by", *where, "--json"),
+        "eval": cli("eval", str(qa), "--misses", *where),
+    }
+    for command, (code, out, err) in runs.items():
+        assert code == 0, (command, err)
+        raw = [c for c in out + err if "\udc80" <= c <= "\udcff" or "\x80" <= c <= "\x9f"]
+        assert not raw, (command, out + err)
+    assert "r\\xe9" in runs["index"][1] and "skipped bin\\xff.md: binary file" in runs["index"][2]
+    assert runs["ask"][1].startswith("1. x\\x9by ¶1 · ")
+    assert "x\\x9by.md" in runs["sources"][1]
+    assert "Hornung repaired the lighthouse." in runs["show"][1]
+    assert "\\udc9b" in runs["source"][1] and json.loads(runs["source"][1])["results"][0]["doc"] == "x\udc9by"
+    assert "got x\\x9by ¶1" in runs["eval"][1]
+    shell = Shell(corpus=sofa_cli.open(corpus, index), out=io.StringIO(), err=io.StringIO())
+    assert shell.completions(":show ", "") == ["x\\x9by "]
+    shell.handle(":show x\\x9by:1")
+    assert "Hornung repaired the lighthouse." in shell.out.getvalue()

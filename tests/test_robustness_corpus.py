@@ -522,3 +522,20 @@ def test_names_that_are_not_utf8_are_printed_escaped_everywhere_and_taken_back(t
     assert shell.completions(":show ", "") == ["x\\x9by "]
     shell.handle(":show x\\x9by:1")
     assert "Hornung repaired the lighthouse." in shell.out.getvalue()
+
+
+def test_half_a_character_escaped_in_json_is_replaced_not_a_crash(corpus):
+    """JSON can escape a lone surrogate ("\\ud800"), which no UTF-8 can hold: in a .jsonl
+    record or a page's JSON-LD it ended every ask in "surrogates not allowed" (a bug, exit 2)."""
+    record = '{"title": "T\\ud800", "author": "Ann \\udcff", "text": "The walrus \\ud800 sang at dawn."}'
+    (corpus / "feed.jsonl").write_text(record + "\n", encoding="utf-8")
+    ld = '{"@type": "NewsArticle", "headline": "Head \\udc00", "author": {"name": "Bo \\udcff"}}'
+    page = f'<script type="application/ld+json">{ld}</script><article><p>The heron sang at dusk.</p></article>'
+    (corpus / "page.html").write_text(page, encoding="utf-8")
+    code, results, err = ask_json(corpus, "walrus")
+    assert code == 0, err
+    assert results[0]["text"] == "The walrus \ufffd sang at dawn." and results[0]["title"] == "T\ufffd"
+    code, out, err = cli("sources", "--corpus", str(corpus), "--json")
+    assert code == 0, err
+    authors = {json.loads(line)["doc"]: json.loads(line)["author"] for line in out.splitlines()}
+    assert authors["feed#1"] == "Ann \ufffd" and authors["page"] == "Bo \ufffd"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import json
 import os
 import re
 import stat
@@ -27,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sofa_cli.corpus.decode import BINARY_SNIFF, LATIN1_WARNING, bom_codec, decode, drop_invisible, encoding_of
+from sofa_cli.corpus.decode import BINARY_SNIFF, LATIN1_WARNING, bom_codec, decode, drop_invisible, encoding_of, loads_json
 from sofa_cli.corpus.discover import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Skipped
 from sofa_cli.corpus.paragraphs import (
     _BLANK_LINE_RE,
@@ -388,7 +387,7 @@ def _load_jsonl(path: Path, rel: str, root: Path, doc_id: str) -> Iterator:
         if not line.strip():
             continue
         try:
-            record = json.loads(line, parse_int=_json_int)
+            record = loads_json(line, parse_int=_json_int)
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             yield Skipped(f"{rel}:{n}", "not valid JSON")
             continue

@@ -539,3 +539,30 @@ def test_half_a_character_escaped_in_json_is_replaced_not_a_crash(corpus):
     assert code == 0, err
     authors = {json.loads(line)["doc"]: json.loads(line)["author"] for line in out.splitlines()}
     assert authors["feed#1"] == "Ann \ufffd" and authors["page"] == "Bo \ufffd"
+
+
+def test_follow_links_flag_reads_links_out_of_the_corpus_and_stays_fresh(corpus, tmp_path):
+    """The documented way to allow them: `--follow-links` (SOFA_FOLLOW_LINKS; sofa_cli.open(
+    follow_links=True)). An index built with it is fresh for a command given it too (the
+    shell's refresh included), and one without it drops the outside file again."""
+    import io
+
+    import sofa_cli
+    from sofa_cli.cli.shell import Shell
+
+    outside = tmp_path / "shared.md"
+    outside.write_text("The walrus sang at dawn.\n", encoding="utf-8")
+    (corpus / "shared.md").symlink_to(outside)
+    code, _, err = cli("ask", "walrus", "--corpus", str(corpus))
+    assert code == 1 and "skipped shared.md: link to a file outside the corpus folder, not followed" in err
+    code, results, err = ask_json(corpus, "walrus", "--follow-links")
+    assert code == 0 and results[0]["doc"] == "shared" and "skipped" not in err
+    code, out, err = cli("index", str(corpus), "--follow-links")
+    assert code == 0 and "0 new, 0 updated, 2 unchanged" in err
+    with sofa_cli.open(corpus, follow_links=True) as opened:
+        assert not opened.is_stale() and "shared" in opened.document_ids()
+        shell = Shell(corpus=opened, out=io.StringIO(), err=io.StringIO())
+        shell.handle("walrus")
+        assert "The walrus sang at dawn." in shell.out.getvalue() and "reindexed" not in shell.err.getvalue()
+    code, out, err = cli("sources", "--corpus", str(corpus))
+    assert code == 0 and "shared" not in out and "1 removed" in err

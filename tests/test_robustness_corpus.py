@@ -191,10 +191,10 @@ def test_unreadable_file_is_skipped(corpus, monkeypatch):
     secret.write_text("Hornung secret.\n", encoding="utf-8")
     real_open = documents.open_regular
 
-    def open_regular(path):
+    def open_regular(path, inside=None):
         if path.name == "secret.md":
             raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path)
+        return real_open(path, inside)
 
     monkeypatch.setattr(documents, "open_regular", open_regular)
     code, results, err = ask_json(corpus, "Hornung")
@@ -207,10 +207,10 @@ def test_file_deleted_while_indexing_is_skipped(corpus, monkeypatch):
     (corpus / "vanishing.md").write_text("Hornung vanished.\n", encoding="utf-8")
     real_load = index_module.load_file
 
-    def load_file_after_delete(path, root):
+    def load_file_after_delete(path, root, *how):
         if path.name == "vanishing.md":
             path.unlink()
-        return real_load(path, root)
+        return real_load(path, root, *how)
 
     monkeypatch.setattr(index_module, "load_file", load_file_after_delete)
     code, out, err = cli("index", str(corpus))
@@ -226,8 +226,8 @@ def test_file_changed_while_indexing_is_reread_next_time(corpus, monkeypatch):
     changing.write_text("First version about Ishiba.\n", encoding="utf-8")
     real_load = index_module.load_file
 
-    def load_then_change(path, root):
-        items = list(real_load(path, root))
+    def load_then_change(path, root, *how):
+        items = list(real_load(path, root, *how))
         if path.name == "changing.md":
             stat = path.stat()
             path.write_text("Second version about Ishiba and Zyzzyva.\n", encoding="utf-8")
@@ -566,3 +566,25 @@ def test_follow_links_flag_reads_links_out_of_the_corpus_and_stays_fresh(corpus,
         assert "The walrus sang at dawn." in shell.out.getvalue() and "reindexed" not in shell.err.getvalue()
     code, out, err = cli("sources", "--corpus", str(corpus))
     assert code == 0 and "shared" not in out and "1 removed" in err
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc/self/fd")
+@pytest.mark.parametrize("name", ["swapped.md", "swapped.jsonl", "swapped.html", "swapped.txt"])
+def test_file_swapped_for_a_link_out_of_the_corpus_after_the_scan_is_not_read(corpus, tmp_path, monkeypatch, name):
+    """What load_file meets when a file became a link to outside after discover(): the file
+    it opened is checked (its real path), not the path it was given (issue 17 #3)."""
+    outside = tmp_path / "secret.txt"
+    outside.write_text('{"text": "SECRET"}\n' if name.endswith(".jsonl") else "SECRET\n", encoding="utf-8")
+    (corpus / name).symlink_to(outside)
+    assert list(load_file(corpus / name, corpus)) == [Skipped(name, "link to a file outside the corpus folder, not followed")]
+    (allowed,) = load_file(corpus / name, corpus, follow_links=True)  # --follow-links
+    assert "SECRET" in " ".join(allowed.paragraphs())
+    if name.endswith(".txt"):  # a streamed file is opened again for its paragraphs: checked again
+        monkeypatch.setattr(documents, "STREAM_THRESHOLD", 4)
+        (corpus / name).unlink()
+        (corpus / name).write_text("Our own words, long enough to stream.\n", encoding="utf-8")
+        (doc,) = load_file(corpus / name, corpus)
+        (corpus / name).unlink()
+        (corpus / name).symlink_to(outside)
+        assert "SECRET" not in " ".join(doc.paragraphs())
+        assert doc.warnings == ["stopped reading: link to a file outside the corpus folder, not followed"]

@@ -59,6 +59,7 @@ class ParseSettings:
     when it starts, so no module global carries it from `build` to the workers."""
 
     attribute: Attribute
+    follow_links: bool = False  # files linked from outside the corpus folder are read
 
 
 class ParsedDocument(NamedTuple):
@@ -94,7 +95,7 @@ class FileParser:
 
         path, root = job
         items: list[ParsedDocument | Skipped] = []
-        for item in load_file(path, root):
+        for item in load_file(path, root, self.settings.follow_links):
             if isinstance(item, Skipped):
                 items.append(item)
             else:
@@ -166,7 +167,7 @@ def build(
     """
     if attribute is None:
         from sofa_cli.corpus.attribution import attribute
-    parser = FileParser(ParseSettings(attribute))  # a fresh numberer: its forms must all be reported to this build
+    parser = FileParser(ParseSettings(attribute, follow_links))  # a fresh numberer: its forms must all be reported to this build
     started = time.perf_counter()
     report = BuildReport()
     found = scan(root, follow_links)  # links out of the corpus (unless followed) and special files come back refused

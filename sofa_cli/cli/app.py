@@ -24,6 +24,7 @@ from sofa_cli.cli.options import (
     ColorOpt,
     CorpusOpt,
     ExplainOpt,
+    FollowLinksOpt,
     FormatOpt,
     IndexDirOpt,
     JsonOpt,
@@ -71,6 +72,7 @@ def _takes_the_options_of(command, *leaving_out: str) -> None:
 def _output_options(
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
+    follow_links: FollowLinksOpt = False,
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
     color: ColorOpt = None,
@@ -89,9 +91,13 @@ def prints(command):
 
     @functools.wraps(command)
     def run(**given) -> None:
-        corpus, index_dir = given.pop("corpus"), given.pop("index_dir")
+        corpus, index_dir, follow = given.pop("corpus"), given.pop("index_dir"), given.pop("follow_links")
         output, console = choose_output(given.pop("fmt"), given.pop("as_json"), given.pop("color"))
-        return command(opening=lambda **how: open_corpus(corpus, index_dir, **how), output=output, console=console, **given)
+
+        def opening(**how):
+            return open_corpus(corpus, index_dir, follow_links=follow, **how)
+
+        return command(opening=opening, output=output, console=console, **given)
 
     run.__signature__ = inspect.Signature(own + shared)
     run.__annotations__ = {p.name: p.annotation for p in own + shared}
@@ -181,6 +187,7 @@ def eval_cmd(
     qa_file: Annotated[Path, typer.Argument(metavar="QA_FILE", help='JSON Lines of {"q": question, "gold": [substring, ...]}.')],
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
+    follow_links: FollowLinksOpt = False,
     k: Annotated[int, typer.Option("-k", min=1, max=10_000, help="Depth for hit@k.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     show_misses: Annotated[bool, typer.Option("--misses", help="List the questions not answered first.")] = False,
@@ -191,7 +198,8 @@ def eval_cmd(
     from sofa_cli.query.evaluate import read_qa
 
     items = read_qa(qa_file)
-    scores = (open_corpus(corpus, index_dir, cluster=cluster) if cluster else open_corpus(corpus, index_dir)).evaluate(items, k=k)
+    how = {"cluster": cluster} if cluster else {}
+    scores = open_corpus(corpus, index_dir, follow_links=follow_links, **how).evaluate(items, k=k)
     if as_json:
         sys.stdout.write(json_line(scores, omit=() if show_misses else ("misses",)))
     else:
@@ -330,11 +338,11 @@ def quotes(
         raise typer.Exit(ExitStatus.NOT_FOUND)
 
 
-def shell_cmd(corpus=None, index_dir=None, cluster=None, **options) -> None:
+def shell_cmd(corpus=None, index_dir=None, cluster=None, follow_links=False, **options) -> None:
     """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
     from sofa_cli.cli.terminal import run_shell  # the shell's wiring: not for a one-shot command
 
-    run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options), cluster=cluster)
+    run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options), cluster=cluster, follow_links=follow_links)
 
 
 _takes_the_options_of(ask, "question")(shell_cmd)

@@ -12,7 +12,7 @@ import typer
 
 from sofa_cli.cli import render
 from sofa_cli.cli.inputs import one_corpus, open_corpus
-from sofa_cli.cli.options import CorpusOpt, IndexDirOpt, JsonOpt, UsageError
+from sofa_cli.cli.options import CorpusOpt, FollowLinksOpt, IndexDirOpt, JsonOpt, UsageError
 from sofa_cli.cli.output import one_line, size_text, warn
 
 
@@ -23,6 +23,7 @@ def index_cmd(
     ] = None,
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
+    follow_links: FollowLinksOpt = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Reparse every file.")] = False,
     list_: Annotated[
         bool, typer.Option("--list", "-l", help="List the indexes kept: folder, documents, passages, size, age.")
@@ -79,11 +80,13 @@ def index_cmd(
         if shards is None and cluster is not None:
             raise UsageError("--cluster needs --shards N for a corpus that has no sharded index yet")
     if shards is not None:  # a sharded index (sofa_cli/index/shards.py)
+        if follow_links:
+            raise UsageError("--follow-links is not supported for a sharded index")
         cluster = cluster or os.environ.get("SOFA_CLUSTER") or None
         opened = open_corpus(root, index_dir, rebuild=rebuild, check_all=True, shards=shards, cluster=cluster)
         sys.stdout.write(f"{one_line(str(opened.index_file))}\n")
         return
-    opened = open_corpus(root, index_dir, rebuild=rebuild, wait=True, check_all=True)
+    opened = open_corpus(root, index_dir, rebuild=rebuild, wait=True, check_all=True, follow_links=follow_links)
     index = opened.index
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
         warn(

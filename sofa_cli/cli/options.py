@@ -87,6 +87,15 @@ IndexDirOpt = _unset_by_default(
     str, "--index-dir", envvar="SOFA_INDEX_DIR", metavar="DIR", help="Where indexes are kept (default: XDG cache)."
 )
 
+FollowLinksOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow-links",
+        envvar="SOFA_FOLLOW_LINKS",
+        help="Also index the files that links in the corpus folder point to outside it (refused by default).",
+    ),
+]
+
 ClusterOpt = _unset_by_default(
     str,
     "--cluster",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -369,6 +370,11 @@ class Shell:
         return []
 
     def _ids(self) -> list[str]:
-        """Document ids that can be completed: one with a control, escape or bidi character
-        would reach the terminal raw when readline shows it, so it is left out."""
-        return [d for d in self.corpus.document_ids() if d == safe_line(d)]
+        """Document ids as they can be completed: in their printed form (`safe_line`: a
+        control, escape, bidi character or a byte that is not UTF-8 would reach the terminal
+        raw when readline shows it), which `:show` and `:filter source=` take back; a printed
+        form that two ids share, or that is itself another id, is left out."""
+        ids = self.corpus.document_ids()
+        printed = Counter(map(safe_line, ids))
+        exact = set(ids)
+        return [p for d in ids if (p := safe_line(d)) == d or (printed[p] == 1 and p not in exact)]

@@ -80,6 +80,20 @@ _SECTIONS = {
 }
 
 
+# Vocabulary look-ups kept per table: each word a question is asked about is looked up, found
+# or not, and a stdin batch of 100,000 questions of new words kept every one of them (RSS
+# 37 -> 83 MB, issue 17 #15). 65,536 covers the words of any one answer many times over.
+LOOKUPS_KEPT = 1 << 16
+
+
+def _keep(table: dict, key: str, value):
+    """`table[key] = value`, the table emptied first when it holds LOOKUPS_KEPT; `value`."""
+    if len(table) >= LOOKUPS_KEPT:
+        table.clear()
+    table[key] = value
+    return value
+
+
 class Index(Postings, IndexReader):
     """Read access to an index file: documents, passages, terms, forms and postings, each
     looked up lazily from the mapped sections, which nobody outside this class reads.
@@ -109,7 +123,7 @@ class Index(Postings, IndexReader):
             raise IndexFileError(f"index is missing {err}") from err
         self.docs = _Docs(self._file, self._file.count("doc_off") - 1)
         # Vocabulary look-ups go through hash tables in the mapped file; a question and the
-        # passages it ranks repeat words, so each answer is kept.
+        # passages it ranks repeat words, so each answer is kept, up to LOOKUPS_KEPT (`_keep`).
         self._term_ids: dict[str, int | None] = {}
         self._stems: dict[str, str | None] = {}
         self._form_tids: dict[str, int | None] = {}
@@ -224,7 +238,7 @@ class Index(Postings, IndexReader):
         try:
             return self._term_ids[term]
         except KeyError:
-            tid = self._term_ids[term] = find(self._term_hash, self._term_blob, self._term_off, term.encode("utf-8"))
+            tid = _keep(self._term_ids, term, find(self._term_hash, self._term_blob, self._term_off, term.encode("utf-8")))
             return tid
 
     def is_number(self, tid: int) -> bool:
@@ -262,9 +276,8 @@ class Index(Postings, IndexReader):
         else:
             tid = self._form_term[i]
             term = self.term(tid)
-            self._term_ids[term] = tid
-        self._stems[form] = term
-        return term
+            _keep(self._term_ids, term, tid)
+        return _keep(self._stems, form, term)
 
     def term_of_form(self, form: str) -> int | None:
         """The term id of a corpus word form (None for a form the corpus lacks): reranking's
@@ -273,8 +286,7 @@ class Index(Postings, IndexReader):
             return self._form_tids[form]
         except KeyError:
             i = find(self._form_hash, self._form_blob, self._form_off, form.encode("utf-8"))
-            tid = self._form_tids[form] = None if i is None else self._form_term[i]
-            return tid
+            return _keep(self._form_tids, form, None if i is None else self._form_term[i])
 
     def form_candidates(self, form: str, limit: int, use_histograms: bool | None = None) -> Iterable[int]:
         """Numbers of the corpus forms that may lie within `limit` edits of `form`.

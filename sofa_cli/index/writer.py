@@ -59,6 +59,7 @@ class ParseSettings:
     when it starts, so no module global carries it from `build` to the workers."""
 
     attribute: Attribute
+    follow_links: bool = False  # files linked from outside the corpus folder are read
 
 
 class ParsedDocument(NamedTuple):
@@ -94,7 +95,7 @@ class FileParser:
 
         path, root = job
         items: list[ParsedDocument | Skipped] = []
-        for item in load_file(path, root):
+        for item in load_file(path, root, self.settings.follow_links):
             if isinstance(item, Skipped):
                 items.append(item)
             else:
@@ -156,6 +157,7 @@ def build(
     stem: Callable[[str], str] | None = None,
     parallel_bytes: int = PARALLEL_BYTES,
     scratch: Path | None = None,
+    follow_links: bool = False,
 ) -> tuple[dict, dict, BuildReport]:
     """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data;
     with worker processes when more than `parallel_bytes` of files are to be parsed.
@@ -166,14 +168,14 @@ def build(
     `attribute` and `stem` replace attribution and the Snowball stemmer (for tests).
     `scratch`: where a large build writes its scratch files (the index's folder, so they
     take no room in a small /tmp); the large sections of the result are read back from
-    them as the index is written.
+    them as the index is written. `follow_links`: files linked from outside `root` are read.
     """
     if attribute is None:
         from sofa_cli.corpus.attribution import attribute
-    parser = FileParser(ParseSettings(attribute))  # a fresh numberer: its forms must all be reported to this build
+    parser = FileParser(ParseSettings(attribute, follow_links))  # a fresh numberer: its forms must all be reported to this build
     started = time.perf_counter()
     report = BuildReport()
-    found = scan(root)  # links out of the corpus and special files come back refused
+    found = scan(root, follow_links)  # links out of the corpus (unless followed) and special files come back refused
     paths = found.paths
     report.skipped.extend(found.skipped)
     old_files = {f["path"]: f for f in previous.files} if previous else {}

@@ -5,9 +5,10 @@ bytes, text in several encodings with front matter, HTML, JSON Lines, speaker tu
 very long lines) into a temporary folder, then runs what `sofa index` runs on it:
 `load_file`, then `passages_of` on every document. The loader must never raise; every
 document's passages must be non-empty, at most MAX_PASSAGE_CHARS long, with sentence
-spans sorted and inside the text. Half the examples force the streaming reader (a tiny
-STREAM_THRESHOLD and READ_CHUNK), and a streamed document must yield the same paragraphs
-as the same file read whole.
+spans sorted and inside the text, and its text and metadata must be text that UTF-8 can
+hold (the index writes them so: JSON's "\\ud800" once ended every build). Half the examples
+force the streaming reader (a tiny STREAM_THRESHOLD and READ_CHUNK), and a streamed
+document must yield the same paragraphs as the same file read whole.
 
     python bench/fuzz_loader.py --seconds 180      # writes bench/results/fuzz_loader.md
 """
@@ -66,6 +67,9 @@ text_piece = st.one_of(
     st.builds(lambda name, t: f"**{name}:** {t}\n\n", st.sampled_from(["Editor", "Dr. Tanaka", "Q"]), st.text(max_size=80)),
     st.builds(lambda t: f"<html><title>{t}</title><script>x</script><p>{t}</p>", st.text(max_size=80)),
     st.builds(lambda t: '{"title": "x", "text": ' + repr(t).replace("'", '"') + "}\n", st.text(max_size=80)),
+    # half a character escaped in JSON (a lone surrogate once parsed), in a record and in JSON-LD
+    st.just('{"title": "T\\ud800", "author": "\\udcff", "text": "a \\ud83d b \\ude00 c"}\n'),
+    st.just('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "\\udc80"}</script><p>x</p>'),
     # hard-wrapped prose, plain transcript turns, a page with furniture and JSON-LD
     st.builds(
         lambda ws, w: textwrap.fill(" ".join(ws), w) + "\n",
@@ -126,8 +130,11 @@ def check(data: bytes, stem: str, suffix: str, stream: bool) -> None:
                 documents.STREAM_THRESHOLD = 8 * 1024 * 1024
                 (whole,) = [d for d in load_file(path, folder) if isinstance(d, Document)]
                 assert list(whole.paragraphs()) == paragraphs, "streamed paragraphs differ from whole-file ones"
+            for value in (item.title, item.author, item.source, item.date, item.url):
+                (value or "").encode("utf-8")  # what the index writes must be text UTF-8 can hold
             for p in passages_of(item):
                 Stats.passages += 1
+                p.text.encode("utf-8")
                 assert p.text.strip() and len(p.text) <= documents.MAX_PASSAGE_CHARS, len(p.text)
                 last = 0
                 for a, b in p.sentences:

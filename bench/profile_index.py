@@ -821,7 +821,7 @@ def _query_stages(stats: pstats.Stats, stored: bool = False) -> list[tuple[str, 
         ("  of which answer types (`has_answer_type`)", c("query/answer_types.py", "has_answer_type")),
         titles,
         ("title excess (`_title_excess`)", c("query/evidence.py", "_title_excess")),
-        ("document share (`_document_share`)", c("query/evidence.py", "_document_share")),
+        ("document shares (`_document_shares`)", c("query/evidence.py", "_document_shares")),
         ("phrase share (`_phrase_share`)", c("query/evidence.py", "_phrase_share")),
         ("results with highlights (`_result`: tokenize of 10 texts)", c("query/rank.py", "_result")),
     ]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sofa_cli.errors import SofaError
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.cache import open_index
 from sofa_cli.index.format import IndexFileError
@@ -62,8 +63,10 @@ class Corpus:
         reopen: Callable[..., Corpus] | None = None,
         notice: Callable[[str], None] | None = None,
         saved: bool = True,
+        follow_links: bool = False,
     ) -> None:
         self.root = root
+        self.follow_links = follow_links  # files linked from outside the folder are part of it
         self.index = index
         self.report = report  # the BuildReport when opening (re)built the index, else None
         self.warnings = list(warnings or [])
@@ -79,7 +82,7 @@ class Corpus:
         """True when a corpus file was added, changed or removed since the index was loaded."""
         from sofa_cli.index.cache import is_fresh
 
-        return not is_fresh(self.index, self.root, self.index.depends)
+        return not is_fresh(self.index, self.root, self.index.depends, self.follow_links)
 
     def refresh(self, progress: Callable[[int, int], None] | None = None, notice: Callable[[str], None] | None = None) -> bool:
         """Re-index what changed, as a new `open` would; True when the index was rebuilt
@@ -309,6 +312,7 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     check_all: bool = False,
     shards: int | None = None,
     cluster: str | None = None,
+    follow_links: bool = False,
 ) -> Corpus:
     """The corpus at `path` (default: the bundled one), its index built or refreshed as needed.
 
@@ -322,17 +326,21 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
     `cluster` or a local Dask cluster (docs/scale.md); a corpus that has a sharded index is
     answered from it. With `cluster`, questions of the sharded index are scored by that
     cluster's workers, each keeping its shards open between questions (without `shards`, the
-    index is answered as it stands: nothing is built).
+    index is answered as it stands: nothing is built). `follow_links` reads the files that
+    symbolic links in the folder point to outside it (by default they are refused with a
+    warning: a corpus from a tarball must not expose ~/.ssh); /proc, /sys and /dev never.
     """
     root = Path(path) if path is not None else bundled_corpus()
     folder = str(index_dir) if index_dir is not None else None
     # -- hook for sharded indexes (sofa_cli/index/shards.py, docs/scale.md) --
     if shards is not None or cluster is not None or _has_shards(root, folder):
+        if follow_links:
+            raise SofaError("following links out of the corpus is not supported for a sharded index (docs/scale.md)")
         return _open_sharded(root, folder, shards, cluster, rebuild, bm25 or BM25Params(), check_all)
 
     def opening(rebuild: bool, progress=progress, notice=notice) -> Corpus:
-        opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice, wait, check_all)
-        return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, opening, notice, opened.saved)
+        opened = open_index(root, folder, rebuild, bm25 or BM25Params(), progress, notice, wait, check_all, follow_links)
+        return Corpus(root.resolve(), opened.index, opened.report, opened.warnings, opening, notice, opened.saved, follow_links)
 
     return opening(rebuild)
 
@@ -343,6 +351,18 @@ def open(  # noqa: A001 - sofa_cli.open reads as the library's entry point, like
 def document_ids(path: str | Path | None = None, index_dir: str | Path | None = None) -> list[str]:
     """The document ids of the index already kept for `path` (empty when there is none):
     for shell completion, which must never start a build."""
+    return _from_kept_index(path, index_dir, lambda index: [d.id for d in index.docs])
+
+
+def person_names(path: str | Path | None = None, index_dir: str | Path | None = None) -> list[str]:
+    """Who speaks or is quoted in the index already kept for `path`, most sentences first
+    (empty when there is none): for shell completion, which must never start a build."""
+    from sofa_cli.query.quotes import names
+
+    return _from_kept_index(path, index_dir, names)
+
+
+def _from_kept_index(path: str | Path | None, index_dir: str | Path | None, read: Callable[[Index], list[str]]) -> list[str]:
     from sofa_cli.index.cache import index_path
 
     root = (Path(path) if path is not None else bundled_corpus()).expanduser().resolve()
@@ -350,7 +370,7 @@ def document_ids(path: str | Path | None = None, index_dir: str | Path | None = 
     if not found.is_file():
         return []
     with Index(found) as index:
-        return [d.id for d in index.docs]
+        return read(index)
 
 
 # -- sharded indexes (docs/scale.md) -------------------------------------------------------------

@@ -313,7 +313,28 @@ ASK_H = " (see `sofa ask -h`)\n"
         (["frobnicate"], "sofa: error: No such command 'frobnicate' (see `sofa -h`)\n"),
         (["show"], "sofa: error: Missing argument 'CITATION' (see `sofa show -h`)\n"),
         (["ask"], "sofa: error: missing QUESTION (e.g. sofa ask what did Hornung suggest; see `sofa ask -h`)\n"),
-        (["ask", "hi", "--limit"], None),
+        (["ask", "hi", "--limit"], "sofa: error: Option '--limit' requires an argument (see `sofa ask -h`)\n"),
+        (["show", "kyodo-sofa:19", "-C"], "sofa: error: Option '-C' requires an argument (see `sofa show -h`)\n"),
+        (
+            ["show", "tanaka-interview", "-C", "2"],
+            "sofa: error: -C/--context is for a cited passage (tanaka-interview:N);"
+            " 'tanaka-interview' alone is the whole document\n",
+        ),
+        (["--show-completion"], "sofa: error: Option '--show-completion' requires an argument (see `sofa -h`)\n"),
+        (["ask", "hi", "--kind"], None),
+        (["ask", "hi", "-f", "xml"], "sofa: error: unknown format 'xml' (choose from rich, plain, markdown, json)\n"),
+        (["ask", "hi", "--min-score", "abc"], None),
+        (["ask", "hi", "--since", "garbage"], None),
+        (["ask", "hi", "-c", "a", "-c", "b"], None),
+        (["sources", "--json", "-f", "plain"], "sofa: error: --json and --format plain ask for two formats (give one)\n"),
+        (["people", "--color", "sometimes"], None),
+        (["quotes"], "sofa: error: Missing argument 'NAME' (see `sofa quotes -h`)\n"),
+        (["eval"], "sofa: error: Missing argument 'QA_FILE' (see `sofa eval -h`)\n"),
+        (["eval", "no-such-qa.jsonl"], "sofa: error: cannot read QA file no-such-qa.jsonl: No such file or directory\n"),
+        (["index", "--list", "corpus"], "sofa: error: --list takes no folder (it covers every index kept)\n"),
+        (["index", "--shards", "0"], None),
+        (["shell", "--kind", "foo"], "sofa: error: unknown kind 'foo' (choose from article, interview)\n"),
+        (["--show-completion", "tcsh"], "sofa: error: unknown shell 'tcsh' (choose from bash, zsh, fish, powershell, pwsh)\n"),
     ],
 )
 def test_every_usage_error_is_one_line_with_exit_2(args, message, sofa):
@@ -363,6 +384,10 @@ def test_kind_is_case_insensitive(sofa):
         (["--speaker", "Nobody"], "unknown speaker 'Nobody': nobody of that name speaks or is quoted (see `sofa people`)"),
         (["--json", "--format", "plain"], "--json and --format plain ask for two formats (give one)"),
         (["--since", "last week"], "not a date: 'last week' (use YYYY, YYYY-MM or YYYY-MM-DD)"),
+        (["--until", "2023-02-29"], "not a date: '2023-02-29' (use YYYY, YYYY-MM or YYYY-MM-DD)"),
+        (["--since", "2025", "--until", "2024-12"], "--since 2025 is after --until 2024-12: no date is in between"),
+        (["--since", ""], "--since is empty (give a DATE)"),
+        (["--speaker", " "], "--speaker is empty (give a name; see `sofa people`)"),
     ],
 )
 def test_unknown_names_are_usage_errors_with_a_suggestion(args, message, sofa):
@@ -396,8 +421,18 @@ def test_a_file_given_as_corpus_is_said_to_be_a_file(sofa, tmp_path):
 
 @pytest.mark.parametrize(
     "args",
-    [["ask", "what did Hornung suggest?"], ["sources"], ["show", "kyodo-sofa ¶19"]],
-    ids=["ask", "sources", "show"],
+    [
+        ["ask", "what did Hornung suggest?"],
+        ["sources"],
+        ["show", "kyodo-sofa ¶19"],
+        ["people"],
+        ["quotes", "Hornung"],
+        # rich's console ends a closed pipe with its own exit 1 unless sofa takes it over
+        ["ask", "what did Hornung suggest?", "-f", "rich", "--color", "always"],
+        ["sources", "-f", "rich", "--color", "always"],
+        ["people", "-f", "rich", "--color", "always"],
+    ],
+    ids=["ask", "sources", "show", "people", "quotes", "ask-rich", "sources-rich", "people-rich"],
 )
 def test_closed_pipe_under_pipefail_exits_0_when_something_was_found(args, shared_index_dir):
     import shlex
@@ -487,6 +522,8 @@ def dated(tmp_path):
         (["--until", "2023-06"], {"old", "mid"}),
         (["--since", "2020", "--until", "2023-12-31"], {"mid"}),
         (["--since", "2025"], set()),
+        (["--since", "2024-02-29", "--until", "2024"], {"new"}),  # a leap day; a year that holds the start
+        (["--since", "2023-06-30", "--until", "2023-06"], {"mid"}),
     ],
 )
 def test_since_and_until_filter_by_document_date(args, docs, dated, sofa):
@@ -514,7 +551,10 @@ def test_config_file_color_and_corpus_apply(sofa, tmp_path, monkeypatch):
     own.mkdir()
     (own / "a.md").write_text("Alpha beta gamma.\n")
     write_config(tmp_path, monkeypatch, f'color = "always"\ncorpus = "{own}"\n')
-    code, out, _ = sofa("ask", "gamma", "-k", "1")
+    code, out, _ = sofa("ask", "gamma", "-k", "1", env={"NO_COLOR": "1"})  # the file's setting wins, as no-color.org asks
     assert code == 0 and "\x1b[" in out and "a ¶1" in out
     code, out, _ = sofa("ask", "gamma", "-k", "1", "--color", "never")
     assert "\x1b" not in out
+    write_config(tmp_path, monkeypatch, f'color = "never"\ncorpus = "{own}"\n')
+    _, out, _ = sofa("ask", "gamma", "-k", "1", "-f", "rich", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b" not in out and "a ¶1" in out

@@ -398,6 +398,34 @@ def test_rich_sources_at_80_columns_never_wrap_an_id(sofa):
     assert starts == ["kyodo-sofa", "tanaka-interview"]
 
 
+@pytest.mark.parametrize("columns,path_shown", [(80, False), (100, True), (140, True)])
+def test_rich_sources_show_a_path_whole_or_not_at_all(columns, path_shown, sofa):
+    env = {"COLUMNS": str(columns), "FORCE_COLOR": "1", "NO_COLOR": ""}
+    _, out, _ = sofa("sources", "-f", "rich", env=env)
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in out.splitlines()]
+    assert all(len(line) <= columns for line in lines)
+    rows = [line for line in lines[1:] if line[:1].strip()]
+    assert [row.endswith(f"  {row.split()[0]}.md") for row in rows] == [path_shown, path_shown]
+    assert ("Path" in lines[0]) == path_shown and not [line for line in lines if line.endswith((".m", "iew"))]
+
+
+def test_sources_on_an_80_column_terminal_never_wrap_an_id(shared_index_dir):
+    """The same through a pseudo-terminal, as a person sees it: the format and colour sofa
+    picks for a terminal by itself, at the width it reads from it."""
+    from terminal import Terminal
+
+    term = Terminal("sources", env={"SOFA_INDEX_DIR": shared_index_dir, "COLUMNS": "80", "NO_COLOR": ""})
+    try:
+        shown = term.rest()
+        assert term.wait() == 0
+    finally:
+        term.close()
+    assert "\x1b[" in shown  # rich, coloured: it knows it is on a terminal
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in shown.replace("\r\n", "\n").splitlines()]
+    assert lines[0].split()[:2] == ["Doc", "Kind"] and all(len(line) <= 80 for line in lines)
+    assert [line.split()[0] for line in lines[1:] if line[:1].strip()] == ["kyodo-sofa", "tanaka-interview"]
+
+
 def test_plain_sources_are_whole_lines_whatever_the_width(sofa):
     _, out, _ = sofa("sources", "-f", "plain", env={"COLUMNS": "40"})
     lines = out.splitlines()
@@ -469,6 +497,19 @@ def test_show_edit_opens_the_editor_at_the_line(sofa, tmp_path):
     assert log.read_text() == f"+25 {BUNDLED / 'kyodo-sofa.md'}\n"
 
 
+@pytest.mark.parametrize(
+    "editor,message",
+    [
+        ("false", "the editor 'false' exited with status 1 (set $EDITOR to change it)"),
+        ("/nonexistent/ed", "cannot run the editor '/nonexistent/ed': No such file or directory (set $EDITOR)"),
+    ],
+)
+def test_show_edit_with_a_failing_editor_says_so_in_one_line(editor, message, sofa):
+    code, out, err = sofa("show", "kyodo-sofa ¶19", "--edit", env={"EDITOR": editor, "VISUAL": ""})
+    assert (code, out) == (2, "")
+    assert err == f"sofa: error: {message}\n"
+
+
 @pytest.mark.parametrize("citation", [f"kyodo-sofa:{'9' * 5000}", f"kyodo-sofa ¶{'1' * 5000}"])
 def test_show_a_huge_passage_number_is_a_clean_error(citation, sofa):
     code, out, err = sofa("show", citation)
@@ -514,14 +555,29 @@ def test_index_options_exclude_each_other(sofa):
     assert code == 2 and err == "sofa: error: give one of --list, --prune and --clear\n"
 
 
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--list", "--rebuild"], "--rebuild is for building an index, not for --list (give one or the other)"),
+        (["--clear", "--shards", "2"], "--shards is for building an index, not for --clear (give one or the other)"),
+        (["--prune", "--json"], "--json goes with --list (building, --prune and --clear print a path or nothing)"),
+        (["--json"], "--json goes with --list (building, --prune and --clear print a path or nothing)"),
+    ],
+)
+def test_index_options_that_would_be_ignored_are_usage_errors(args, message, sofa):
+    code, out, err = sofa("index", *args)
+    assert (code, out) == (2, "")
+    assert err == f"sofa: error: {message}\n"
+
+
 def test_index_summary_tells_files_from_documents_with_one_path_style(sofa, tmp_path, monkeypatch):
     folder = tmp_path / "mine"
     write(folder / "a.md", "Alpha.\n")
     monkeypatch.chdir(tmp_path)
     _, _, first = sofa("index", "mine")
     _, _, again = sofa("index", "mine")
-    assert first.startswith(f"sofa: indexed {folder}: files 1 new, 0 updated, 0 unchanged, 0 removed (1 documents, 1 passages, ")
-    unchanged = "files 0 new, 0 updated, 1 unchanged, 0 removed (1 documents, 1 passages; already up to date)"
+    assert first.startswith(f"sofa: indexed {folder}: files 1 new, 0 updated, 0 unchanged, 0 removed (1 document, 1 passage, ")
+    unchanged = "files 0 new, 0 updated, 1 unchanged, 0 removed (1 document, 1 passage; already up to date)"
     assert again == f"sofa: indexed {folder}: {unchanged}\n"
 
 
@@ -591,6 +647,9 @@ def test_bash_completes_option_values_and_document_ids(sofa):
     assert complete(sofa, "bash", "sofa ask --color ", 3).split() == ["auto", "always", "never"]
     assert complete(sofa, "bash", "sofa show ky", 2).split() == ["kyodo-sofa"]
     assert complete(sofa, "bash", "sofa ask --source t", 3).split() == ["tanaka-interview"]
+    assert complete(sofa, "bash", "sofa ask --speaker Ho", 3).split() == ["Hornung"]
+    assert complete(sofa, "bash", "sofa quotes Ta", 2).split() == ["Tanaka"]
+    assert "Nakashima" in complete(sofa, "bash", "sofa shell --speaker ", 3).split()
 
 
 def test_zsh_and_fish_complete_values_too(sofa):
@@ -598,6 +657,7 @@ def test_zsh_and_fish_complete_values_too(sofa):
     assert '"markdown"' in complete(sofa, "zsh", "sofa ask -f ")
     assert "tanaka-interview" in complete(sofa, "fish", "sofa ask --source t")
     assert "kyodo-sofa" in complete(sofa, "zsh", "sofa show k")
+    assert "Hornung" in complete(sofa, "fish", "sofa quotes Hor")
 
 
 @pytest.mark.parametrize(
@@ -668,7 +728,51 @@ def test_quotes_do_not_guess_wildly(typed, sofa):
     assert code == 1 and json.loads(out)["quotes"] == []
 
 
+def test_install_completion_writes_the_named_shells_script_once(sofa, tmp_path):
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config")}  # never the user's own files
+    for shell, script, marker in (
+        ("bash", ".bash_completions/sofa.sh", "complete_bash"),
+        ("zsh", ".zfunc/_sofa", "#compdef sofa"),
+        ("fish", ".config/fish/completions/sofa.fish", "complete --command sofa"),
+        ("bash", ".bash_completions/sofa.sh", "complete_bash"),  # again: changes nothing
+    ):
+        code, out, err = sofa("--install-completion", shell, env=env)
+        assert (code, out) == (0, "")
+        assert err == f"sofa: {shell} completion installed in {tmp_path / script}; it takes effect in a new shell\n"
+        assert marker in (tmp_path / script).read_text()
+    assert (tmp_path / ".bashrc").read_text().count("sofa.sh") == 1
+
+
 def test_show_completion_of_an_unknown_shell_is_a_usage_error(sofa):
     code, out, err = sofa("--show-completion", "tcsh")
     assert (code, out) == (2, "")
     assert err == "sofa: error: unknown shell 'tcsh' (choose from bash, zsh, fish, powershell, pwsh)\n"
+
+
+# -- issue 14 #7: one serializer for every JSON output ------------------------------------------------
+
+
+def test_every_commands_json_is_its_library_result_serialized_once(sofa, shared_index_dir, tmp_path):
+    """Each command's --json is the library's dataclass through `json_line`, byte for byte:
+    no command builds a dict of its own."""
+    import sofa_cli
+    from sofa_cli.index import catalog
+    from sofa_cli.model import json_line
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"q": "what did Hornung suggest?", "gold": ["Singapore"]}\n{"q": "capital of France", "gold": ["Paris"]}\n')
+    with sofa_cli.open(BUNDLED, shared_index_dir) as corpus:
+        expected = {
+            ("ask", "what did Hornung suggest?", "-k", "2"): json_line(corpus.ask("what did Hornung suggest?", k=2)),
+            ("sources",): "".join(json_line(s) for s in corpus.sources()),
+            ("show", "kyodo-sofa:19"): json_line(corpus.show("kyodo-sofa:19")),
+            ("show", "tanaka-interview"): json_line(corpus.document("tanaka-interview")),
+            ("people",): "".join(json_line(p) for p in corpus.people()),
+            ("quotes", "Hornung"): json_line(corpus.quotes("Hornung")),
+            ("eval", str(qa), "--misses"): json_line(corpus.evaluate(qa, k=5)),
+            ("index", "--list"): "".join(json_line(i) for i in catalog.indexes(shared_index_dir)),
+        }
+    for args, record in expected.items():
+        code, out, _ = sofa(*args, "--json")
+        assert code == 0, args
+        assert out == record, args

@@ -52,6 +52,15 @@ def test_wrapped_blocks_lose_their_inner_line_breaks():
     assert passages[1].text.endswith("bring back the cheese makers who left during the works.")
 
 
+def test_plain_output_of_a_wrapped_block_has_no_line_at_column_0():
+    """The issue's case: a wrapped paragraph's continuation lines started at column 0 in plain output."""
+    result = CliRunner().invoke(app, ["ask", "why do traders pay a lower rent?", "--corpus", str(FILES), "-f", "plain"])
+    assert result.exit_code == 0, result.stderr
+    assert "market-report ¶2" in result.stdout
+    for line in result.stdout.splitlines():
+        assert not line or line[0].isdigit() or line.startswith("   "), line
+
+
 def test_lines_that_are_paragraphs_are_not_reflowed():
     """One paragraph per line, as in the bundled corpus: lines longer than any wrap width."""
     body = "\n".join(f"Paragraph {n} " + "word " * 40 for n in range(5))
@@ -79,6 +88,13 @@ def test_reflow_breaks_at_turns_headings_list_items_and_indents():
 def test_index_reports_how_many_documents_were_reflowed(tmp_path):
     header, sections, report = build(FILES)
     assert report.reflowed == 2  # harbour-notes.txt and market-report.md
+
+
+def test_sofa_index_says_how_many_documents_it_reflowed():
+    result = CliRunner().invoke(app, ["index", str(FILES)])
+    assert result.exit_code == 0, result.stderr
+    assert "(4 documents, 16 passages," in result.stderr
+    assert "; 2 hard-wrapped documents reflowed into paragraphs)" in result.stderr
 
 
 def test_answer_to_a_wrapped_sentence_is_the_whole_sentence():
@@ -139,6 +155,20 @@ def test_web_page_metadata_sources(head, expected):
     assert page.body == "Body."
 
 
+def test_a_web_pages_metadata_reaches_the_results_and_its_furniture_does_not():
+    results = ask("when will construction of the sea wall begin?", "-k", "5")
+    page = results[0]
+    assert page["doc"] == "harbour-page" and "due to begin in May" in page["answer"]
+    assert (page["title"], page["author"], page["date"], page["url"]) == (
+        "Harbour board votes to rebuild the Port Ellery sea wall",
+        "Jonas Brandt, Lea Voss",
+        "2024-03-02T08:00:00Z",
+        "https://courier.example/news/sea-wall-vote",
+    )
+    furniture = CliRunner().invoke(app, ["ask", "subscribe home sport copyright", "--corpus", str(FILES), "--json"])
+    assert furniture.exit_code == 1 and json.loads(furniture.stdout)["results"] == []  # no passage holds them
+
+
 def test_header_and_footer_inside_an_article_are_kept():
     page = read_page(
         "<body><header>Site</header><article><header><p>Dateline: Ellery</p></header>"
@@ -195,6 +225,53 @@ def test_transcript_turns_are_cited_by_the_speaker_name_without_the_role():
     assert results[0]["speaker"] == "Tomas Eid"
 
 
+def test_a_short_answer_that_is_not_courtesy_stays_the_answer():
+    (result,) = ask("what brought Ines Moreau back to Port Ellery?", "-k", "1")
+    assert result["answer"] == "My grandmother's bakery."
+
+
+def test_a_speakers_role_is_in_the_index_and_in_json_results():
+    (result,) = ask("how old is the sourdough starter", "-k", "1")
+    assert (result["speaker"], result["role"]) == ("Tomas Eid", "Baker")
+    (article,) = ask("how much would the sea wall repairs cost", "-k", "1")
+    assert article["role"] is None  # always present, null without one
+
+
+@pytest.mark.parametrize("fmt", ["plain", "markdown", "rich"])
+def test_a_speakers_role_is_shown_beside_the_speaker_in_every_format(fmt):
+    result = CliRunner().invoke(
+        app, ["ask", "how old is the sourdough starter", "--corpus", str(FILES), "-k", "1", "--format", fmt]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "moreau-interview ¶4 · Tomas Eid, Baker · Interview: Chef Ines Moreau" in result.stdout
+
+
+def test_show_gives_each_turn_its_speakers_role():
+    runner = CliRunner()
+    shown = runner.invoke(app, ["show", "moreau-interview:4", "-C", "1", "--corpus", str(FILES), "--format", "plain"])
+    assert shown.exit_code == 0, shown.stderr
+    assert "> ¶4  Tomas Eid, Baker: I do, every morning at four." in shown.stdout
+    assert "  ¶3  Interviewer: Who bakes" in shown.stdout  # no role, no comma
+    record = json.loads(runner.invoke(app, ["show", "moreau-interview:6", "-C", "0", "--corpus", str(FILES), "--json"]).stdout)
+    assert [(p["speaker"], p["role"]) for p in record["passages"]] == [("Pieter Vos", "Agronomist")]
+
+
+def test_roles_survive_an_update_that_reuses_the_transcripts_indexed_passages(tmp_path):
+    """An unchanged file's documents are copied from the previous index, roles with them."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FILES / "moreau-interview.txt", corpus)
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(corpus)]).exit_code == 0
+    shutil.copy(FILES / "harbour-notes.txt", corpus)
+    updated = runner.invoke(app, ["index", str(corpus)])
+    assert "1 new, 0 updated, 1 unchanged" in updated.stderr + updated.stdout
+    result = runner.invoke(app, ["ask", "how old is the sourdough starter", "--corpus", str(corpus), "--json"])
+    assert json.loads(result.stdout)["results"][0]["role"] == "Baker"
+
+
 def test_wrapper_with_a_furniture_class_does_not_lose_the_article():
     story = "<p>" + "The ferry timetable changes in June. " * 20 + "</p>"
     page = read_page(f'<body><div class="layout has-sidebar">{story}</div><div class="site-nav">Home | World</div></body>')
@@ -227,3 +304,28 @@ def test_streamed_wrapped_file_reads_as_the_whole_file(tmp_path, monkeypatch, se
     else:  # without blank lines, a paragraph whose last line is full runs on into the next
         assert " ".join(whole.paragraphs()) == " ".join(paragraphs)
         assert len(list(whole.paragraphs())) >= 0.8 * len(paragraphs)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_double_spaced_typeset_text_is_reflowed_into_its_paragraphs(tmp_path, monkeypatch, stream):
+    """TIME.ALL as it comes: a blank line after every printed line, lines ending short of the
+    widest one (not a greedy wrap), a paragraph's last line short. It was one passage per line."""
+    import textwrap
+
+    from sofa_cli.corpus import documents
+
+    paragraphs = [
+        f"Paragraph {n} says that " + "the harbour board met again and talked about the sea wall " * 4 + "until late at night."
+        for n in range(5)
+    ]
+    wrapped = [textwrap.wrap(p, 60 + 2 * n) for n, p in enumerate(paragraphs)]  # 60 to 68 columns
+    assert all(len(p[-1]) < 45 for p in wrapped)  # a last line that fills the width reads as running on
+    lines = [line for p in wrapped for line in p]
+    (tmp_path / "TIME.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    if stream:
+        monkeypatch.setattr(documents, "STREAM_THRESHOLD", 0)
+        monkeypatch.setattr(documents, "READ_CHUNK", 301)
+    (doc,) = load_file(tmp_path / "TIME.txt", tmp_path)
+    assert (doc.stream is not None) == stream
+    assert doc.reflowed
+    assert list(doc.paragraphs()) == paragraphs

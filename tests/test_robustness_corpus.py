@@ -191,10 +191,10 @@ def test_unreadable_file_is_skipped(corpus, monkeypatch):
     secret.write_text("Hornung secret.\n", encoding="utf-8")
     real_open = documents.open_regular
 
-    def open_regular(path):
+    def open_regular(path, inside=None):
         if path.name == "secret.md":
             raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path)
+        return real_open(path, inside)
 
     monkeypatch.setattr(documents, "open_regular", open_regular)
     code, results, err = ask_json(corpus, "Hornung")
@@ -207,10 +207,10 @@ def test_file_deleted_while_indexing_is_skipped(corpus, monkeypatch):
     (corpus / "vanishing.md").write_text("Hornung vanished.\n", encoding="utf-8")
     real_load = index_module.load_file
 
-    def load_file_after_delete(path, root):
+    def load_file_after_delete(path, root, *how):
         if path.name == "vanishing.md":
             path.unlink()
-        return real_load(path, root)
+        return real_load(path, root, *how)
 
     monkeypatch.setattr(index_module, "load_file", load_file_after_delete)
     code, out, err = cli("index", str(corpus))
@@ -226,8 +226,8 @@ def test_file_changed_while_indexing_is_reread_next_time(corpus, monkeypatch):
     changing.write_text("First version about Ishiba.\n", encoding="utf-8")
     real_load = index_module.load_file
 
-    def load_then_change(path, root):
-        items = list(real_load(path, root))
+    def load_then_change(path, root, *how):
+        items = list(real_load(path, root, *how))
         if path.name == "changing.md":
             stat = path.stat()
             path.write_text("Second version about Ishiba and Zyzzyva.\n", encoding="utf-8")
@@ -477,3 +477,114 @@ def test_names_that_are_not_utf8_work_and_round_trip(tmp_path):
     assert again.returncode == 0 and b"indexed" not in again.stderr
     shown = run_process("show", b"caf\xe9:1", "--corpus", root, env=env)
     assert shown.returncode == 0 and "Hornung visited the café." in shown.stdout.decode("utf-8", "surrogateescape")
+
+
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", reason="needs a file system that takes any bytes")
+def test_names_that_are_not_utf8_are_printed_escaped_everywhere_and_taken_back(tmp_path):
+    """A name's bytes that are not UTF-8 (0x9B is a one-byte CSI on 8-bit terminals) never
+    reach the terminal raw: ask, show, sources, index, eval --misses and warnings print
+    `x\\x9by` (text/safety.py: safe_line), JSON writes `\\udc9b`, and the printed form is
+    taken back by show, --source and the shell's :show and Tab completion (issue 17 #8, #11)."""
+    import io
+
+    import sofa_cli
+    from sofa_cli.cli.shell import Shell
+
+    root = os.path.join(os.fsencode(tmp_path), b"r\xe9")
+    os.makedirs(root)
+    with open(os.path.join(root, b"x\x9by.md"), "wb") as f:
+        f.write(b"Hornung repaired the lighthouse.\n")
+    with open(os.path.join(root, b"bin\xff.md"), "wb") as f:
+        f.write(b"\x00\x01")
+    corpus, index = os.fsdecode(root), str(tmp_path / "index")
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps({"q": "who repaired the lighthouse", "gold": ["nowhere"]}) + "\n")
+    where = ("--corpus", corpus, "--index-dir", index)
+    runs = {
+        "index": cli("index", corpus, "--index-dir", index),
+        "ask": cli("ask", "lighthouse", *where, "-f", "plain"),
+        "sources": cli("sources", *where),
+        "show": cli("show", "x\\x9by ¶1", *where, "-f", "plain"),
+        "source": cli("ask", "lighthouse", "--source", "x\\x9by", *where, "--json"),
+        "eval": cli("eval", str(qa), "--misses", *where),
+    }
+    for command, (code, out, err) in runs.items():
+        assert code == 0, (command, err)
+        raw = [c for c in out + err if "\udc80" <= c <= "\udcff" or "\x80" <= c <= "\x9f"]
+        assert not raw, (command, out + err)
+    assert "r\\xe9" in runs["index"][1] and "skipped bin\\xff.md: binary file" in runs["index"][2]
+    assert runs["ask"][1].startswith("1. x\\x9by ¶1 · ")
+    assert "x\\x9by.md" in runs["sources"][1]
+    assert "Hornung repaired the lighthouse." in runs["show"][1]
+    assert "\\udc9b" in runs["source"][1] and json.loads(runs["source"][1])["results"][0]["doc"] == "x\udc9by"
+    assert "got x\\x9by ¶1" in runs["eval"][1]
+    shell = Shell(corpus=sofa_cli.open(corpus, index), out=io.StringIO(), err=io.StringIO())
+    assert shell.completions(":show ", "") == ["x\\x9by "]
+    shell.handle(":show x\\x9by:1")
+    assert "Hornung repaired the lighthouse." in shell.out.getvalue()
+
+
+def test_half_a_character_escaped_in_json_is_replaced_not_a_crash(corpus):
+    """JSON can escape a lone surrogate ("\\ud800"), which no UTF-8 can hold: in a .jsonl
+    record or a page's JSON-LD it ended every ask in "surrogates not allowed" (a bug, exit 2)."""
+    record = '{"title": "T\\ud800", "author": "Ann \\udcff", "text": "The walrus \\ud800 sang at dawn."}'
+    (corpus / "feed.jsonl").write_text(record + "\n", encoding="utf-8")
+    ld = '{"@type": "NewsArticle", "headline": "Head \\udc00", "author": {"name": "Bo \\udcff"}}'
+    page = f'<script type="application/ld+json">{ld}</script><article><p>The heron sang at dusk.</p></article>'
+    (corpus / "page.html").write_text(page, encoding="utf-8")
+    code, results, err = ask_json(corpus, "walrus")
+    assert code == 0, err
+    assert results[0]["text"] == "The walrus \ufffd sang at dawn." and results[0]["title"] == "T\ufffd"
+    code, out, err = cli("sources", "--corpus", str(corpus), "--json")
+    assert code == 0, err
+    authors = {json.loads(line)["doc"]: json.loads(line)["author"] for line in out.splitlines()}
+    assert authors["feed#1"] == "Ann \ufffd" and authors["page"] == "Bo \ufffd"
+
+
+def test_follow_links_flag_reads_links_out_of_the_corpus_and_stays_fresh(corpus, tmp_path):
+    """The documented way to allow them: `--follow-links` (SOFA_FOLLOW_LINKS; sofa_cli.open(
+    follow_links=True)). An index built with it is fresh for a command given it too (the
+    shell's refresh included), and one without it drops the outside file again."""
+    import io
+
+    import sofa_cli
+    from sofa_cli.cli.shell import Shell
+
+    outside = tmp_path / "shared.md"
+    outside.write_text("The walrus sang at dawn.\n", encoding="utf-8")
+    (corpus / "shared.md").symlink_to(outside)
+    code, _, err = cli("ask", "walrus", "--corpus", str(corpus))
+    assert code == 1 and "skipped shared.md: link to a file outside the corpus folder, not followed" in err
+    code, results, err = ask_json(corpus, "walrus", "--follow-links")
+    assert code == 0 and results[0]["doc"] == "shared" and "skipped" not in err
+    code, out, err = cli("index", str(corpus), "--follow-links")
+    assert code == 0 and "0 new, 0 updated, 2 unchanged" in err
+    with sofa_cli.open(corpus, follow_links=True) as opened:
+        assert not opened.is_stale() and "shared" in opened.document_ids()
+        shell = Shell(corpus=opened, out=io.StringIO(), err=io.StringIO())
+        shell.handle("walrus")
+        assert "The walrus sang at dawn." in shell.out.getvalue() and "reindexed" not in shell.err.getvalue()
+    code, out, err = cli("sources", "--corpus", str(corpus))
+    assert code == 0 and "shared" not in out and "1 removed" in err
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc/self/fd")
+@pytest.mark.parametrize("name", ["swapped.md", "swapped.jsonl", "swapped.html", "swapped.txt"])
+def test_file_swapped_for_a_link_out_of_the_corpus_after_the_scan_is_not_read(corpus, tmp_path, monkeypatch, name):
+    """What load_file meets when a file became a link to outside after discover(): the file
+    it opened is checked (its real path), not the path it was given (issue 17 #3)."""
+    outside = tmp_path / "secret.txt"
+    outside.write_text('{"text": "SECRET"}\n' if name.endswith(".jsonl") else "SECRET\n", encoding="utf-8")
+    (corpus / name).symlink_to(outside)
+    assert list(load_file(corpus / name, corpus)) == [Skipped(name, "link to a file outside the corpus folder, not followed")]
+    (allowed,) = load_file(corpus / name, corpus, follow_links=True)  # --follow-links
+    assert "SECRET" in " ".join(allowed.paragraphs())
+    if name.endswith(".txt"):  # a streamed file is opened again for its paragraphs: checked again
+        monkeypatch.setattr(documents, "STREAM_THRESHOLD", 4)
+        (corpus / name).unlink()
+        (corpus / name).write_text("Our own words, long enough to stream.\n", encoding="utf-8")
+        (doc,) = load_file(corpus / name, corpus)
+        (corpus / name).unlink()
+        (corpus / name).symlink_to(outside)
+        assert "SECRET" not in " ".join(doc.paragraphs())
+        assert doc.warnings == ["stopped reading: link to a file outside the corpus folder, not followed"]

@@ -181,10 +181,10 @@ def test_two_index_runs_take_turns_on_a_lock(corpus, built):
 INTERRUPT = """
 import os, signal, sofa_cli.index.writer as ix
 real = ix.load_file
-def load_file(path, root):
+def load_file(path, root, *how):
     if path.name == "b.md":
         {action}
-    return real(path, root)
+    return real(path, root, *how)
 ix.load_file = load_file
 sys.argv = ["sofa", "index", {corpus!r}]
 from sofa_cli.cli import main

@@ -114,6 +114,27 @@ def test_a_text_block_that_does_not_inflate_to_its_length_is_an_index_error(corp
         index.passage_text(0)
 
 
+def test_a_flipped_byte_in_the_text_block_starts_fails_whichever_passage_is_read(corpus, tmp_path):
+    """A passage's text block is found by bisecting `text_start` unchecked, then the two items
+    that decide it are read checked: a damaged item fails as a damaged index, never silently."""
+    from sofa_cli.index.format import IndexFileError
+    from sofa_cli.index.reader import Index
+
+    header, sections, _ = build(corpus.resolve())
+    path = tmp_path / "index.sofa"
+    write_index(path, header, sections)
+    with Index(path) as index:
+        texts = [index.passage_text(pid) for pid in range(index.n_passages)]
+    assert texts == ["Hornung suggested a review of the agreement.", "Okinawa residents protested at Kadena."]
+    data = bytearray(path.read_bytes())
+    start, end = _header_span(data)
+    data[end + json.loads(data[start:end])["sections"]["text_start"][0]] ^= 0x01
+    path.write_bytes(bytes(data))
+    for pid in range(len(texts)):
+        with Index(path) as index, pytest.raises(IndexFileError, match="'text_start' fails its checksum"):
+            index.passage_text(pid)
+
+
 def test_a_large_section_is_checked_block_by_block_as_it_is_read(tmp_path):
     """Only the blocks an answer reads are checked (so a large index is not read whole for
     one answer), and a damaged one fails whichever way it is read."""

@@ -106,3 +106,27 @@ def test_blank_stdin_lines_are_skipped(shared_index_dir):
     proc = run_process("ask", "-", "--json", input=b"\n   \nKadena flags\n\n", env={"SOFA_INDEX_DIR": shared_index_dir})
     assert proc.returncode == 0
     assert len(proc.stdout.decode().splitlines()) == 1
+
+
+def test_words_looked_up_for_questions_are_not_all_kept(shared_index_dir):
+    """Issue 17 #15: every word a question asks about is looked up in the index, found or
+    not, and a stdin batch of 100,000 questions of new words kept them all (RSS 37 -> 83 MB).
+    The look-ups kept are bounded (index/reader.py: LOOKUPS_KEPT)."""
+    import gc
+    import tracemalloc
+
+    import sofa_cli
+    from sofa_cli.index.reader import LOOKUPS_KEPT
+
+    words = [f"zq{i:07d}x" for i in range(LOOKUPS_KEPT + 4_000)]  # none is a corpus word
+    with sofa_cli.open(None, shared_index_dir) as corpus:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            for word in words:
+                corpus.index.stem_of(word)
+            gc.collect()
+            kept = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+    assert kept < 1_000_000  # 2.6 MB and growing when every word was kept

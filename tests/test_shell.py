@@ -264,6 +264,26 @@ def test_bare_sofa_on_a_terminal_opens_the_shell(terminal_env):
         term.close()
 
 
+def test_bare_sofa_reads_the_environment_and_the_defaults_file_as_sofa_shell_does(terminal_env, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "harbour.md").write_text("The harbour plan.\n\nThe harbour wall.\n")
+    (tmp_path / "config.toml").write_text("k = 1\n")
+    env = {**terminal_env, "SOFA_CORPUS": str(folder), "SOFA_CONFIG": str(tmp_path / "config.toml")}
+    term = Terminal(env=env)
+    try:
+        banner = term.expect("sofa> ")
+        assert f"1 document, 2 passages from {folder}" in banner  # SOFA_CORPUS, not the bundled corpus
+        term.send("harbour\r")
+        answer = term.expect("sofa> ")
+        assert "harbour ¶1" in answer and "harbour ¶2" not in answer  # k = 1 from the file
+        term.send("exit\r")
+        term.rest()
+        assert term.wait() == 0
+    finally:
+        term.close()
+
+
 def test_ctrl_c_abandons_the_line_and_the_shell_goes_on(terminal_env, tmp_path):
     term = Terminal("shell", env=terminal_env)
     try:
@@ -414,8 +434,11 @@ def test_escape_sequences_in_a_name_never_reach_the_prompt_or_completion(tmp_pat
     feed(shell, f":filter source={name}")
     assert "\x1b" not in shell.prompt() and "\x07" not in shell.prompt()
     assert shell.prompt().startswith("sofa [source=a␛]52;c;aGk=␇b]")
-    assert "\x1b" not in "".join(shell.completions(":show ", "")) and shell.completions(":show ", "") == ["plain "]
-    assert "\x1b" not in shell.err.getvalue()
+    completed = shell.completions(":show ", "")
+    assert completed == ["a␛]52;c;aGk=␇b ", "plain "]  # the printed form, which :show takes back
+    feed(shell, f":show {completed[0].strip()}:1")
+    assert "The harbour plan." in shell.out.getvalue()
+    assert "\x1b" not in shell.err.getvalue() + shell.out.getvalue()
 
 
 def test_quotes_and_people_in_the_shell(repl):
@@ -472,3 +495,38 @@ def test_each_question_is_in_the_history_file_as_soon_as_it_is_asked(terminal_en
     finally:
         term.close()
     assert (tmp_path / "history").read_text().splitlines() == ["what did Nakashima advise?"]
+
+
+def test_the_real_shell_refreshes_when_the_corpus_changes_and_reloads_on_request(tmp_path):
+    """`sofa shell` as a process: a file added between two questions is found by the second,
+    with a line on stderr saying so; `:reload` says the index is up to date."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "harbour.md").write_text("The harbour plan was discussed.\n")
+    env = dict(os.environ, SOFA_INDEX_DIR=str(tmp_path / "idx"))
+    shell = subprocess.Popen(
+        [sys.executable, "-m", "sofa_cli", "shell", "--json", "--corpus", str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        shell.stdin.write(b"lighthouse keeper\n")
+        shell.stdin.flush()
+        before = json.loads(shell.stdout.readline())  # answered: the file below is not there yet
+        (folder / "new.md").write_text("The lighthouse keeper retired after forty years.\n")
+        out, err = shell.communicate(b"lighthouse keeper\n:reload\nquit\n", timeout=120)
+    finally:
+        if shell.poll() is None:
+            shell.kill()
+    assert shell.returncode == 0
+    assert before["results"] == []
+    assert json.loads(out)["results"][0]["doc"] == "new"
+    lines = err.decode().splitlines()
+    assert "corpus changed: reindexed (1 new, 0 updated, 0 removed; 2 documents, 2 passages)" in lines
+    assert lines[-1] == "index up to date (2 documents, 2 passages)"

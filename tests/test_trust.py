@@ -33,6 +33,23 @@ def test_an_unknown_person_asked_about_gets_no_answer(corpus):
     assert corpus.ask("what did Ishiba propose?").results
 
 
+def test_a_person_whose_file_was_deleted_gets_no_answer(tmp_path):
+    """The issue's case: after the file naming Okafor is deleted, "what did Okafor propose?"
+    answered with another person's passage matching "proposed"."""
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).parent.parent / "corpus", folder)
+    (folder / "council.md").write_text("Okafor proposed a ferry link across the bay, saying it would cut journeys by an hour.\n")
+    with sofa_cli.open(folder, tmp_path / "index") as opened:
+        assert opened.ask("what did Okafor propose?")[0].doc == "council"
+    (folder / "council.md").unlink()
+    with sofa_cli.open(folder, tmp_path / "index") as opened:
+        answer = opened.ask("what did Okafor propose?")
+    assert answer.results == [] and answer.unknown == ["okafor"]
+
+
 def test_unknown_words_are_named_in_every_notice(corpus):
     answer = corpus.ask("what did Okafor propose?")
     assert answer.notices() == ["not in the corpus, so not searched for: 'okafor'"]
@@ -56,11 +73,34 @@ def test_the_word_after_how_asks_and_is_not_replaced(corpus):
     assert answer[0].citation == "kyodo-sofa ¶7"
 
 
+def test_an_everyday_word_the_corpus_lacks_does_not_refuse_a_well_matched_question(corpus):
+    answer = corpus.ask("Kadena flags photographed yesterday")
+    assert answer.unknown == ["photographed", "yesterday"]  # said, and weighed at half (common_unknown)
+    assert answer[0].citation == "kyodo-sofa ¶1"
+    assert corpus.ask("Eiffel Tower opening hours").results == []  # unknown names still refuse
+
+
 def test_a_real_misspelling_is_still_corrected(corpus):
     assert corpus.ask("what did Hornug suggest?").corrections == [["hornug", "hornung"]]
 
 
 # -- word families meet ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "family", [("negotiator", "negotiation", "negotiators"), ("critic", "criticism", "critics", "criticized")]
+)
+def test_the_stemmer_already_joins_the_families_the_issue_names(family):
+    """derivation.py adds only the endings Snowball leaves apart (analyst/analysis, Okinawan/Okinawa)."""
+    from sofa_cli.text.analysis import stem
+
+    assert len({stem(word) for word in family}) == 1
+
+
+def test_okinawan_critics_find_the_critics_in_okinawa(corpus):
+    answer = corpus.ask("what do Okinawan critics argue?", k=3)
+    assert answer.corrections == [] and answer.unknown == []
+    assert "strong opposition in Okinawa" in answer[0].text
 
 
 def test_an_unknown_word_stands_for_a_word_of_its_family(corpus):
@@ -96,6 +136,15 @@ def test_courtesy_is_not_what_a_speaker_said(corpus):
     assert all(r.speaker == "Dr. Tanaka" for r in answer)
     assert "tanaka-interview ¶12" not in [r.citation for r in answer]  # "Thank you ... interesting to watch."
     assert answer[0].answer != "Thank you for having me."
+
+
+def test_courtesy_is_not_the_answer_sentence_of_a_turn_that_says_more(corpus):
+    # asked by name alone, every sentence of Dr. Tanaka's turns matches only the speaker:
+    # the first, "Thank you for having me.", was the answer shown for ¶2
+    answer = corpus.ask("Tanaka", k=5)
+    turn = next(r for r in answer if r.citation == "tanaka-interview ¶2")
+    assert turn.answer.startswith("Yes, the potential return of Trump")
+    assert "Thank you for having me." not in [r.answer for r in answer]
 
 
 def test_the_topic_rule_is_a_switch(corpus):
@@ -141,8 +190,9 @@ def test_explain_is_itemised_in_the_cli_formats(sofa):
         assert "evidence:" in out and "attribution 6.00" in out
         assert "question:" in out and "searched: hornung, suggest" in out
     _, out, _ = sofa("ask", "what did Hornung suggest?", "-k", "1", "--explain", "--json")
-    signals = json.loads(out)["results"][0]["explain"]["signals"]
-    assert signals["attribution"] == 6.0
+    explain = json.loads(out)["results"][0]["explain"]
+    assert explain["signals"]["attribution"] == 6.0
+    assert explain["rewritten"].startswith("searched: hornung, suggest")
 
 
 def test_unknown_words_are_announced_on_stderr_in_json_too(sofa):
@@ -150,3 +200,15 @@ def test_unknown_words_are_announced_on_stderr_in_json_too(sofa):
     assert code == 1
     assert json.loads(out)["unknown"] == ["okafor"]
     assert "not in the corpus, so not searched for: 'okafor'" in err
+
+
+@pytest.mark.parametrize("fmt", ["plain", "markdown", "rich", "json"])
+def test_corrections_and_unknown_words_are_announced_on_stderr_in_every_format(sofa, fmt):
+    code, out, err = sofa("ask", "what did Tanka say about the vakuum in Okinawa", "-k", "1", "-f", fmt)
+    assert code == 0
+    assert "showing results for 'tanaka' (no match for 'tanka')" in err
+    assert "not in the corpus, so not searched for: 'vakuum'" in err
+    assert "not in the corpus" not in out and "showing results for" not in out  # notices stay off stdout
+    if fmt == "json":
+        record = json.loads(out)
+        assert record["corrections"] == [["tanka", "tanaka"]] and record["unknown"] == ["vakuum"]

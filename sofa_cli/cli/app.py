@@ -24,6 +24,7 @@ from sofa_cli.cli.options import (
     ColorOpt,
     CorpusOpt,
     ExplainOpt,
+    FollowLinksOpt,
     FormatOpt,
     IndexDirOpt,
     JsonOpt,
@@ -36,6 +37,7 @@ from sofa_cli.cli.options import (
     UntilOpt,
     UsageError,
     complete_documents,
+    complete_people,
 )
 from sofa_cli.cli.output import choose_output, emit, one_line, warn
 from sofa_cli.errors import ExitStatus
@@ -70,6 +72,7 @@ def _takes_the_options_of(command, *leaving_out: str) -> None:
 def _output_options(
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
+    follow_links: FollowLinksOpt = False,
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
     color: ColorOpt = None,
@@ -88,9 +91,13 @@ def prints(command):
 
     @functools.wraps(command)
     def run(**given) -> None:
-        corpus, index_dir = given.pop("corpus"), given.pop("index_dir")
+        corpus, index_dir, follow = given.pop("corpus"), given.pop("index_dir"), given.pop("follow_links")
         output, console = choose_output(given.pop("fmt"), given.pop("as_json"), given.pop("color"))
-        return command(opening=lambda **how: open_corpus(corpus, index_dir, **how), output=output, console=console, **given)
+
+        def opening(**how):
+            return open_corpus(corpus, index_dir, follow_links=follow, **how)
+
+        return command(opening=opening, output=output, console=console, **given)
 
     run.__signature__ = inspect.Signature(own + shared)
     run.__annotations__ = {p.name: p.annotation for p in own + shared}
@@ -180,6 +187,7 @@ def eval_cmd(
     qa_file: Annotated[Path, typer.Argument(metavar="QA_FILE", help='JSON Lines of {"q": question, "gold": [substring, ...]}.')],
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
+    follow_links: FollowLinksOpt = False,
     k: Annotated[int, typer.Option("-k", min=1, max=10_000, help="Depth for hit@k.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     show_misses: Annotated[bool, typer.Option("--misses", help="List the questions not answered first.")] = False,
@@ -190,7 +198,8 @@ def eval_cmd(
     from sofa_cli.query.evaluate import read_qa
 
     items = read_qa(qa_file)
-    scores = (open_corpus(corpus, index_dir, cluster=cluster) if cluster else open_corpus(corpus, index_dir)).evaluate(items, k=k)
+    how = {"cluster": cluster} if cluster else {}
+    scores = open_corpus(corpus, index_dir, follow_links=follow_links, **how).evaluate(items, k=k)
     if as_json:
         sys.stdout.write(json_line(scores, omit=() if show_misses else ("misses",)))
     else:
@@ -249,6 +258,10 @@ def show(
     opened = opening()
     whole = opened.has_document(citation.strip())
     if whole:
+        if context is not None:
+            raise UsageError(
+                f"-C/--context is for a cited passage ({citation.strip()}:N); {citation.strip()!r} alone is the whole document"
+            )
         shown = opened.document(citation.strip())
     else:
         shown = opened.show(citation) if context is None else opened.show(citation, context)
@@ -272,8 +285,8 @@ def _edit(shown) -> None:
         status = subprocess.call(command)
     except (OSError, ValueError) as err:
         raise UsageError(f"cannot run the editor {editor!r}: {getattr(err, 'strerror', None) or err} (set $EDITOR)")
-    if status:
-        raise typer.Exit(ExitStatus.ERROR)
+    if status:  # a failure the editor may not have shown (its window gone): one line says it
+        raise UsageError(f"the editor {editor!r} exited with status {status} (set $EDITOR to change it)")
 
 
 @_commands.command(
@@ -301,7 +314,12 @@ Examples:
 )
 @prints
 def quotes(
-    name: Annotated[list[str], typer.Argument(metavar="NAME", help="A person, by full or last name; typos are corrected.")],
+    name: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="NAME", help="A person, by full or last name; typos are corrected.", autocompletion=complete_people
+        ),
+    ],
     opening=None,
     output=None,
     console=None,
@@ -320,11 +338,11 @@ def quotes(
         raise typer.Exit(ExitStatus.NOT_FOUND)
 
 
-def shell_cmd(corpus=None, index_dir=None, cluster=None, **options) -> None:
+def shell_cmd(corpus=None, index_dir=None, cluster=None, follow_links=False, **options) -> None:
     """Ask one question after another at a prompt (:help lists the commands); the index is loaded once."""
     from sofa_cli.cli.terminal import run_shell  # the shell's wiring: not for a one-shot command
 
-    run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options), cluster=cluster)
+    run_shell(one_corpus(corpus), index_dir, AskOptions.of(**options), cluster=cluster, follow_links=follow_links)
 
 
 _takes_the_options_of(ask, "question")(shell_cmd)
@@ -380,11 +398,9 @@ def main_callback(
     """
     if ctx.invoked_subcommand is not None:
         return
-    if sys.stdin.isatty() and sys.stdout.isatty():
-        defaults = (ctx.default_map or {}).get("shell", {})
-        corpus = (defaults.get("corpus") or [None])[-1]
-        options = AskOptions(limit=defaults.get("limit", 3), fmt=defaults.get("fmt"), color=defaults.get("color"))
-        from sofa_cli.cli.terminal import run_shell
-
-        run_shell(Path(corpus) if corpus else None, None, options)
+    if sys.stdin.isatty() and sys.stdout.isatty():  # `sofa shell` with no arguments, read as it reads them
+        shell = ctx.command.get_command(ctx, "shell")  # (the environment and the defaults file included)
+        with shell.make_context("shell", [], parent=ctx) as shell_ctx:
+            shell.invoke(shell_ctx)
+        return
     sys.stdout.write(ctx.get_help() + "\n")

@@ -69,6 +69,12 @@ class Commands(TyperGroup):
                 return super().invoke(ctx)
             finally:
                 sys.stdout.flush()  # a closed pipe shows here when the output fit in the buffer
+        except click_errors.UsageError as err:
+            # click's parser raises some (an option lacking its value) without the command's
+            # context: name the subcommand being parsed, for the "see `sofa ask -h`" hint.
+            if err.ctx is None and ctx.invoked_subcommand:
+                err.command_path = f"{ctx.command_path} {ctx.invoked_subcommand}"
+            raise
         except SofaError as err:
             if os.environ.get("SOFA_DEBUG"):
                 raise
@@ -91,9 +97,10 @@ def _click_message(err: click_errors.ClickException) -> str:
         options = sorted(err.possibilities)
         guess = options[0] if len(options) == 1 else f"one of {', '.join(options)}"
         message = f"No such option: {err.option_name}; did you mean {guess}?"
-    ctx = getattr(err, "ctx", None)
-    if isinstance(err, click_errors.UsageError) and ctx is not None:
-        message = f"{message.rstrip('.')} (see `{ctx.command_path} -h`)"
+    if isinstance(err, click_errors.UsageError):
+        ctx = getattr(err, "ctx", None)
+        command_path = ctx.command_path if ctx is not None else getattr(err, "command_path", "sofa")
+        message = f"{message.rstrip('.')} (see `{command_path} -h`)"
     return message
 
 

@@ -12,7 +12,7 @@ import typer
 
 from sofa_cli.cli import render
 from sofa_cli.cli.inputs import one_corpus, open_corpus
-from sofa_cli.cli.options import CorpusOpt, IndexDirOpt, JsonOpt, UsageError
+from sofa_cli.cli.options import CorpusOpt, FollowLinksOpt, IndexDirOpt, JsonOpt, UsageError
 from sofa_cli.cli.output import one_line, size_text, warn
 
 
@@ -23,6 +23,7 @@ def index_cmd(
     ] = None,
     corpus: CorpusOpt = None,
     index_dir: IndexDirOpt = None,
+    follow_links: FollowLinksOpt = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Reparse every file.")] = False,
     list_: Annotated[
         bool, typer.Option("--list", "-l", help="List the indexes kept: folder, documents, passages, size, age.")
@@ -48,6 +49,12 @@ def index_cmd(
 
     if sum((list_, prune, clear)) > 1:
         raise UsageError("give one of --list, --prune and --clear")
+    managing = "--list" if list_ else "--prune" if prune else "--clear" if clear else None
+    building = [flag for flag, given in (("--rebuild", rebuild), ("--shards", shards), ("--cluster", cluster)) if given]
+    if managing and building:  # each would be ignored: say so rather than do half of what was asked
+        raise UsageError(f"{building[0]} is for building an index, not for {managing} (give one or the other)")
+    if as_json and not list_:
+        raise UsageError("--json goes with --list (building, --prune and --clear print a path or nothing)")
     root = directory or one_corpus(corpus)
     if list_ or prune:
         if root is not None:
@@ -73,16 +80,18 @@ def index_cmd(
         if shards is None and cluster is not None:
             raise UsageError("--cluster needs --shards N for a corpus that has no sharded index yet")
     if shards is not None:  # a sharded index (sofa_cli/index/shards.py)
+        if follow_links:
+            raise UsageError("--follow-links is not supported for a sharded index")
         cluster = cluster or os.environ.get("SOFA_CLUSTER") or None
         opened = open_corpus(root, index_dir, rebuild=rebuild, check_all=True, shards=shards, cluster=cluster)
         sys.stdout.write(f"{one_line(str(opened.index_file))}\n")
         return
-    opened = open_corpus(root, index_dir, rebuild=rebuild, wait=True, check_all=True)
+    opened = open_corpus(root, index_dir, rebuild=rebuild, wait=True, check_all=True, follow_links=follow_links)
     index = opened.index
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
         warn(
             f"indexed {opened.root}: files 0 new, 0 updated, {len(index.files)} unchanged, 0 removed"
-            f" ({opened.documents} documents, {opened.passages} passages; already up to date)"
+            f" ({render.counted(opened.documents, 'document')}, {render.counted(opened.passages, 'passage')}; already up to date)"
         )
     if opened.index_file is None:  # the warning above says why; no path to print that exists
         warn("the index was kept in memory only: nothing saved")

@@ -110,10 +110,15 @@ def filters_of(options: AskOptions):
 
     from sofa_cli.query.rank import parse_date
 
+    for flag, given in (("--since", options.since), ("--until", options.until), ("--speaker", options.speaker)):
+        if given is not None and not given.strip():  # an empty value is a slip, not "no filter"
+            raise UsageError(f"{flag} is empty (give {'a name; see `sofa people`' if flag == '--speaker' else 'a DATE'})")
     filters = options.filters()
     try:
         since = parse_date(options.since) if options.since else None
         until = parse_date(options.until) if options.until else None
     except ValueError as err:
         raise UsageError(str(err))
+    if since and until and since[: len(until)] > until:  # "2024" to "2024-06" is a range; 2025 to 2024 is none
+        raise UsageError(f"--since {options.since} is after --until {options.until}: no date is in between")
     return replace(filters, since=since, until=until)

@@ -87,6 +87,15 @@ IndexDirOpt = _unset_by_default(
     str, "--index-dir", envvar="SOFA_INDEX_DIR", metavar="DIR", help="Where indexes are kept (default: XDG cache)."
 )
 
+FollowLinksOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow-links",
+        envvar="SOFA_FOLLOW_LINKS",
+        help="Also index the files that links in the corpus folder point to outside it (refused by default).",
+    ),
+]
+
 ClusterOpt = _unset_by_default(
     str,
     "--cluster",
@@ -102,16 +111,35 @@ def _complete(choices: tuple[str, ...]):
     return complete
 
 
-def complete_documents(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Document ids of the --corpus folder's index (an index already built: completion never indexes)."""
-    from sofa_cli.api import bundled_corpus, document_ids
+def _kept(ctx: typer.Context, read) -> list[str]:
+    """`read(corpus, index_dir)` for the --corpus folder's index (an index already built:
+    completion never indexes); nothing when it fails."""
+    from sofa_cli.api import bundled_corpus
+    from sofa_cli.text.safety import safe_line
 
     corpus = (ctx.params.get("corpus") or [None])[-1] or os.environ.get("SOFA_CORPUS") or bundled_corpus()
     try:
-        ids = document_ids(corpus, ctx.params.get("index_dir"))
+        found = read(corpus, ctx.params.get("index_dir") or os.environ.get("SOFA_INDEX_DIR"))
     except Exception:  # completion must never print a traceback into the user's prompt
         return []
-    return [d for d in ids if d.startswith(incomplete)][:200]
+    return [v for v in found if v == safe_line(v)]  # a name with an escape would reach the prompt raw
+
+
+def complete_documents(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Document ids of the --corpus folder's index."""
+    from sofa_cli.api import document_ids
+
+    return [d for d in _kept(ctx, document_ids) if d.startswith(incomplete)][:200]
+
+
+def complete_people(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Last names of who speaks or is quoted in the --corpus folder's index, most quoted first:
+    one word, as bash splits candidates at spaces, and a part of a name is what --speaker and
+    quotes match (the shell's :quotes completes the same)."""
+    from sofa_cli.api import person_names
+
+    last_names = dict.fromkeys(n.split()[-1] for n in _kept(ctx, person_names) if n.split())
+    return [n for n in last_names if n.startswith(incomplete)][:200]
 
 
 FormatOpt = _unset_by_default(
@@ -141,7 +169,8 @@ KindOpt = Annotated[
     typer.Option("--kind", metavar="KIND", help="article or interview.", autocompletion=_complete(("article", "interview"))),
 ]
 SpeakerOpt = Annotated[
-    Optional[str], typer.Option("--speaker", metavar="NAME", help="Only passages by or reporting this person.")
+    Optional[str],
+    typer.Option("--speaker", metavar="NAME", help="Only passages by or reporting this person.", autocompletion=complete_people),
 ]
 MinScoreOpt = Annotated[Optional[float], typer.Option("--min-score", metavar="X", help="Drop results scoring below this.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show how each score is made: BM25 per word + evidence.")]

@@ -46,12 +46,18 @@ def report_build(opened, rebuilt: bool = False) -> None:
         warn(f"skipped {s.path}: {s.reason}")
     for w in report.warnings:
         warn(f"warning: {w}")
-    totals = f"{report.documents} documents, {report.passages} passages, {report.seconds:.2f}s"
+    from sofa_cli.cli.render import counted
+
+    totals = f"{counted(report.documents, 'document')}, {counted(report.passages, 'passage')}, {report.seconds:.2f}s"
+    # Said because sofa changed the line structure it was given (a sharded build does not count them).
+    reflowed = getattr(report, "reflowed", 0)
+    if reflowed:
+        totals += f"; {counted(reflowed, 'hard-wrapped document')} reflowed into paragraphs"
     if hasattr(report, "shards"):  # a sharded build (sofa_cli/index/shards.py) counts shards, not files
         warn(f"indexed {opened.root}: {report.summary()}")
     elif rebuilt:
         files = report.new + report.updated + report.unchanged
-        warn(f"indexed {opened.root}: rebuilt, {files} files reparsed ({totals})")
+        warn(f"indexed {opened.root}: rebuilt, {counted(files, 'file')} reparsed ({totals})")
     else:
         warn(
             f"indexed {opened.root}: files {report.new} new, {report.updated} updated,"
@@ -90,10 +96,18 @@ def _console(color: str = "auto", stderr: bool = False):
     """A rich console: colour as --color says (auto: on a terminal, or FORCE_COLOR; NO_COLOR honoured)."""
     from rich.console import Console
 
+    class PipeAwareConsole(Console):
+        def on_broken_pipe(self) -> None:
+            """rich's own handling exits 1 ("nothing found" to a script under pipefail): the
+            closed pipe is handed to the one place that ends with the status the results deserve
+            (cli/errors.py)."""
+            self.quiet = True
+            raise BrokenPipeError
+
     terminal = {"always": True, "never": False}.get(color)
     no_color = False if color == "always" else None
     stream = sys.stderr if stderr else _TrimmedLines(sys.stdout)
-    return Console(file=stream, force_terminal=terminal, no_color=no_color, highlight=False, emoji=False, markup=False)
+    return PipeAwareConsole(file=stream, force_terminal=terminal, no_color=no_color, highlight=False, emoji=False, markup=False)
 
 
 def choose_output(fmt: Optional[str], as_json: bool, color: Optional[str] = None) -> tuple[str, object]:

@@ -23,6 +23,11 @@ FORMATS = ("rich", "plain", "markdown", "json")
 NO_ANSWER = "no answer"
 
 
+def counted(n: int, noun: str) -> str:
+    """`1 document`, `2 documents`: the counts sofa reports read as sentences."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _json_records(render):
     """`render` for every format but JSON, whose output is the result's record (`json_line`),
     one line for each item of a list: written here alike for every such renderer."""
@@ -74,10 +79,15 @@ def _header(r: Result) -> str:
 
 
 def _who(r: Result) -> str | None:
-    """The speaker of a turn, or the person an article's answering sentence reports."""
+    """The speaker of a turn (with their role), or the person an article's answering sentence reports."""
     if r.speaker:
-        return r.speaker
+        return _speaker(r.speaker, r.role)
     return f"({r.answer_by})" if r.answer_by else None
+
+
+def _speaker(name: str, role: str | None) -> str:
+    """A speaker as cited: the name, and the job title their label gave them ("Tomas Eid, Baker")."""
+    return f"{name}, {role}" if role else name
 
 
 def render_plain(answer: Answer, out: TextIO) -> None:
@@ -196,12 +206,17 @@ def render_sources(docs: list[Source], fmt: str, out: TextIO, console=None) -> N
             out.write("  ".join(cells).rstrip() + "\n")
 
 
+# The narrowest title column worth a path beside it (a few words a line).
+MIN_TITLE_WIDTH = 16
+
+
 def _sources_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], console) -> None:
     """The documents as a rich table that fits the console's width.
 
     Ids are what people copy into --source: they, the kind, the count and the date are never
-    wrapped. The title and the path share what is left, wrapping inside their columns; on a
-    console too narrow for both, the path gives way (`-f plain` and `--json` always have it).
+    wrapped. Nor is the path, copied too: it is shown whole when the title keeps
+    MIN_TITLE_WIDTH columns beside it, else left out (`-f plain` and `--json` always have it);
+    the title wraps in what is left.
     """
     from rich.table import Table
 
@@ -210,15 +225,14 @@ def _sources_table(columns: tuple[str, ...], rows: list[tuple[str, ...]], consol
     widths["AUTHOR"] = min(widths["AUTHOR"], 16)
     fixed = sum(widths[c] for c in ("DOC", "KIND", "PASSAGES", "AUTHOR", "DATE")) + 2 * (len(columns) - 2)
     left = console.width - fixed  # for the title, and the path with its 2-space gap
-    path = min(widths["PATH"], max(12, left - 2 - 24))
-    shown = columns if left - path - 2 >= 20 else columns[:-1]
+    shown = columns if left - widths["PATH"] - 2 >= MIN_TITLE_WIDTH else columns[:-1]
     if shown == columns:
-        widths["PATH"], widths["TITLE"] = path, min(widths["TITLE"], left - path - 2)
+        widths["TITLE"] = min(widths["TITLE"], left - widths["PATH"] - 2)
     else:
         widths["TITLE"] = max(8, min(widths["TITLE"], left))
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
     for c in shown:
-        wraps = c in ("TITLE", "PATH")
+        wraps = c == "TITLE"
         table.add_column(
             c.title(),
             width=widths[c],
@@ -242,7 +256,7 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
     if fmt == "markdown":
         out.write(_md_heading(shown.citation, shown.title))
         for p in shown.passages:
-            who = f" · {_md_escape(safe_line(p.speaker))}" if p.speaker else ""
+            who = f" · {_md_escape(safe_line(_speaker(p.speaker, p.role)))}" if p.speaker else ""
             body = safe(p.text)
             if p.cited:
                 out.write(f"**¶{p.passage}**{who}\n\n> " + body.replace("\n", "\n> ") + "\n\n")
@@ -264,14 +278,14 @@ def render_shown(shown: Shown, fmt: str, out: TextIO, console=None) -> None:
             style = "bold" if p.cited else ""
             body = Text()
             if p.speaker:
-                body.append(safe_line(p.speaker) + ": ", style="bold magenta")
+                body.append(safe_line(_speaker(p.speaker, p.role)) + ": ", style="bold magenta")
             body.append(safe(p.text), style=style)
             grid.add_row(Text(f"{'>' if p.cited else ' '} ¶{p.passage}", style=style or "dim"), body)
         console.print(grid)
         return
     out.write(f"{safe_line(shown.citation)} · {safe_line(shown.title)} · {safe_line(_place(shown))}\n")
     for p in shown.passages:
-        who = f"{safe_line(p.speaker)}: " if p.speaker else ""
+        who = f"{safe_line(_speaker(p.speaker, p.role))}: " if p.speaker else ""
         out.write(f"{'>' if p.cited else ' '} ¶{p.passage}  {who}{safe(p.text)}\n")
 
 

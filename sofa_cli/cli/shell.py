@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -146,10 +147,6 @@ def describe_filters(filters: Filters) -> str:
     return " ".join(parts)
 
 
-def _results(n: int) -> str:
-    return f"{n} result" if n == 1 else f"{n} results"
-
-
 def _switch(value: str, current: bool, name: str) -> bool:
     """on/off; alone, a switch keeps its state (and the caller shows it), as `:k` alone does."""
     value = value.strip().lower()
@@ -216,7 +213,7 @@ class Shell:
 
     def banner(self) -> str:
         return (
-            f"sofa: {self.corpus.documents} documents, {self.corpus.passages} passages from {self.corpus.index.corpus}\n"
+            f"sofa: {self._size()} from {self.corpus.index.corpus}\n"
             "Type a question; :help lists the commands; Ctrl-D or :quit leaves."
         )
 
@@ -263,9 +260,12 @@ class Shell:
         if rebuilt:
             report = self.corpus.report
             what = f"{report.new} new, {report.updated} updated, {report.removed} removed; " if report else ""
-            self.say(f"corpus changed: reindexed ({what}{self.corpus.documents} documents, {self.corpus.passages} passages)")
+            self.say(f"corpus changed: reindexed ({what}{self._size()})")
         elif forced:
-            self.say(f"index up to date ({self.corpus.documents} documents, {self.corpus.passages} passages)")
+            self.say(f"index up to date ({self._size()})")
+
+    def _size(self) -> str:
+        return f"{render.counted(self.corpus.documents, 'document')}, {render.counted(self.corpus.passages, 'passage')}"
 
     def answer(self, question: str) -> None:
         self.refresh()
@@ -290,12 +290,12 @@ class Shell:
             )
         elif name == ":k":
             if not args:
-                self.say(f"showing {_results(self.limit)} per question")
+                self.say(f"showing {render.counted(self.limit, 'result')} per question")
                 return
             if not re.fullmatch(r"[0-9]{1,5}", args) or int(args) < 1:  # not isdigit(): "²" is a digit to it
                 raise ShellError(f":k takes a whole number of results, 1 to 99999, got {args[:20]!r}")
             self.limit = int(args)
-            self.say(f"showing {_results(self.limit)} per question")
+            self.say(f"showing {render.counted(self.limit, 'result')} per question")
         elif name == ":sources":
             render.render_sources(self.corpus.sources(), self.output_format(), self.out, self.console)
         elif name == ":show":
@@ -370,6 +370,11 @@ class Shell:
         return []
 
     def _ids(self) -> list[str]:
-        """Document ids that can be completed: one with a control, escape or bidi character
-        would reach the terminal raw when readline shows it, so it is left out."""
-        return [d for d in self.corpus.document_ids() if d == safe_line(d)]
+        """Document ids as they can be completed: in their printed form (`safe_line`: a
+        control, escape, bidi character or a byte that is not UTF-8 would reach the terminal
+        raw when readline shows it), which `:show` and `:filter source=` take back; a printed
+        form that two ids share, or that is itself another id, is left out."""
+        ids = self.corpus.document_ids()
+        printed = Counter(map(safe_line, ids))
+        exact = set(ids)
+        return [p for d in ids if (p := safe_line(d)) == d or (printed[p] == 1 and p not in exact)]

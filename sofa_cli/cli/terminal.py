@@ -16,7 +16,11 @@ from sofa_cli.cli.output import choose_output, warn
 
 
 def run_shell(
-    corpus: Optional[Path], index_dir: Optional[str], options: AskOptions = AskOptions(), cluster: Optional[str] = None
+    corpus: Optional[Path],
+    index_dir: Optional[str],
+    options: AskOptions = AskOptions(),
+    cluster: Optional[str] = None,
+    follow_links: bool = False,
 ) -> None:
     """Load the index once, then hand the terminal (or piped stdin) to the REPL (`cluster`: a
     Dask scheduler whose workers score a sharded index's shards, kept open between questions)."""
@@ -28,7 +32,8 @@ def run_shell(
     else:
         human = output
     filters = filters_of(options)
-    opened = open_corpus(corpus, index_dir, cluster=cluster) if cluster else open_corpus(corpus, index_dir)
+    how = {"cluster": cluster} if cluster else {}
+    opened = open_corpus(corpus, index_dir, follow_links=follow_links, **how)
     filters = check_filters(filters, opened, where=":sources or `sofa sources`")
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     repl = Shell(

@@ -7,6 +7,8 @@ and `encoding_of` which codec a file is in, so they cannot disagree.
 from __future__ import annotations
 
 import codecs
+import json
+import re
 
 from sofa_cli.text.safety import drop_invisible  # also applied to questions, so both sides agree
 
@@ -72,3 +74,24 @@ def encoding_of(head: bytes, whole: bool = False) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         return "cp1252", LATIN1_WARNING
     return codec, None
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_strings(value):
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_valid_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {_valid_strings(k): _valid_strings(v) for k, v in value.items()}
+    return value
+
+
+def loads_json(raw: str, **options):
+    """`json.loads(raw, **options)`, every string in it valid text: JSON can escape half a
+    character (`"\\ud800"`), which Python keeps as a lone surrogate that no UTF-8 can hold,
+    so the index write failed on it ("surrogates not allowed"); each becomes U+FFFD."""
+    value = json.loads(raw, **options)
+    return _valid_strings(value) if "\\u" in raw or "\\U" in raw else value

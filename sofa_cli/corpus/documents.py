@@ -18,8 +18,8 @@ for a FIFO between the scan and the read is skipped, not waited on forever.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
-import json
 import os
 import re
 import stat
@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sofa_cli.corpus.decode import BINARY_SNIFF, LATIN1_WARNING, bom_codec, decode, drop_invisible, encoding_of
-from sofa_cli.corpus.discover import HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Skipped
+from sofa_cli.corpus.decode import BINARY_SNIFF, LATIN1_WARNING, bom_codec, decode, drop_invisible, encoding_of, loads_json
+from sofa_cli.corpus.discover import HTML_SUFFIXES, JSONL_SUFFIXES, OUTSIDE_LINK, TEXT_SUFFIXES, Skipped
 from sofa_cli.corpus.paragraphs import (
     _BLANK_LINE_RE,
     MAX_PASSAGE_CHARS,
@@ -40,6 +40,7 @@ from sofa_cli.corpus.paragraphs import (
     leading_title,
     looks_like_interview,
     reflow,
+    spaced_wrap_width,
     split_paragraphs,
     unwrap_block,
     wrap_width,
@@ -169,19 +170,23 @@ def _document(path: Path, root: Path, doc_id: str, meta: dict, body: str, warnin
     )
 
 
-def load_file(path: Path, root: Path) -> Iterator[Document | Skipped]:
-    """The documents of one file (several for .jsonl), or a Skipped with the reason."""
+def load_file(path: Path, root: Path, follow_links: bool = False) -> Iterator[Document | Skipped]:
+    """The documents of one file (several for .jsonl), or a Skipped with the reason.
+
+    The file opened must lie in `root` (unless `follow_links`), whatever the scan saw: a
+    file swapped for a link to outside the folder after the scan is refused, not read."""
     rel = path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
     doc_id = doc_id_for(path, root)
+    inside = None if follow_links else _real_folder(root)
     try:
         if suffix in JSONL_SUFFIXES:
-            yield from _load_jsonl(path, rel, root, doc_id)
+            yield from _load_jsonl(path, rel, root, doc_id, inside)
             return
-        with open_regular(path) as f:
+        with open_regular(path, inside) as f:
             if suffix in TEXT_SUFFIXES and os.fstat(f.fileno()).st_size > STREAM_THRESHOLD:
                 f.close()
-                yield _streamed_text(path, root, doc_id)
+                yield _streamed_text(path, root, doc_id, inside)
                 return
             limit = MAX_HTML_BYTES if suffix in HTML_SUFFIXES else -1
             data = f.read(limit)
@@ -209,12 +214,30 @@ def load_file(path: Path, root: Path) -> Iterator[Document | Skipped]:
         yield _document(path, root, doc_id, meta, body, [warning])
 
 
-def open_regular(path: Path) -> io.BufferedReader:
-    """`path` opened for reading in binary, when it is a regular file; else ValueError.
+@functools.lru_cache(maxsize=8)
+def _real_folder(root: Path) -> str:
+    """`root` with every link resolved, ending in a separator (a prefix of what lies in it)."""
+    return os.path.join(os.path.realpath(root), "")
+
+
+def _lies_outside(fd: int, inside: str) -> bool:
+    """True when the file open at `fd` is not under the folder `inside` (by the path the
+    kernel opened, /proc/self/fd; where there is no /proc the scan's check stands alone)."""
+    try:
+        opened = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return False
+    return not opened.startswith(inside)
+
+
+def open_regular(path: Path, inside: str | None = None) -> io.BufferedReader:
+    """`path` opened for reading in binary, when it is a regular file (and, given `inside`,
+    one under that folder); else ValueError.
 
     Opened with O_NONBLOCK, so a FIFO (put in a file's place after the folder was scanned)
     opens at once instead of waiting for a writer, and is then refused by its fstat. For a
-    regular file the flag changes nothing.
+    regular file the flag changes nothing. What was opened is checked, not the path before
+    opening, so a file swapped for a link to outside after the scan cannot slip through.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)
@@ -222,19 +245,21 @@ def open_regular(path: Path) -> io.BufferedReader:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise ValueError("not a regular file (a FIFO or device), not read")
+        if inside is not None and _lies_outside(fd, inside):
+            raise ValueError(OUTSIDE_LINK)
     except BaseException:
         os.close(fd)
         raise
     return open(fd, "rb")
 
 
-def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
+def _streamed_text(path: Path, root: Path, doc_id: str, inside: str | None = None) -> Document:
     """A large text file as a Document whose paragraphs are read from disk when wanted.
 
     Only the first chunk is read now (metadata header, title, kind); raises OSError when
     the file cannot be read, ValueError when it is binary.
     """
-    with open_regular(path) as f:
+    with open_regular(path, inside) as f:
         head_bytes = f.read(max(HEAD_BYTES, BINARY_SNIFF))
         whole = not f.read(1)
     codec, warning = encoding_of(head_bytes, whole)
@@ -249,12 +274,15 @@ def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
     head_body_lines = head_body.replace("\r\n", "\n").replace("\r", "\n")
     by_line = not has_blank_line(head_body_lines)
     # Decided on the first chunk, as the paragraph style is: a file this large is one kind of text.
-    width = wrap_width(head_body_lines.split("\n")) if by_line else None
+    if by_line:
+        width = wrap_width(head_body_lines.split("\n"))
+    else:
+        width = spaced_wrap_width(_BLANK_LINE_RE.split(head_body_lines))
     warnings = [warning]
 
     def stream() -> Iterator[str]:
-        pieces = _stream_paragraphs(path, codec, skip, by_line, doc.warnings)
-        if width:  # hard-wrapped lines (each at most WRAP_MAX_WIDTH, so no line was cut)
+        pieces = _stream_paragraphs(path, codec, skip, by_line, doc.warnings, inside)
+        if width:  # hard-wrapped lines, double-spaced or not (each at most WRAP_MAX_WIDTH, so no line was cut)
             return (piece for p in reflow(pieces, width) for piece in cap_length(p))
         if not by_line:
             return (p for piece in pieces for p in unwrap_block(piece))
@@ -264,7 +292,7 @@ def _streamed_text(path: Path, root: Path, doc_id: str) -> Document:
     return doc
 
 
-def _decoded_chunks(path: Path, codec: str, warnings: list[str]) -> Iterator[str]:
+def _decoded_chunks(path: Path, codec: str, warnings: list[str], inside: str | None = None) -> Iterator[str]:
     """The file's text in chunks. A chunk that is not valid UTF-8 switches the rest to Latin-1
     (with a warning); a file that vanishes or fails mid-read ends early (with a warning)."""
     decoder = codecs.getincrementaldecoder(codec)("strict" if codec.startswith("utf-8") else "replace")
@@ -281,7 +309,7 @@ def _decoded_chunks(path: Path, codec: str, warnings: list[str]) -> Iterator[str
             return decoder.decode(pending + chunk, final=final)
 
     try:
-        with open_regular(path) as f:
+        with open_regular(path, inside) as f:
             while chunk := f.read(READ_CHUNK):
                 yield drop_invisible(decoded(chunk))
     except OSError as err:
@@ -291,11 +319,13 @@ def _decoded_chunks(path: Path, codec: str, warnings: list[str]) -> Iterator[str
     yield drop_invisible(decoded(b"", final=True))
 
 
-def _stream_paragraphs(path: Path, codec: str, skip: int, by_line: bool, warnings: list[str]) -> Iterator[str]:
+def _stream_paragraphs(
+    path: Path, codec: str, skip: int, by_line: bool, warnings: list[str], inside: str | None = None
+) -> Iterator[str]:
     """`split_paragraphs` of a file read in chunks: memory holds one chunk and one paragraph."""
     separator = re.compile(r"\n") if by_line else _BLANK_LINE_RE
     buffer = ""
-    for text in _decoded_chunks(path, codec, warnings):
+    for text in _decoded_chunks(path, codec, warnings, inside):
         if skip:
             text, skip = text[skip:], max(0, skip - len(text))
         buffer += text
@@ -332,14 +362,14 @@ def _stream_paragraphs(path: Path, codec: str, skip: int, by_line: bool, warning
             yield from cap_length(block.strip("\n"))
 
 
-def _jsonl_lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
+def _jsonl_lines(path: Path, inside: str | None = None) -> Iterator[tuple[int, str | None, str | None]]:
     """(line number, text, warning) for each line; one line in memory at a time.
 
     A line longer than MAX_JSONL_LINE comes as (number, None, None), skipped unread. A
     UTF-16 or UTF-32 file (byte order mark) is decoded as it is read: it cannot be split
     on b"\\n".
     """
-    with open_regular(path) as f:
+    with open_regular(path, inside) as f:
         head = f.read(BINARY_SNIFF)
         wide = bom_codec(head)
         f.seek(0)
@@ -378,17 +408,17 @@ def _json_int(digits: str) -> int | str:
     return int(digits) if len(digits) <= MAX_JSON_DIGITS else digits
 
 
-def _load_jsonl(path: Path, rel: str, root: Path, doc_id: str) -> Iterator:
+def _load_jsonl(path: Path, rel: str, root: Path, doc_id: str, inside: str | None = None) -> Iterator:
     """The documents of a `.jsonl` file; a line that cannot be one is skipped and named
     (`feed.jsonl:2`), and the lines after it are read as usual."""
-    for n, line, warning in _jsonl_lines(path):
+    for n, line, warning in _jsonl_lines(path, inside):
         if line is None:
             yield Skipped(f"{rel}:{n}", f"line longer than {MAX_JSONL_LINE >> 10:,} KiB, not read")
             continue
         if not line.strip():
             continue
         try:
-            record = json.loads(line, parse_int=_json_int)
+            record = loads_json(line, parse_int=_json_int)
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             yield Skipped(f"{rel}:{n}", "not valid JSON")
             continue

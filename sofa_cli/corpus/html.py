@@ -18,10 +18,11 @@ lxml and several packages for heuristics tuned to whole-web crawls.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+from sofa_cli.corpus.decode import loads_json
 
 _BLOCKS = {
     "p",
@@ -277,7 +278,7 @@ _ARTICLE_TYPES = {"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNew
 def _json_ld_article(raw: str) -> dict[str, str]:
     """The metadata of the first article described in a JSON-LD script, or {}."""
     try:
-        data = json.loads(raw, parse_int=str, parse_float=str, parse_constant=str)
+        data = loads_json(raw, parse_int=str, parse_float=str, parse_constant=str)
     except (ValueError, RecursionError):
         return {}
     for item in _json_ld_items(data):

@@ -173,20 +173,58 @@ _SENTENCE_END = tuple('.!?:;…"”’)。！？')
 _LIST_ITEM_RE = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s")
 
 
+# Not every wrap is greedy: typeset text (TIME.ALL) ends lines well short of its widest one,
+# so "the line had room for the next word" would break it at most lines. The width reflow
+# tests room against is then lowered until only this share of the lines that end
+# mid-sentence (certainly not a paragraph's end) would break, judged on at least this many.
+_WRAP_SLACK_SHARE = 0.05
+_WRAP_SLACK_MIN_LINES = 20
+
+
 def wrap_width(lines: list[str]) -> int | None:
-    """The column lines without blank lines between them were hard-wrapped at, or None when
-    each line is a paragraph. Decided from line lengths and how lines end."""
-    lengths = [len(line.rstrip()) for line in lines if line.strip()]
+    """The width hard-wrapped `lines` (a text without blank lines, or a double-spaced text's
+    lines) are reflowed at (see `reflow`), or None when each line is a paragraph. Decided
+    from line lengths and how lines end."""
+    lines = [line.rstrip() for line in lines if line.strip()]
+    lengths = [len(line) for line in lines]
     if len(lengths) < _WRAP_MIN_LINES:
         return None
     width = max(lengths)
     if not _WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
         return None
     full = sum(1 for n in lengths if n >= _WRAP_FULL * width)
-    open_ended = sum(1 for line in lines if line.strip() and not line.rstrip().endswith(_SENTENCE_END))
+    open_ended = sum(1 for line in lines if not line.endswith(_SENTENCE_END))
     if full >= _WRAP_FULL_SHARE * len(lengths) and open_ended >= _WRAP_OPEN_SHARE * len(lengths):
-        return width
+        return _room_width(lines, width)
     return None
+
+
+def _room_width(lines: list[str], width: int) -> int:
+    """`width`, or less for a wrap that is not greedy (`_WRAP_SLACK_SHARE`): for each line
+    ending mid-sentence, the width at which it would have had room for the next line's
+    first word; the width returned leaves all but that share of them unbroken."""
+    needed = sorted(
+        len(line) + 1 + len(after.split(None, 1)[0]) for line, after in zip(lines, lines[1:]) if not line.endswith(_SENTENCE_END)
+    )
+    if len(needed) < _WRAP_SLACK_MIN_LINES:
+        return width
+    return min(width, needed[int(len(needed) * _WRAP_SLACK_SHARE)] - 1)
+
+
+# Double-spaced hard-wrapped text (TIME.ALL: a blank line after every printed line): blank-line
+# blocks that are nearly all single wrapped lines are lines, not paragraphs.
+_SPACED_SINGLE_SHARE = 0.9
+
+
+def spaced_wrap_width(blocks: list[str]) -> int | None:
+    """The column a double-spaced text was hard-wrapped at, given its blank-line `blocks`, or
+    None when its blocks are paragraphs: at least nine blocks in ten must be one line, and
+    those lines wrapped (`wrap_width`)."""
+    blocks = [b.strip("\n") for b in blocks if b.strip()]
+    lines = [b for b in blocks if "\n" not in b]
+    if len(lines) < _SPACED_SINGLE_SHARE * len(blocks):
+        return None
+    return wrap_width(lines)
 
 
 def _starts_own_paragraph(line: str) -> bool:
@@ -251,20 +289,26 @@ def is_reflowed(body: str) -> bool:
     blocks with line breaks inside (what `sofa index` reports as reflowed)."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     if has_blank_line(body):
-        return any("\n" in block.strip("\n") for block in _BLANK_LINE_RE.split(body) if block.strip())
+        blocks = _BLANK_LINE_RE.split(body)
+        return any("\n" in block.strip("\n") for block in blocks if block.strip()) or spaced_wrap_width(blocks) is not None
     return wrap_width(body.split("\n")) is not None
 
 
 def split_paragraphs(body: str) -> list[str]:
     """Blocks separated by blank lines; a text with no blank line has one paragraph per line,
-    unless it is hard-wrapped (`wrap_width`); wrapped lines are joined (`reflow`).
+    unless it is hard-wrapped (`wrap_width`), or double-spaced and hard-wrapped
+    (`spaced_wrap_width`); wrapped lines are joined (`reflow`).
 
     A block longer than MAX_PASSAGE_CHARS is cut into bounded pieces (`cap_length`).
     """
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     if has_blank_line(body):
+        blocks = _BLANK_LINE_RE.split(body)
         # Cut first, then join: what a streamed file can do too, so both read alike.
-        pieces = (piece for b in _BLANK_LINE_RE.split(body) if b.strip() for piece in cap_length(b.strip("\n")))
+        pieces = (piece for b in blocks if b.strip() for piece in cap_length(b.strip("\n")))
+        width = spaced_wrap_width(blocks)
+        if width:  # double-spaced: each block a wrapped line
+            return [piece for p in reflow(pieces, width) for piece in cap_length(p)]
         return [p for piece in pieces for p in unwrap_block(piece)]
     lines = body.split("\n")
     width = wrap_width(lines)

@@ -30,8 +30,8 @@ class Passage:
     `sentences` are (start, end) character spans in `text`; `prompt` is the interviewer's
     question an answer turn replies to (matched, not shown); `attributions` gives the
     person each sentence reports (or None), parallel to `sentences`; `role` is the job title
-    a transcript's label gave the speaker ("Baker" in "Baker Tomas Eid:"). Not yet stored in
-    the index: a passage read back from it has None.
+    a transcript's label gave the speaker ("Baker" in "Baker Tomas Eid:"). The index keeps it
+    per document (`DocInfo.roles`); a passage read back from it has `StoredPassage.role`.
     """
 
     number: int

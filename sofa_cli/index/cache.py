@@ -52,14 +52,15 @@ def _cut(name: str, limit: int) -> str:
     return name
 
 
-def is_fresh(index: Index, root: Path, expected: IndexDependencies) -> bool:
+def is_fresh(index: Index, root: Path, expected: IndexDependencies, follow_links: bool = False) -> bool:
     """True when `index` was built with `expected` (analysis, word lists, BM25 constants)
-    and no corpus file was added, changed or removed since."""
+    and no corpus file was added, changed or removed since (`follow_links`: files linked
+    from outside the folder count too; an index built the other way is then stale)."""
     if index.depends != expected:
         return False  # built by a sofa that analysed text differently, or with other BM25 constants
     known = {f["path"]: (f["size"], f["mtime_ns"]) for f in index.files}
     try:
-        return fingerprints(root) == known
+        return fingerprints(root, follow_links) == known
     except OSError:
         return False
 
@@ -81,6 +82,7 @@ def open_index(
     notice: Callable[[str], None] | None = None,
     wait: bool = False,
     check_all: bool = False,
+    follow_links: bool = False,
 ) -> Opened:
     """The index of `root`, built or refreshed as needed; `notice` hears at once what this
     process does about another one's build (other warnings come back in `Opened`).
@@ -92,6 +94,8 @@ def open_index(
     sofa still wants it) and this one indexes into memory; so it does, with a warning,
     when the cache folder cannot be written (read-only, full). With `check_all`, an index
     kept is checked whole now (sections are otherwise checked as they are first read).
+    `follow_links` indexes files that symbolic links in the folder point to outside it
+    (refused by default: the corpus is a boundary).
     """
     root = root.resolve()
     check_root(root)
@@ -100,7 +104,7 @@ def open_index(
     warnings: list[str] = []
     tell = notice or warnings.append
     previous, keep_file = _existing(path, warnings)
-    if previous and not rebuild and is_fresh(previous, root, expected):
+    if previous and not rebuild and is_fresh(previous, root, expected, follow_links):
         try:
             if check_all:
                 previous.check_all()
@@ -110,7 +114,7 @@ def open_index(
             previous, rebuild = None, True
     _remove_orphaned_scratch()
     if not keep_file:
-        header, sections, report = _build(root, None, params, progress, warnings)
+        header, sections, report = _build(root, None, params, progress, warnings, follow_links=follow_links)
         return Opened(_in_memory(header, sections), report, warnings, saved=False)
     with _lock(path.parent) as lock:
         if not lock.acquire(blocking=False):
@@ -123,10 +127,12 @@ def open_index(
         if not rebuild:  # another process may have built it while we waited for the lock
             latest, _ = _existing(path, [])
             _close(previous)
-            if latest is not None and is_fresh(latest, root, expected):
+            if latest is not None and is_fresh(latest, root, expected, follow_links):
                 return Opened(latest, None, warnings)
             previous = latest
-        header, sections, report = _build(root, None if rebuild else previous, params, progress, warnings, path.parent)
+        header, sections, report = _build(
+            root, None if rebuild else previous, params, progress, warnings, path.parent, follow_links
+        )
         _close(previous)
         try:
             write_index(path, header, sections)
@@ -159,17 +165,19 @@ def _existing(path: Path, warnings: list[str]) -> tuple[Index | None, bool]:
         return None, True
 
 
-def _build(root: Path, previous: Index | None, params: BM25Params, progress, warnings: list[str], scratch=None):
+def _build(
+    root: Path, previous: Index | None, params: BM25Params, progress, warnings: list[str], scratch=None, follow_links=False
+):
     """`writer.build`, reusing `previous` unless a section of it proves damaged on reading;
     its scratch files in `scratch`."""
     from sofa_cli.index.writer import build
 
     if previous is not None:
         try:
-            return build(root, previous, params, progress, scratch=scratch)
+            return build(root, previous, params, progress, scratch=scratch, follow_links=follow_links)
         except IndexFileError as err:
             warnings.append(f"index at {previous.path} unusable ({err}); rebuilding")
-    return build(root, None, params, progress, scratch=scratch)
+    return build(root, None, params, progress, scratch=scratch, follow_links=follow_links)
 
 
 def _in_memory(header: dict, sections: dict) -> Index:

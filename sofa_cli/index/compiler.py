@@ -12,7 +12,16 @@ from sofa_cli.index import bm25, text_blocks
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.format import json_bytes
 from sofa_cli.index.schema import dependencies
-from sofa_cli.index.spill import Run, SpillArray, document_frequencies, merge, scratch_file, sorted_chunk, write_at
+from sofa_cli.index.spill import (
+    Run,
+    SpillArray,
+    document_frequencies,
+    keep_large_allocations_mapped,
+    merge,
+    scratch_file,
+    sorted_chunk,
+    write_at,
+)
 from sofa_cli.index.terms import NewTerms, PackedDocument
 from sofa_cli.index.vocabulary import char_hists, hash_table, string_table, synonym_groups
 from sofa_cli.text.analysis import form_of, raw_tokens
@@ -20,26 +29,29 @@ from sofa_cli.text.analysis import stem as snowball_stem
 
 # Postings are counted with numpy every this many tokens, so memory stays bounded; a
 # chunk is counted while the workers go on parsing, so only the last one (at most this
-# size) is counted after them (the postings do not depend on where chunks end).
-TOKEN_CHUNK = 2_000_000
+# size) is counted after them (the postings do not depend on where chunks end). Counting
+# one takes some 16 bytes a token at once (int64 keys sorted in place, `_flush`).
+TOKEN_CHUNK = 1_000_000
 
 
 # Counted postings (12 bytes each) held in memory before they are written out as one sorted
-# run (spill.py): about 5.6 million postings, a tenth of a million-passage corpus's, so a
+# run (spill.py): about 2.8 million postings, a twentieth of a million-passage corpus's, so a
 # build's memory stops growing with its corpus (as tantivy's 128 MB writer heap does) while
-# a million passages make a handful of runs, merged in one pass.
-POSTINGS_BUDGET = 64 * 1024 * 1024
+# a million passages make some twenty runs, merged in one pass. A 1M build's peak is writing
+# one out (bench/results/build_memory.md: 165 MB; 340 MB with 64 MB and the older temporaries).
+POSTINGS_BUDGET = 32 * 1024 * 1024
 
 
 # Bytes of each per-passage and per-sentence array (the passage texts, the sentence terms,
 # the spans...) held in memory before they are appended to a scratch file: they need no
-# sorting, so this is a write buffer, not a budget; a dozen arrays hold at most 48 MB.
-SPILL_BUFFER = 4 * 1024 * 1024
+# sorting, so this is a write buffer, not a budget; a dozen arrays hold at most 12 MB (at 4 MB
+# each, 48 MB: a quarter of the memory of a build at 100,000 passages, for no measurable CPU).
+SPILL_BUFFER = 1024 * 1024
 
 
 # The postings are merged this many at a time: the temporaries of a block (int64 positions)
-# are some 40 bytes a posting.
-MERGE_BLOCK = 1_000_000
+# are some 40 bytes a posting, 10 MB a block (40 MB at a million, the peak of the finish).
+MERGE_BLOCK = 250_000
 
 
 class Compiler:
@@ -65,6 +77,7 @@ class Compiler:
     ) -> None:
         """`stem` turns a surface form into its term (an empty stem: no term); `scratch` is the
         folder for scratch files (beside the index being written; None: the system's)."""
+        keep_large_allocations_mapped()
         self.params = params
         self.stem = stem
         self.scratch = scratch
@@ -74,12 +87,16 @@ class Compiler:
         self.names: dict[str, int] = {}
         self.text = SpillArray("B", scratch, spill_buffer)
         # Per passage and per sentence: written out as they fill a buffer, read back as the
-        # index is written (all but p_len, which finish reads whole: 4 bytes a passage).
+        # index is written.
         self.text_off = SpillArray("q", scratch, spill_buffer, (0,))
         self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (SpillArray("i", scratch, spill_buffer) for _ in range(4))
         self.p_sent = SpillArray("i", scratch, spill_buffer, (0,))
         self.s_start, self.s_end, self.s_attr = (SpillArray("i", scratch, spill_buffer) for _ in range(3))
-        self.p_len = array.array("i")
+        # Each passage's length: written out too (4 bytes a passage grew with the corpus), so
+        # the chunk being counted keeps its own, and the sum and longest are kept for `finish`.
+        self.p_len = SpillArray("i", scratch, spill_buffer)
+        self.chunk_lengths = array.array("i")
+        self.token_count = self.longest = 0
         # What reranking reads instead of tokenising (provisional term ids until `finish`):
         # each sentence's terms in order, where each sentence's end there, and the passages
         # whose sentences are not stored (`terms._pack_sentence_numbers`).
@@ -87,7 +104,7 @@ class Compiler:
         self.s_terms_end = SpillArray("q", scratch, spill_buffer, (0,))
         self.p_unstored = array.array("i")
         self.titles: list[str] = []
-        self.doc_blob = bytearray()
+        self.doc_blob = SpillArray("B", scratch, spill_buffer)  # each document's record (JSON)
         self.doc_off = array.array("q", [0])
         self.doc_first = array.array("i", [0])
         self.vocab: dict[str, int] = {}  # term -> provisional id (order of first sight)
@@ -137,7 +154,7 @@ class Compiler:
         d = len(self.doc_first) - 1
         self.titles.append(record["title"])
         raw = json_bytes(record)
-        self.doc_blob += raw
+        self.doc_blob.frombytes(raw)
         self.doc_off.append(len(self.doc_blob))
         name_ids = [self._name_id(name) for name in names]
         first_pid, text_base, sentence_base = len(self.p_doc), len(self.text), len(self.s_start)
@@ -167,6 +184,9 @@ class Compiler:
                 mapped = mapped[keep]
             self.tokens.frombytes(mapped.tobytes())
         self.p_len.extend(p_len)
+        self.chunk_lengths.extend(p_len)
+        self.token_count += sum(p_len)
+        self.longest = max(self.longest, max(p_len, default=0))
         self._add_sentence_terms(packed, first_pid)
         self.doc_first.append(len(self.p_doc))
         if len(self.tokens) >= TOKEN_CHUNK:
@@ -216,17 +236,29 @@ class Compiler:
         import numpy as np
 
         first, last = self.chunk_first_pid, len(self.p_doc)
+        tokens, self.tokens = self.tokens, array.array("i")
+        lengths, self.chunk_lengths = self.chunk_lengths, array.array("i")
         if last > first:
-            lengths = np.frombuffer(self.p_len, dtype=np.int32)[first:last]
-            tids = np.frombuffer(self.tokens, dtype=np.int32).astype(np.int64)
-            pids = np.repeat(np.arange(first, last, dtype=np.int64), lengths)
-            keys, tf = np.unique((tids << 32) | pids, return_counts=True)
-            del tids, pids
+            # np.unique's steps, done in place: its copies and temporaries (some 40 bytes a
+            # token) were the peak of a build's memory at 100k passages (bench/results/build_memory.md).
+            lengths = np.frombuffer(lengths, dtype=np.int32)
+            keys = np.frombuffer(tokens, dtype=np.int32).astype(np.int64)
+            del tokens
+            keys <<= 32
+            keys |= np.repeat(np.arange(first, last, dtype=np.int32), lengths)
+            keys.sort()
+            new = np.empty(len(keys), dtype=bool)
+            new[:1] = True
+            np.not_equal(keys[1:], keys[:-1], out=new[1:])
+            starts = np.flatnonzero(new)
+            del new
+            tf = np.diff(starts, append=len(keys)).astype(np.int32)
+            keys = keys[starts]
+            del starts
             term = (keys >> 32).astype(np.int32)
-            passage = (keys & 0xFFFFFFFF).astype(np.int32)
-            self.chunks.append((term, passage, tf.astype(np.int32)))
+            keys &= 0xFFFFFFFF
+            self.chunks.append((term, keys.astype(np.int32), tf))
             self.chunk_bytes += 12 * len(term)
-        self.tokens = array.array("i")
         self.chunk_first_pid = last
         if self.chunk_bytes >= self.postings_budget:
             self._spill_run()
@@ -282,8 +314,8 @@ class Compiler:
 
         self._flush()
         n = len(self.p_doc)
-        p_len = np.frombuffer(self.p_len, dtype=np.int32)
-        avgdl = float(p_len.astype(np.float64).mean()) if n else 0.0
+        # The mean as numpy took it (a float64 sum of integers is exact, then one division).
+        avgdl = self.token_count / n if n else 0.0
         # Sorted vocabulary: byte order (binary-searchable; the hash tables below are the fast path).
         vocab, rank = self._byte_order()
         n_terms = len(vocab)
@@ -308,6 +340,7 @@ class Compiler:
             top_tf = max(top_tf, int(tf.max()) if len(tf) else 0)
         del runs
         tf_type = _count_type(np, top_tf)
+        len_type = np.dtype(_count_type(np, self.longest))
         post_tf = post_tf.section(lambda raw: np.frombuffer(raw, dtype=np.int32).astype(tf_type), np.dtype(tf_type).char)
         term_blob, term_off = string_table(vocab)
         form_list = sorted((f for f in self.forms if self.forms[f] in self.vocab), key=lambda f: f.encode("utf-8"))
@@ -345,7 +378,7 @@ class Compiler:
             "s_start": self.s_start.section(),
             "s_end": self.s_end.section(),
             "s_attr": self.s_attr.section(),
-            "doc_blob": self.doc_blob,
+            "doc_blob": self.doc_blob.section(),
             "doc_off": self.doc_off,
             "doc_first": self.doc_first,
             "term_blob": term_blob,
@@ -360,7 +393,7 @@ class Compiler:
             "post_off": post_off,
             "post_pid": post_pid.section(),
             "post_tf": post_tf,
-            "p_len": p_len.astype(_count_type(np, int(p_len.max()) if n else 0)),
+            "p_len": self.p_len.section(lambda raw: np.frombuffer(raw, dtype=np.int32).astype(len_type), len_type.char),
             "s_terms": s_terms,
             "s_terms_end": s_terms_end,
             "p_unstored": self.p_unstored,

@@ -336,6 +336,15 @@ class IndexFile:
         self._handed_out.append(raw)
         return raw
 
+    def unchecked_items(self, name: str) -> memoryview:
+        """The section as a typed memoryview, not checked: for a search (a bisection) whose
+        reader then checks the items it settles on (`Index.passage_text`)."""
+        code = self._table[name][2]
+        raw = self.unchecked_bytes(name)
+        typed = raw.cast(code) if code != "B" else raw
+        self._handed_out.append(typed)
+        return typed
+
     def close(self) -> None:
         """Release every view of the mapping and unmap it. A view still exported (a numpy
         array someone kept) leaves the mapping to be unmapped when that is collected."""
@@ -369,6 +378,16 @@ class CheckedSection(Sequence):
 
     def __getitem__(self, i):
         if isinstance(i, slice):
+            first, end = i.start, i.stop
+            # The reader's usual slice, [a:b] with 0 <= a < b <= len in at most two blocks
+            # already checked, is seen inline (a question reads a dozen per candidate).
+            if i.step is None and first.__class__ is int and end.__class__ is int and 0 <= first < end <= self._len:
+                a = self._block0 + first // self._per_block
+                b = self._block0 + (end - 1) // self._per_block
+                checked = self._checked
+                if b - a > 1 or not (checked[a] and checked[b]):
+                    self._file.check(self._name, first, end)
+                return self._view[first:end]
             first, end, step = i.indices(self._len)
             if step != 1:
                 raise ValueError("a checked section is sliced with step 1")

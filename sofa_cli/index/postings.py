@@ -83,6 +83,22 @@ class Postings:
         i = bisect_left(pids, first_pid)
         return i < len(pids) and pids[i] < end_pid
 
+    def occurs_in_ranges(self, tid: int, ranges: Sequence[tuple[int, int]]) -> list[bool]:
+        """`occurs_between` for many ranges (a question's candidate documents) with one search
+        of the term's postings when numpy is loaded: one look-up per term and document was
+        a tenth of a question at 1M."""
+        a, b = self._post_off[tid], self._post_off[tid + 1]
+        if len(ranges) < 2 or b - a < NUMPY_LOADED_POSTINGS or "numpy" not in sys.modules:
+            return [self.occurs_between(tid, first, end) for first, end in ranges]
+        import numpy as np
+
+        self._file.check("post_pid", a, b)
+        pids = self._array("post_pid")[a:b]
+        firsts, ends = np.array(ranges, dtype=np.int64).T
+        at = np.searchsorted(pids, firsts)
+        found = pids[np.minimum(at, len(pids) - 1)]
+        return ((at < len(pids)) & (found < ends)).tolist()
+
     def _bm25_numpy(self, term_ids: list[int], base: float, top: int | None) -> dict[int, float]:
         """The same sums as the pure path, in the same order (so the same floats), vectorised.
 
@@ -108,8 +124,15 @@ class Postings:
             ]
         )
         if len(pids) * 4 < self.n_passages:
-            matched, where = np.unique(pids, return_inverse=True)
-            scores = np.bincount(where.ravel(), weights=weights)
+            # The matched passages (sorted, once each) and each posting's place among them: a
+            # sort and a search cost less than np.unique's argsort (6.0 against 7.1 CPU ms a
+            # question at 1M; the same arrays).
+            ordered = np.sort(pids)
+            first = np.empty(len(ordered), dtype=bool)
+            first[:1] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+            matched = ordered[first]
+            scores = np.bincount(np.searchsorted(matched, pids), weights=weights)
         else:
             dense = np.bincount(pids, weights=weights, minlength=self.n_passages)
             matched = np.flatnonzero(np.bincount(pids, minlength=self.n_passages))

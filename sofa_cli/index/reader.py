@@ -15,11 +15,12 @@ from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, StoredPassage
 from sofa_cli.index.text_blocks import inflate
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
-# An index with more postings than this imports numpy when it is opened, not at the first
-# question whose words have NUMPY_POSTINGS: else that question pays the import (~55 ms, the
-# BM25-only p99 at 100k passages) and the ones before it the slower pure-Python sums. At this
-# size (about 5,000 passages) common words have tens of thousands of postings, so numpy is
-# soon needed anyway; the bundled corpus, far smaller, answers a one-shot question without it.
+# An index with more postings than this starts importing numpy when it is opened (in a thread,
+# `preload`: the open itself is ~10 ms, the import ~55), not at the first question whose words
+# have NUMPY_POSTINGS: else that question pays the import (the BM25-only p99 at 100k passages)
+# and the ones before it the slower pure-Python sums. At this size (about 5,000 passages) common
+# words have tens of thousands of postings, so numpy is soon needed anyway; the bundled corpus,
+# far smaller, answers a one-shot question without it.
 NUMPY_AT_OPEN = 200_000
 
 
@@ -79,6 +80,20 @@ _SECTIONS = {
 }
 
 
+# Vocabulary look-ups kept per table: each word a question is asked about is looked up, found
+# or not, and a stdin batch of 100,000 questions of new words kept every one of them (RSS
+# 37 -> 83 MB, issue 17 #15). 65,536 covers the words of any one answer many times over.
+LOOKUPS_KEPT = 1 << 16
+
+
+def _keep(table: dict, key: str, value):
+    """`table[key] = value`, the table emptied first when it holds LOOKUPS_KEPT; `value`."""
+    if len(table) >= LOOKUPS_KEPT:
+        table.clear()
+    table[key] = value
+    return value
+
+
 class Index(Postings, IndexReader):
     """Read access to an index file: documents, passages, terms, forms and postings, each
     looked up lazily from the mapped sections, which nobody outside this class reads.
@@ -108,14 +123,16 @@ class Index(Postings, IndexReader):
             raise IndexFileError(f"index is missing {err}") from err
         self.docs = _Docs(self._file, self._file.count("doc_off") - 1)
         # Vocabulary look-ups go through hash tables in the mapped file; a question and the
-        # passages it ranks repeat words, so each answer is kept.
+        # passages it ranks repeat words, so each answer is kept, up to LOOKUPS_KEPT (`_keep`).
         self._term_ids: dict[str, int | None] = {}
         self._stems: dict[str, str | None] = {}
         self._form_tids: dict[str, int | None] = {}
         self._arrays: dict[str, object] = {}
         self._blocks: dict[int, bytes] = {}
         if self._file.count("post_pid") > NUMPY_AT_OPEN:
-            import numpy  # noqa: F401  (see NUMPY_AT_OPEN)
+            from sofa_cli.index.preload import start_numpy_import  # (a small index never needs it)
+
+            start_numpy_import()  # (see NUMPY_AT_OPEN)
 
     def __getattr__(self, name: str):
         """A section, mapped (and checked by `IndexFile.section`) the first time it is read,
@@ -185,7 +202,7 @@ class Index(Postings, IndexReader):
         start, end = self._text_off[pid : pid + 2]
         if start == end:
             return ""
-        k = bisect_right(self._text_start, start) - 1
+        k = self._text_block_of(start)
         raw = self._blocks.get(k)
         if raw is None:
             first, last = self._text_start[k : k + 2]
@@ -197,6 +214,21 @@ class Index(Postings, IndexReader):
             first = self._text_start[k]
         return raw[start - first : end - first].decode("utf-8")
 
+    def _text_block_of(self, start: int) -> int:
+        """The text block holding uncompressed offset `start`: bisected over the unchecked
+        `text_start` (a checked bisection pays a block check for each of its ~20 reads, a
+        fifth of reading a passage at 1M), then the two items that decide it are read checked.
+        A damaged item the bisection met can only mislead it: then the checked search decides."""
+        starts = self.__dict__.get("_text_start_unchecked")
+        if starts is None:
+            starts = self._text_start_unchecked = self._file.unchecked_items("text_start")
+        k = bisect_right(starts, start) - 1
+        if 0 <= k < len(starts) - 1:
+            first, last = self._text_start[k : k + 2]
+            if first <= start < last:
+                return k
+        return bisect_right(self._text_start, start) - 1
+
     def is_question_turn(self, pid: int) -> bool:
         """An interview turn that prompted the next one (the interviewer's question)."""
         return pid + 1 < self.n_passages and self._p_prompt[pid + 1] == pid
@@ -206,7 +238,7 @@ class Index(Postings, IndexReader):
         try:
             return self._term_ids[term]
         except KeyError:
-            tid = self._term_ids[term] = find(self._term_hash, self._term_blob, self._term_off, term.encode("utf-8"))
+            tid = _keep(self._term_ids, term, find(self._term_hash, self._term_blob, self._term_off, term.encode("utf-8")))
             return tid
 
     def is_number(self, tid: int) -> bool:
@@ -244,9 +276,8 @@ class Index(Postings, IndexReader):
         else:
             tid = self._form_term[i]
             term = self.term(tid)
-            self._term_ids[term] = tid
-        self._stems[form] = term
-        return term
+            _keep(self._term_ids, term, tid)
+        return _keep(self._stems, form, term)
 
     def term_of_form(self, form: str) -> int | None:
         """The term id of a corpus word form (None for a form the corpus lacks): reranking's
@@ -255,8 +286,7 @@ class Index(Postings, IndexReader):
             return self._form_tids[form]
         except KeyError:
             i = find(self._form_hash, self._form_blob, self._form_off, form.encode("utf-8"))
-            tid = self._form_tids[form] = None if i is None else self._form_term[i]
-            return tid
+            return _keep(self._form_tids, form, None if i is None else self._form_term[i])
 
     def form_candidates(self, form: str, limit: int, use_histograms: bool | None = None) -> Iterable[int]:
         """Numbers of the corpus forms that may lie within `limit` edits of `form`.

@@ -7,7 +7,7 @@ contents; an index whose header records other ones is rebuilt (see `cache.is_fre
 from __future__ import annotations
 
 import zlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from sofa_cli import __version__
 from sofa_cli.index.bm25 import BM25Params
@@ -22,8 +22,9 @@ LOCK_FILE = "index.lock"
 
 # Bump when analysis, segmentation or attribution change what an index holds: an index
 # built by another version is then rebuilt even if no corpus file changed.
-ANALYSIS_VERSION = 6  # 5: reflowed wrapped text, page furniture dropped, title lines, plain speaker labels
+ANALYSIS_VERSION = 7  # 5: reflowed wrapped text, page furniture dropped, title lines, plain speaker labels
 # 6: each sentence's and title's term ids stored for reranking (`s_terms`, `title_terms`)
+# 7: a transcript's speaker roles in its document record (`DocInfo.roles`); double-spaced wrapped text reflowed
 
 
 STOPWORDS_CHECKSUM = f"{zlib.crc32(' '.join(sorted(STOPWORDS)).encode()):08x}"
@@ -72,6 +73,10 @@ class DocInfo:
     url: str | None
     first_passage: int
     passage_count: int
+    # The job title a transcript's labels give each speaker ("Baker Tomas Eid:" -> {"Tomas Eid":
+    # "Baker"}): per document, as a label need not repeat it on every turn. In the record only
+    # when there is one, so an article's record is as it was.
+    roles: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -87,10 +92,28 @@ class StoredPassage:
     attributions: tuple[str | None, ...]
     prompt_pid: int
 
+    @property
+    def role(self) -> str | None:
+        """The speaker's job title, as the document's labels give it (`DocInfo.roles`)."""
+        return self.doc.roles.get(self.speaker) if self.speaker else None
+
 
 # A document's record in the index: DocInfo's fields less those the passage table gives.
-_DOC_RECORD_FIELDS = tuple(f.name for f in fields(DocInfo) if f.name not in ("first_passage", "passage_count"))
+_DOC_RECORD_FIELDS = tuple(f.name for f in fields(DocInfo) if f.name not in ("first_passage", "passage_count", "roles"))
 
 
-def _doc_record(doc) -> dict:
-    return {name: getattr(doc, name) for name in _DOC_RECORD_FIELDS}
+def _doc_record(doc, roles: dict[str, str]) -> dict:
+    """`doc`'s record (a Document or a DocInfo), with its speakers' `roles` when it has any."""
+    record = {name: getattr(doc, name) for name in _DOC_RECORD_FIELDS}
+    if roles:
+        record["roles"] = roles
+    return record
+
+
+def speaker_roles(passages) -> dict[str, str]:
+    """Each speaker's role, the first its turns' labels give (`Passage.role`)."""
+    roles: dict[str, str] = {}
+    for p in passages:
+        if p.role and p.speaker:
+            roles.setdefault(p.speaker, p.role)
+    return roles

@@ -59,6 +59,9 @@ def ordered_map(
     import multiprocessing
     from multiprocessing.connection import wait
 
+    from sofa_cli.index import preload
+
+    preload.wait()  # a child forked during an import would inherit its locks held
     context = multiprocessing.get_context("fork")
     workers: list[tuple[Any, Any]] = []
     try:

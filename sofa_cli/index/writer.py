@@ -17,7 +17,7 @@ from sofa_cli.corpus.segment import Passage
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.compiler import Compiler
 from sofa_cli.index.reader import Index
-from sofa_cli.index.schema import DocInfo, _doc_record, dependencies
+from sofa_cli.index.schema import DocInfo, _doc_record, dependencies, speaker_roles
 from sofa_cli.index.terms import NewTerms, PackedDocument, TermNumberer, pack_document
 
 # Corpus text beyond this size is parsed (read, segmented, attributed) by worker processes,
@@ -59,6 +59,7 @@ class ParseSettings:
     when it starts, so no module global carries it from `build` to the workers."""
 
     attribute: Attribute
+    follow_links: bool = False  # files linked from outside the corpus folder are read
 
 
 class ParsedDocument(NamedTuple):
@@ -94,13 +95,18 @@ class FileParser:
 
         path, root = job
         items: list[ParsedDocument | Skipped] = []
-        for item in load_file(path, root):
+        for item in load_file(path, root, self.settings.follow_links):
             if isinstance(item, Skipped):
                 items.append(item)
             else:
                 passages = self.settings.attribute(item, passages_of(item))
                 items.append(
-                    ParsedDocument(_doc_record(item), item.warnings, pack_document(passages, self.numberer), item.reflowed)
+                    ParsedDocument(
+                        _doc_record(item, speaker_roles(passages)),
+                        item.warnings,
+                        pack_document(passages, self.numberer),
+                        item.reflowed,
+                    )
                 )
         return ParsedFile(items, self.numberer.take_new())
 
@@ -151,6 +157,7 @@ def build(
     stem: Callable[[str], str] | None = None,
     parallel_bytes: int = PARALLEL_BYTES,
     scratch: Path | None = None,
+    follow_links: bool = False,
 ) -> tuple[dict, dict, BuildReport]:
     """Parse the corpus at `root` (reusing `previous` for unchanged files) into index data;
     with worker processes when more than `parallel_bytes` of files are to be parsed.
@@ -161,14 +168,14 @@ def build(
     `attribute` and `stem` replace attribution and the Snowball stemmer (for tests).
     `scratch`: where a large build writes its scratch files (the index's folder, so they
     take no room in a small /tmp); the large sections of the result are read back from
-    them as the index is written.
+    them as the index is written. `follow_links`: files linked from outside `root` are read.
     """
     if attribute is None:
         from sofa_cli.corpus.attribution import attribute
-    parser = FileParser(ParseSettings(attribute))  # a fresh numberer: its forms must all be reported to this build
+    parser = FileParser(ParseSettings(attribute, follow_links))  # a fresh numberer: its forms must all be reported to this build
     started = time.perf_counter()
     report = BuildReport()
-    found = scan(root)  # links out of the corpus and special files come back refused
+    found = scan(root, follow_links)  # links out of the corpus (unless followed) and special files come back refused
     paths = found.paths
     report.skipped.extend(found.skipped)
     old_files = {f["path"]: f for f in previous.files} if previous else {}
@@ -203,7 +210,7 @@ def build(
                 report.unchanged += 1
                 for d in old["docs"]:
                     info = previous.docs[d]
-                    record = _doc_record(info)
+                    record = _doc_record(info, info.roles)
                     record["id"] = _unique_id(info.id, info.path, seen, report)
                     packed = pack_document(_reuse_passages(previous, info), parser.numberer)
                     compiler.add_vocabulary(parser.numberer.take_new())

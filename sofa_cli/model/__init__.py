@@ -49,6 +49,7 @@ class Result:
     url: str | None = None
     file: str | None = None  # the absolute path of the document's file
     lines: list[int] | None = None  # [first, last] line of the passage in `file`, 1-based; None when unknown
+    role: str | None = None  # the speaker's job title, from a transcript's labels ("Baker")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class ShownPassage:
     speaker: str | None
     text: str
     cited: bool
+    role: str | None = None  # the speaker's job title, from a transcript's labels
 
 
 @dataclass(frozen=True)

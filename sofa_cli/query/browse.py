@@ -75,6 +75,7 @@ def show(index: Index, cited: str, context: int = SHOW_CONTEXT) -> Shown:
                 speaker=p.speaker,
                 text=p.text,
                 cited=p.number == number,
+                role=p.role,
             )
         )
     return Shown(

@@ -24,7 +24,7 @@ def read_qa(path: Path) -> list[QAItem]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
-        raise QAFileError(f"cannot read QA file {path}: {err}") from err
+        raise QAFileError(f"cannot read QA file {path}: {getattr(err, 'strerror', None) or err}") from err
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sofa_cli.index.reader import Index
-from sofa_cli.index.schema import StoredPassage
+from sofa_cli.index.schema import DocInfo, StoredPassage
 from sofa_cli.query.config import Weights
 from sofa_cli.query.question import UNKNOWN, Query
 from sofa_cli.query.sentences import _passage_terms
@@ -68,21 +70,20 @@ def _phrase_share(index: Index, query: Query, sentence_terms: list[list[int]]) -
     return found / total if total else 0.0
 
 
-def _document_share(index: Index, query: Query, doc, cache: dict[str, float]) -> float:
-    """The share of the question's weight found anywhere in the document.
+def _document_shares(index: Index, query: Query, docs: Iterable[DocInfo]) -> dict[str, float]:
+    """Each document's share of the question's weight found anywhere in it.
 
     Questions lean on their document's context ("what goal do these protests have?" is asked
     of an article on civil disobedience): a passage of a document that holds all the question's
-    words elsewhere is likelier the answer than a lone passage sharing one of them.
+    words elsewhere is likelier the answer than a lone passage sharing one of them. The
+    candidates' documents are looked up together, a term at a time (`occurs_in_ranges`).
     """
-    share = cache.get(doc.id)
-    if share is None:
-        terms = set(query.terms)
-        total = sum(index.idf[t] for t in terms) or 1.0
-        end = doc.first_passage + doc.passage_count
-        found = sum(index.idf[t] for t in terms if index.occurs_between(t, doc.first_passage, end))
-        share = cache[doc.id] = found / total
-    return share
+    unique = list({doc.id: doc for doc in docs}.values())
+    terms = set(query.terms)
+    total = sum(index.idf[t] for t in terms) or 1.0
+    ranges = [(doc.first_passage, doc.first_passage + doc.passage_count) for doc in unique]
+    occurs = {t: index.occurs_in_ranges(t, ranges) for t in terms}
+    return {doc.id: sum(index.idf[t] for t in terms if occurs[t][j]) / total for j, doc in enumerate(unique)}
 
 
 def coverage(index: Index, query: Query, weights: Weights) -> float:

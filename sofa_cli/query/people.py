@@ -72,8 +72,11 @@ def authorship_asked(question: str) -> bool:
     return AUTHORSHIP_RE.search(question) is not None
 
 
-def author_terms(index: Index) -> list[int]:
-    """Index terms of the documents' authors, for "who wrote ...?": the byline then answers."""
+@lru_cache(maxsize=8)
+def author_terms(index: Index) -> tuple[int, ...]:
+    """Index terms of the documents' authors, for "who wrote ...?": the byline then answers.
+    Kept per index: it reads every document (at a million passages, 50,000 of them: a few
+    hundred ms each time a session's question asks who wrote something)."""
     found = []
     for doc in index.docs:
         for token in tokenize(doc.author or ""):
@@ -81,7 +84,7 @@ def author_terms(index: Index) -> list[int]:
             tid = index.term_id(term) if term else None
             if tid is not None and tid not in found:
                 found.append(tid)
-    return found
+    return tuple(found)
 
 
 ACCORDING_TO = ["according", "to"]

@@ -24,7 +24,7 @@ from sofa_cli.index.schema import StoredPassage
 from sofa_cli.model import Answer, Result, citation
 from sofa_cli.query.config import Ranking
 from sofa_cli.query.evidence import (
-    _document_share,
+    _document_shares,
     _phrase_share,
     _title_excess,
     _title_share,
@@ -50,8 +50,13 @@ def parse_date(text: str) -> str:
     if not match or not (match.group(2) is None or 1 <= int(match.group(2)) <= 12):
         raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
     year, month, day = match.groups()
-    if day is not None and not 1 <= int(day) <= 31:
-        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    if day is not None:
+        import datetime
+
+        try:
+            datetime.date(int(year), int(month), int(day))  # the calendar's days: no 2024-02-30
+        except ValueError:
+            raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
     return "-".join([year, *(f"{int(x):02d}" for x in (month, day) if x is not None)])
 
 
@@ -122,14 +127,17 @@ def rank(
     candidates = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
     term_weight = {t: index.idf[t] for t in set(query.terms) | query.person_terms}
     title_terms: dict[str, set[int]] = {}
-    doc_shares: dict[str, float] = {}
-    scored: list[_Scored] = []
+    chosen: list[tuple[StoredPassage, float]] = []
     for pid, raw in candidates:
         p = index.passage(pid)
         if not filters.allows(p):
             continue
-        if len(scored) >= ranking.rerank_depth and not filters.min_score:
+        if len(chosen) >= ranking.rerank_depth and not filters.min_score:
             break
+        chosen.append((p, raw))
+    doc_shares = _document_shares(index, query, (p.doc for p, _ in chosen)) if ranking.weights.document else {}
+    scored: list[_Scored] = []
+    for p, raw in chosen:
         title = _title_terms(index, p, title_terms)
         scored.append(_score(index, query, p, raw, term_weight, title, doc_shares, ranking))
     # Passages that are no answer about the topic go last, whatever their score (`_standing`).
@@ -190,7 +198,7 @@ def _score(
     score += best.score
     parts.extend(best.parts)
     if weights.document:
-        points = weights.document * _document_share(index, query, p.doc, doc_shares)
+        points = weights.document * doc_shares[p.doc.id]
         score += points
         parts.append(("document", points))
     if weights.title:
@@ -254,4 +262,5 @@ def _result(index: Index, query: Query, rank_: int, scored: _Scored, explain: bo
         author=p.doc.author,  # h-cli (issue 14 #7): the document's metadata on every result
         date=p.doc.date,
         url=p.doc.url,
+        role=p.role,
     )

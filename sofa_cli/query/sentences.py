@@ -63,7 +63,7 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
     """
     weights = ranking.weights
     best = _Sentence(0, 0.0)
-    best_evidence = -1.0
+    best_evidence = (False, -1.0)
     people = set(query.people)
     total_weight = sum(term_weight.values()) or 1.0
     held = [_with_acronyms(set(sequence), query) for sequence in sentence_terms]
@@ -76,7 +76,9 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
         sentence = p.text[a:b]
         terms = held[i] & term_weight.keys()
         who = p.attributions[i] if i < len(p.attributions) else None
-        reported = bool(people) and who in people and not is_small_talk(sequence, held[i], query, ranking)
+        small_talk = is_small_talk(sequence, held[i], query, ranking)
+        reported = bool(people) and who in people and not small_talk
+        courtesy = small_talk and _COURTESY_RE.match(sentence) is not None
         if reported:
             terms |= query.person_terms
         said_otherwise = {synonyms[t] for t in held[i] if t in synonyms} - terms
@@ -114,11 +116,22 @@ def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, r
             parts.append(("attribution", weights.attribution))
             evidence += weights.reported_evidence
         # The answer is chosen on evidence even when the weights are off (PLAIN): which sentence
-        # answers is not a ranking feature, only its contribution to the score is.
-        if evidence > best_evidence:
-            best_evidence = evidence
+        # answers is not a ranking feature, only its contribution to the score is. Courtesy is
+        # never the answer while the passage says anything else ("Thank you for having me."
+        # when only the speaker's name matched: every sentence then has the same evidence);
+        # other short sentences can be ("My grandmother's bakery." answers "what brought you back?").
+        if (not courtesy, evidence) > best_evidence:
+            best_evidence = (not courtesy, evidence)
             best = _Sentence(i, score, tuple(parts))
     return best
+
+
+# How courtesy opens ("Thank you for having me.", "My pleasure."): small talk that starts so
+# is never a passage's answer while it has another sentence (`_best_sentence`).
+_COURTESY_RE = re.compile(
+    r"\W*(?:thanks?|my pleasure|(?:it'?s )?a pleasure|you'?re welcome|welcome|good (?:morning|afternoon|evening)|hello)\b",
+    re.IGNORECASE,
+)
 
 
 def is_small_talk(sequence: list[int], held: set[int], query: Query, ranking: Ranking) -> bool:

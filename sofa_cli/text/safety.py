@@ -11,8 +11,10 @@ import re
 
 # C0 controls but tab and newline (ESC starts CSI/OSC sequences), DEL, C1 controls (U+009B
 # is a one-character CSI on some terminals), and the bidi marks, embeddings, overrides and
-# isolates that can make text read in another order than it is stored ("Trojan Source").
-_UNSAFE_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# isolates that can make text read in another order than it is stored ("Trojan Source"),
+# and lone surrogates: a name's bytes that are not UTF-8 (os hands them back as U+DC80 to
+# U+DCFF) would reach the terminal raw, byte 0x9B being a one-byte CSI on 8-bit terminals.
+_UNSAFE_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 
 
 _UNSAFE_RE = re.compile(f"[{_UNSAFE_CHARS}]")
@@ -39,9 +41,20 @@ def safe(text: str) -> str:
     return _UNSAFE_RE.sub(_stand_in, text)
 
 
+def _name_stand_in(match: re.Match) -> str:
+    char = match.group()
+    if char == "\t":
+        return " "
+    if "\udc80" <= char <= "\udcff":
+        return f"\\x{ord(char) - 0xDC00:02x}"  # a byte that is not UTF-8, as `readable_name` writes it
+    return _stand_in(match)
+
+
 def safe_line(text: str) -> str:
-    """`safe`, and kept on one line: for headers, titles, ids and file names in messages."""
-    return _UNSAFE_LINE_RE.sub(lambda m: " " if m.group() == "\t" else _stand_in(m), text)
+    """`safe`, and kept on one line: the one form in which sofa prints a name (ids, file and
+    folder names, titles, headers, the shell's prompt and completions, messages). A byte of
+    a name that is not UTF-8 reads `\\xe9`; `Corpus.resolve_id` takes this printed form back."""
+    return _UNSAFE_LINE_RE.sub(_name_stand_in, text)
 
 
 # Invisible characters that split a word for the tokenizer although a reader sees one word

@@ -14,6 +14,7 @@ from sofa_cli.cli import render
 from sofa_cli.cli.inputs import one_corpus, open_corpus
 from sofa_cli.cli.options import CorpusOpt, FollowLinksOpt, IndexDirOpt, JsonOpt, UsageError
 from sofa_cli.cli.output import one_line, size_text, warn
+from sofa_cli.model import counted
 
 
 def index_cmd(
@@ -91,7 +92,7 @@ def index_cmd(
     if opened.report is None:  # open_corpus has told what it rebuilt; say that nothing needed to be
         warn(
             f"indexed {opened.root}: files 0 new, 0 updated, {len(index.files)} unchanged, 0 removed"
-            f" ({render.counted(opened.documents, 'document')}, {render.counted(opened.passages, 'passage')}; already up to date)"
+            f" ({counted(opened.documents, 'document')}, {counted(opened.passages, 'passage')}; already up to date)"
         )
     if opened.index_file is None:  # the warning above says why; no path to print that exists
         warn("the index was kept in memory only: nothing saved")

@@ -46,7 +46,7 @@ def report_build(opened, rebuilt: bool = False) -> None:
         warn(f"skipped {s.path}: {s.reason}")
     for w in report.warnings:
         warn(f"warning: {w}")
-    from sofa_cli.cli.render import counted
+    from sofa_cli.model import counted
 
     totals = f"{counted(report.documents, 'document')}, {counted(report.passages, 'passage')}, {report.seconds:.2f}s"
     # Said because sofa changed the line structure it was given (a sharded build does not count them).

@@ -23,11 +23,6 @@ FORMATS = ("rich", "plain", "markdown", "json")
 NO_ANSWER = "no answer"
 
 
-def counted(n: int, noun: str) -> str:
-    """`1 document`, `2 documents`: the counts sofa reports read as sentences."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _json_records(render):
     """`render` for every format but JSON, whose output is the result's record (`json_line`),
     one line for each item of a list: written here alike for every such renderer."""

@@ -20,7 +20,7 @@ from typing import TextIO
 from sofa_cli.api import Corpus
 from sofa_cli.cli import render
 from sofa_cli.errors import SofaError
-from sofa_cli.model import KINDS, Answer
+from sofa_cli.model import KINDS, Answer, counted
 from sofa_cli.query.browse import SHOW_CONTEXT
 from sofa_cli.query.rank import Filters
 from sofa_cli.text.safety import safe_line, strip_controls
@@ -265,7 +265,7 @@ class Shell:
             self.say(f"index up to date ({self._size()})")
 
     def _size(self) -> str:
-        return f"{render.counted(self.corpus.documents, 'document')}, {render.counted(self.corpus.passages, 'passage')}"
+        return f"{counted(self.corpus.documents, 'document')}, {counted(self.corpus.passages, 'passage')}"
 
     def answer(self, question: str) -> None:
         self.refresh()
@@ -290,12 +290,12 @@ class Shell:
             )
         elif name == ":k":
             if not args:
-                self.say(f"showing {render.counted(self.limit, 'result')} per question")
+                self.say(f"showing {counted(self.limit, 'result')} per question")
                 return
             if not re.fullmatch(r"[0-9]{1,5}", args) or int(args) < 1:  # not isdigit(): "²" is a digit to it
                 raise ShellError(f":k takes a whole number of results, 1 to 99999, got {args[:20]!r}")
             self.limit = int(args)
-            self.say(f"showing {render.counted(self.limit, 'result')} per question")
+            self.say(f"showing {counted(self.limit, 'result')} per question")
         elif name == ":sources":
             render.render_sources(self.corpus.sources(), self.output_format(), self.out, self.console)
         elif name == ":show":

@@ -218,9 +218,11 @@ class ShardedBuildReport:
         return bool(self.rebuilt)
 
     def summary(self) -> str:
+        from sofa_cli.model import counted
+
         return (
             f"{len(self.rebuilt)} of {self.shards} shards rebuilt"
-            f" ({self.documents} documents, {self.passages} passages, {self.seconds:.2f}s)"
+            f" ({counted(self.documents, 'document')}, {counted(self.passages, 'passage')}, {self.seconds:.2f}s)"
         )
 
 

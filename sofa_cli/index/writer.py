@@ -39,9 +39,11 @@ class BuildReport:
     reflowed: int = 0  # documents parsed in this build whose hard-wrapped lines were joined
 
     def summary(self) -> str:
+        from sofa_cli.model import counted
+
         return (
             f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed"
-            f" ({self.documents} documents, {self.passages} passages, {self.seconds:.2f}s)"
+            f" ({counted(self.documents, 'document')}, {counted(self.passages, 'passage')}, {self.seconds:.2f}s)"
         )
 
 

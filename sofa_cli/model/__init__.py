@@ -21,6 +21,12 @@ from sofa_cli.text.safety import escape_json_unsafe
 if TYPE_CHECKING:
     from sofa_cli.model.explanation import Explanation
 
+
+def counted(n: int, noun: str) -> str:
+    """`1 document`, `2 documents`: the counts sofa reports read as sentences."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 # What a document is: a news article (paragraphs) or an interview (speaker turns).
 KINDS = ("article", "interview")
 

@@ -15,9 +15,10 @@
 Each prints Markdown (bench/results/profile.md is assembled from these outputs) and starts with
 the load average, since the machine is shared.
 
-`build-profile` and `build-split --serial` turn the parse workers off by raising the writer's
-PARALLEL_BYTES threshold for this process: the build has no parameter for it yet, and under
-cProfile the workers' time would not be seen at all. `build-split` times the stages by wrapping
+`build-profile` and `build-split --serial` turn the parse workers off with the build's
+`parallel_bytes` parameter (under cProfile the workers' time would not be seen at all; raising
+the writer's PARALLEL_BYTES, as this script did, stopped working once the build took the
+threshold as a parameter: its default is read when the function is defined). `build-split` times the stages by wrapping
 the writer's and compiler's own functions (a few calls per document, so the timing costs
 nothing measurable), and samples the RSS of this process and of its workers every 10 ms.
 """
@@ -84,20 +85,18 @@ def cumulative(stats: pstats.Stats, file_suffix: str, name: str) -> float:
 # -- build ---------------------------------------------------------------------------------
 
 
-def _serial(writer) -> None:
-    writer.PARALLEL_BYTES = 1 << 62
+SERIAL = 1 << 62  # the build's `parallel_bytes` that keeps the parsing in this process
 
 
 def build_profile(corpus: Path) -> str:
     from sofa_cli.index import writer
     from sofa_cli.index.format import write_index
 
-    _serial(writer)
     profile = cProfile.Profile(time.process_time)  # CPU seconds: the machine is shared
     with tempfile.TemporaryDirectory(prefix="sofa-profile-") as tmp:
         started, cpu = time.perf_counter(), time.process_time()
         profile.enable()
-        header, sections, report = writer.build(corpus.resolve())
+        header, sections, report = writer.build(corpus.resolve(), parallel_bytes=SERIAL)
         write_index(Path(tmp) / "index.sofa", header, sections)
         profile.disable()
         wall, total = time.perf_counter() - started, time.process_time() - cpu
@@ -185,8 +184,6 @@ def build_split(corpus: Path, serial: bool) -> str:
     from sofa_cli.index import compiler, writer
     from sofa_cli.index.format import write_index
 
-    if serial:
-        _serial(writer)
     spent: dict[str, list[float]] = {}  # stage -> [wall s, CPU s of the thread]
     sampler = RssSampler()
 
@@ -247,7 +244,9 @@ def build_split(corpus: Path, serial: bool) -> str:
     with tempfile.TemporaryDirectory(prefix="sofa-profile-") as tmp:
         started = time.perf_counter()
         sampler.set("parsing (before the first document)")
-        header, sections, report = writer.build(corpus.resolve(), attribute=timed_attribute)
+        header, sections, report = writer.build(
+            corpus.resolve(), attribute=timed_attribute, parallel_bytes=SERIAL if serial else writer.PARALLEL_BYTES
+        )
         built = time.perf_counter() - started
         sampler.set("writing")
         started_write, cpu = time.perf_counter(), time.thread_time()
@@ -904,7 +903,6 @@ def impacts_from_tf(corpus: Path, questions_file: Path) -> str:
     from sofa_cli.index import bm25, compiler, writer
     from sofa_cli.query.question import analyse_question
 
-    _serial(writer)
     seen: dict[str, list] = {"tf": [], "doc_len": []}
     exact = bm25.impacts
 
@@ -914,7 +912,7 @@ def impacts_from_tf(corpus: Path, questions_file: Path) -> str:
         return exact(variant, idf, tf, doc_len, avgdl)
 
     compiler.bm25.impacts = keeping
-    header, sections, report = writer.build(corpus.resolve())
+    header, sections, report = writer.build(corpus.resolve(), parallel_bytes=SERIAL)
     compiler.bm25.impacts = exact
     tf = np.concatenate(seen["tf"])
     post_off, post_pid = np.asarray(sections["post_off"]), np.asarray(sections["post_pid"])

@@ -180,14 +180,19 @@ def test_an_index_from_before_the_stored_terms_is_out_of_date_not_damaged(tmp_pa
 def test_one_pass_numbering_equals_the_passage_then_each_sentence():
     """`passage_and_sentence_numbers` (one split per sentence) gives the forms that numbering
     the passage and then each sentence separately gives, for spans at whitespace, spans
-    cutting a chunk, sentences with nothing between them, and text outside every span."""
+    cutting a chunk, sentences with nothing between them, text outside every span, and text
+    whose whitespace is not single spaces (double spaces, line breaks, a no-break space)."""
     from sofa_cli.corpus.segment import Passage, sentence_spans
     from sofa_cli.index.terms import TermNumberer
 
     rng = random.Random(7)
     passages = []
     for n in range(400):
-        text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 30)))
+        words = [rng.choice(_WORDS) for _ in range(rng.randint(1, 30))]
+        if n % 5 == 4:
+            text = "".join(w + rng.choice([" ", " ", "  ", "\n", "\u00a0"]) for w in words).strip()
+        else:
+            text = " ".join(words)
         spans = sentence_spans(text)
         if n % 3 == 1 and len(text) > 4:  # arbitrary cuts: inside chunks, gaps of text, adjacent spans
             cuts = sorted(rng.sample(range(1, len(text)), min(len(text) - 1, rng.randint(1, 4))))

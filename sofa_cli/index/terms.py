@@ -162,6 +162,8 @@ class TermNumberer:
         if p.prompt:
             numbers += self.term_numbers(p.prompt)
         # The people a passage reports are matched as if named in it: "he clarified" is Hornung's.
+        if p.speaker is None and p.attributions.count(None) == len(p.attributions):
+            return numbers  # no one reported (most passages of an article)
         people = sorted({who for who in (p.speaker, *p.attributions) if who})
         if people:
             joined = " ".join(people)

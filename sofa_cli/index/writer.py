@@ -21,8 +21,16 @@ from sofa_cli.index.schema import DocInfo, _doc_record, dependencies, speaker_ro
 from sofa_cli.index.terms import NewTerms, PackedDocument, TermNumberer, pack_document
 
 # Corpus text beyond this size is parsed (read, segmented, attributed) by worker processes,
-# one per core; below it, starting them costs more than it saves.
+# one per core and EXTRA_WORKERS more; below it, starting them costs more than it saves.
 PARALLEL_BYTES = 8 * 1024 * 1024
+
+
+# Parse workers beyond one per core. The building process takes the files' results in order
+# and adds each in a burst, so with one worker per core a core idled while a worker's finished
+# results waited: at 100,000 passages on 2 cores, 3 workers built in 22.5 s (median wall of 4
+# alternated runs) against 27.9 s for 2, for the same CPU (24-26 s), at ~50 MB more RSS
+# (bench/results/profile.md, 2026-11-30).
+EXTRA_WORKERS = 1
 
 
 @dataclass
@@ -147,7 +155,8 @@ def _parsed_files(jobs: list[tuple[Path, Path]], parser: FileParser, parallel: b
     from sofa_cli.index.workers import ordered_map
 
     _punkt()  # loaded once here, inherited by the forked workers
-    yield from ordered_map(_parse_in_worker, jobs, os.cpu_count(), _start_worker, (parser.settings,))
+    workers = os.cpu_count() + EXTRA_WORKERS
+    yield from ordered_map(_parse_in_worker, jobs, workers, _start_worker, (parser.settings,))
 
 
 def build(
@@ -166,7 +175,7 @@ def build(
 
     Documents stream into the compiler as they are parsed, so memory holds the compact
     index being built, not the parsed corpus. Large corpora are parsed by one worker
-    process per core (segmenting and attribution are pure Python, the bulk of the time).
+    process per core, and EXTRA_WORKERS more (segmenting and attribution are pure Python, the bulk of the time).
     `attribute` and `stem` replace attribution and the Snowball stemmer (for tests).
     `scratch`: where a large build writes its scratch files (the index's folder, so they
     take no room in a small /tmp); the large sections of the result are read back from

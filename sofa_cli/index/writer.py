@@ -25,12 +25,11 @@ from sofa_cli.index.terms import NewTerms, PackedDocument, TermNumberer, pack_do
 PARALLEL_BYTES = 8 * 1024 * 1024
 
 
-# Parse workers beyond one per core. The building process takes the files' results in order
-# and adds each in a burst, so with one worker per core a core idled while a worker's finished
-# results waited: at 100,000 passages on 2 cores, 3 workers built in 22.5 s (median wall of 4
-# alternated runs) against 27.9 s for 2, for the same CPU (24-26 s), at ~50 MB more RSS
-# (bench/results/profile.md, 2026-11-30).
-EXTRA_WORKERS = 1
+# Parse workers beyond one per core. A third worker on 2 cores looked faster at 100,000 passages
+# under load (22.5 against 27.9 s wall), but that was a larger share of a busy machine: on a
+# quiet one it gave 15.9 / 15.7 s against 16.6 / 13.2 s at 100k, and 148.0 s (263 CPU s)
+# against 142.3 s (251 CPU s) at 1M, for ~50 MB more RSS (bench/results/profile.md).
+EXTRA_WORKERS = 0
 
 
 @dataclass

@@ -157,22 +157,25 @@ def _sofa(*args: str, env: dict | None = None, input: bytes | None = None) -> su
     try:
         result = CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)
     finally:
-        _close_clients()
+        left_open = _close_clients()
+    assert not left_open, f"sofa {' '.join(args)} left {left_open} Dask client(s) open"
     return subprocess.CompletedProcess(args, result.exit_code, result.stdout_bytes, result.stderr_bytes)
 
 
-def _close_clients() -> None:
-    """Close the Dask clients a command left open (a process would have ended, closing them), lest
-    they try to reconnect to a torn-down scheduler until this process exits."""
+def _close_clients() -> int:
+    """Close the Dask clients a command left open, and count them: every command closes what it
+    opened (a library caller's process does not end with the command), and one left open would
+    try to reconnect to a torn-down scheduler until this process exits."""
     if "distributed" not in sys.modules:
-        return
+        return 0
     from distributed import default_client
 
-    for _ in range(100):
+    for closed in range(100):
         try:
             default_client().close()
         except ValueError:  # no client left
-            return
+            return closed
+    return 100
 
 
 def _answers(folder: Path):

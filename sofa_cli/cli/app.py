@@ -94,10 +94,17 @@ def prints(command):
         corpus, index_dir, follow = given.pop("corpus"), given.pop("index_dir"), given.pop("follow_links")
         output, console = choose_output(given.pop("fmt"), given.pop("as_json"), given.pop("color"))
 
-        def opening(**how):
-            return open_corpus(corpus, index_dir, follow_links=follow, **how)
+        opened = []  # closed when the command ends: a --cluster corpus holds a Dask client
 
-        return command(opening=opening, output=output, console=console, **given)
+        def opening(**how):
+            opened.append(open_corpus(corpus, index_dir, follow_links=follow, **how))
+            return opened[-1]
+
+        try:
+            return command(opening=opening, output=output, console=console, **given)
+        finally:
+            for each in opened:
+                each.close()
 
     run.__signature__ = inspect.Signature(own + shared)
     run.__annotations__ = {p.name: p.annotation for p in own + shared}
@@ -199,7 +206,8 @@ def eval_cmd(
 
     items = read_qa(qa_file)
     how = {"cluster": cluster} if cluster else {}
-    scores = open_corpus(corpus, index_dir, follow_links=follow_links, **how).evaluate(items, k=k)
+    with open_corpus(corpus, index_dir, follow_links=follow_links, **how) as opened:
+        scores = opened.evaluate(items, k=k)
     if as_json:
         sys.stdout.write(json_line(scores, omit=() if show_misses else ("misses",)))
     else:

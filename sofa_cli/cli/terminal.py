@@ -34,31 +34,32 @@ def run_shell(
     filters = filters_of(options)
     how = {"cluster": cluster} if cluster else {}
     opened = open_corpus(corpus, index_dir, follow_links=follow_links, **how)
-    filters = check_filters(filters, opened, where=":sources or `sofa sources`")
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    repl = Shell(
-        corpus=opened,
-        out=sys.stdout,
-        err=sys.stderr,
-        limit=options.limit,
-        filters=filters,
-        fmt=human,
-        json=output == "json",
-        explain=options.explain,
-        clean=lambda line: clean_question(line, "the question"),
-        console=console,
-    )
-    if not interactive:
-        raise typer.Exit(repl.run(_stdin_lines))
-    read_line, save_history = _terminal_input(repl)
-    with _signals_end_the_shell():
-        try:
-            code = repl.run(read_line, interactive=True)
-        except SystemExit as ended:
-            code = ended.code
-        finally:
-            save_history()
-    raise typer.Exit(code)
+    with opened:  # closed when the shell ends: a --cluster corpus holds a Dask client
+        filters = check_filters(filters, opened, where=":sources or `sofa sources`")
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        repl = Shell(
+            corpus=opened,
+            out=sys.stdout,
+            err=sys.stderr,
+            limit=options.limit,
+            filters=filters,
+            fmt=human,
+            json=output == "json",
+            explain=options.explain,
+            clean=lambda line: clean_question(line, "the question"),
+            console=console,
+        )
+        if not interactive:
+            raise typer.Exit(repl.run(_stdin_lines))
+        read_line, save_history = _terminal_input(repl)
+        with _signals_end_the_shell():
+            try:
+                code = repl.run(read_line, interactive=True)
+            except SystemExit as ended:
+                code = ended.code
+            finally:
+                save_history()
+        raise typer.Exit(code)
 
 
 class _signals_end_the_shell:

@@ -31,15 +31,17 @@ from sofa_cli.text.analysis import stem as snowball_stem
 # chunk is counted while the workers go on parsing, so only the last one (at most this
 # size) is counted after them (the postings do not depend on where chunks end). Counting
 # one takes some 16 bytes a token at once (int64 keys sorted in place, `_flush`).
-TOKEN_CHUNK = 1_000_000
+TOKEN_CHUNK = 500_000
 
 
 # Counted postings (12 bytes each) held in memory before they are written out as one sorted
-# run (spill.py): about 2.8 million postings, a twentieth of a million-passage corpus's, so a
+# run (spill.py): about 1.4 million postings, a fortieth of a million-passage corpus's, so a
 # build's memory stops growing with its corpus (as tantivy's 128 MB writer heap does) while
-# a million passages make some twenty runs, merged in one pass. A 1M build's peak is writing
-# one out (bench/results/build_memory.md: 165 MB; 340 MB with 64 MB and the older temporaries).
-POSTINGS_BUDGET = 32 * 1024 * 1024
+# a million passages make some forty runs, merged in one pass. Peak RSS of the building
+# process at 1M / 100k: 151 / 130 MB with 32 MB and 1M-token chunks, 132 / 99 MB with 16 MB and
+# 500k, for the same CPU; 8 MB and 250k peaked higher at 1M (140 MB: the merge's many runs).
+# Where runs end changes no byte of the index (bench/compare_indexes.py, 34 sections equal).
+POSTINGS_BUDGET = 16 * 1024 * 1024
 
 
 # Bytes of each per-passage and per-sentence array (the passage texts, the sentence terms,

@@ -35,6 +35,7 @@ def test_sources_json_lists_each_document_with_its_metadata(sofa):
     kyodo = docs["kyodo-sofa"]
     assert kyodo["kind"] == "article" and kyodo["author"] == "Keita Nakamura" and kyodo["source"] == "Kyodo News"
     assert kyodo["path"] == "kyodo-sofa.md" and kyodo["passages"] == 24
+    assert kyodo["file"] == str(BUNDLED.resolve() / "kyodo-sofa.md")  # absolute, as results carry it
     assert kyodo["title"].startswith("Trump's return may make Japan wary")
     assert docs["tanaka-interview"]["kind"] == "interview"
 

@@ -18,7 +18,8 @@ class Source:
     source: str | None
     url: str | None
     passages: int
-    path: str
+    path: str  # relative to the corpus folder, as citations and `--source` name files
+    file: str  # the absolute path, as results carry it (for an editor, or a script outside the folder)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ number, and nothing in it is ever used as a file path.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sofa_cli.errors import SofaError
 from sofa_cli.index.reader import Index
@@ -28,6 +29,7 @@ class CitationError(SofaError, ValueError):
 
 
 def sources(index: Index) -> list[Source]:
+    root = Path(index.corpus)
     return [
         Source(
             doc=d.id,
@@ -39,6 +41,7 @@ def sources(index: Index) -> list[Source]:
             url=d.url,
             passages=d.passage_count,
             path=d.path,
+            file=str(root / d.path),
         )
         for d in index.docs
     ]

@@ -7,6 +7,7 @@ import sys
 from typing import Optional
 
 from sofa_cli.cli.options import COLOR_ALIASES, COLORS, FORMAT_ALIASES, FORMATS, UsageError, choice, force_color
+from sofa_cli.model import counted
 
 
 def one_line(message: str) -> str:
@@ -46,8 +47,6 @@ def report_build(opened, rebuilt: bool = False) -> None:
         warn(f"skipped {s.path}: {s.reason}")
     for w in report.warnings:
         warn(f"warning: {w}")
-    from sofa_cli.model import counted
-
     totals = f"{counted(report.documents, 'document')}, {counted(report.passages, 'passage')}, {report.seconds:.2f}s"
     # Said because sofa changed the line structure it was given (a sharded build does not count them).
     reflowed = getattr(report, "reflowed", 0)

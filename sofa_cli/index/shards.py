@@ -29,6 +29,7 @@ from typing import NamedTuple
 from sofa_cli.errors import SofaError
 from sofa_cli.index.bm25 import BM25Params
 from sofa_cli.index.schema import dependencies
+from sofa_cli.model import counted
 
 MANIFEST = "manifest.json"
 SHARDS_FORMAT = 1
@@ -218,8 +219,6 @@ class ShardedBuildReport:
         return bool(self.rebuilt)
 
     def summary(self) -> str:
-        from sofa_cli.model import counted
-
         return (
             f"{len(self.rebuilt)} of {self.shards} shards rebuilt"
             f" ({counted(self.documents, 'document')}, {counted(self.passages, 'passage')}, {self.seconds:.2f}s)"

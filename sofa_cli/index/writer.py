@@ -19,17 +19,14 @@ from sofa_cli.index.compiler import Compiler
 from sofa_cli.index.reader import Index
 from sofa_cli.index.schema import DocInfo, _doc_record, dependencies, speaker_roles
 from sofa_cli.index.terms import NewTerms, PackedDocument, TermNumberer, pack_document
+from sofa_cli.model import counted
 
 # Corpus text beyond this size is parsed (read, segmented, attributed) by worker processes,
-# one per core and EXTRA_WORKERS more; below it, starting them costs more than it saves.
+# one per core; below it, starting them costs more than it saves. (A third worker on 2 cores
+# looked faster under load, 22.5 against 27.9 s at 100k, only by taking a larger share of a busy
+# machine: on a quiet one it was no faster at 100k and slower at 1M, 148.0 against 142.3 s, for
+# ~50 MB more; bench/results/profile.md.)
 PARALLEL_BYTES = 8 * 1024 * 1024
-
-
-# Parse workers beyond one per core. A third worker on 2 cores looked faster at 100,000 passages
-# under load (22.5 against 27.9 s wall), but that was a larger share of a busy machine: on a
-# quiet one it gave 15.9 / 15.7 s against 16.6 / 13.2 s at 100k, and 148.0 s (263 CPU s)
-# against 142.3 s (251 CPU s) at 1M, for ~50 MB more RSS (bench/results/profile.md).
-EXTRA_WORKERS = 0
 
 
 @dataclass
@@ -46,8 +43,6 @@ class BuildReport:
     reflowed: int = 0  # documents parsed in this build whose hard-wrapped lines were joined
 
     def summary(self) -> str:
-        from sofa_cli.model import counted
-
         return (
             f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed"
             f" ({counted(self.documents, 'document')}, {counted(self.passages, 'passage')}, {self.seconds:.2f}s)"
@@ -154,8 +149,7 @@ def _parsed_files(jobs: list[tuple[Path, Path]], parser: FileParser, parallel: b
     from sofa_cli.index.workers import ordered_map
 
     _punkt()  # loaded once here, inherited by the forked workers
-    workers = os.cpu_count() + EXTRA_WORKERS
-    yield from ordered_map(_parse_in_worker, jobs, workers, _start_worker, (parser.settings,))
+    yield from ordered_map(_parse_in_worker, jobs, os.cpu_count(), _start_worker, (parser.settings,))
 
 
 def build(
@@ -174,7 +168,7 @@ def build(
 
     Documents stream into the compiler as they are parsed, so memory holds the compact
     index being built, not the parsed corpus. Large corpora are parsed by one worker
-    process per core, and EXTRA_WORKERS more (segmenting and attribution are pure Python, the bulk of the time).
+    process per core (segmenting and attribution are pure Python, the bulk of the time).
     `attribute` and `stem` replace attribution and the Snowball stemmer (for tests).
     `scratch`: where a large build writes its scratch files (the index's folder, so they
     take no room in a small /tmp); the large sections of the result are read back from

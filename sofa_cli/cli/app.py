@@ -1,7 +1,5 @@
 """The command line: arguments in, a call of the library (sofa_cli.api), a renderer out."""
 
-from __future__ import annotations
-
 import functools
 import inspect
 import os

@@ -136,4 +136,4 @@ OLD_ACRONYM_RE = re.compile(r"((?:[A-Z][\w’'-]*\s+)(?:(?:of|and|the|for|on|in)
 def test_acronym_pattern_finds_what_it_found_at_word_starts(words):
     """The look-behind only drops matches starting inside a word, which texts of words never have."""
     text = " ".join(words)
-    assert [m.groups() for m in analysis._ACRONYM_RE.finditer(text)] == [m.groups() for m in OLD_ACRONYM_RE.finditer(text)]
+    assert [m.groups() for m in analysis.acronym_pattern().finditer(text)] == [m.groups() for m in OLD_ACRONYM_RE.finditer(text)]

@@ -218,7 +218,7 @@ def test_ascii_token_pattern_matches_the_readable_one(text):
 def test_ascii_and_unicode_token_patterns_agree_on_ascii_text(text):
     for ascii_pattern, unicode_pattern in (
         (analysis._ASCII_TOKEN_RE, analysis._TOKEN_RE),
-        (analysis._ASCII_TOKEN_AMP_RE, analysis._TOKEN_AMP_RE),
+        analysis.amp_token_patterns(),
     ):
         assert [m.span() for m in ascii_pattern.finditer(text)] == [m.span() for m in unicode_pattern.finditer(text)]
 

@@ -64,17 +64,21 @@ _ASCII_TOKEN_RE = re.compile(r"[A-Za-z](?:\.(?:[A-Za-z]\.)+|[A-Za-z0-9]*(?:'[A-Z
 # the optional suffix costs every word 10% more and most text has no "&".
 _AMP = r"(?:(?<=[^\W\d_])&[^\W\d_]{1,3}(?![^\W_]))?"
 _ASCII_AMP = r"(?:(?<=[A-Za-z])&[A-Za-z]{1,3}(?![A-Za-z0-9]))?"
-_TOKEN_AMP_RE = re.compile(_TOKEN_RE.pattern + _AMP)
-_ASCII_TOKEN_AMP_RE = re.compile(
-    r"[A-Za-z](?:\.(?:[A-Za-z]\.)+|[A-Za-z0-9]*(?:'[A-Za-z0-9]+)*'?" + _ASCII_AMP + r")|[0-9]+(?:[.,][0-9]+)*"
-)
+
+
+@lru_cache(maxsize=1)
+def amp_token_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """The "&" tokenizers, for ASCII text and for any text: compiled when a text first has an
+    "&" (a one-shot question seldom does, and compiling a pattern costs it millions of instructions)."""
+    ascii_amp = r"[A-Za-z](?:\.(?:[A-Za-z]\.)+|[A-Za-z0-9]*(?:'[A-Za-z0-9]+)*'?" + _ASCII_AMP + r")|[0-9]+(?:[.,][0-9]+)*"
+    return re.compile(ascii_amp), re.compile(_TOKEN_RE.pattern + _AMP)
 
 
 def token_pattern(text: str) -> re.Pattern:
     """The tokenizer for `text`: the ASCII one when it can be, the "&" one only when needed."""
-    if text.isascii():
-        return _ASCII_TOKEN_AMP_RE if "&" in text else _ASCII_TOKEN_RE
-    return _TOKEN_AMP_RE if "&" in text else _TOKEN_RE
+    if "&" in text:
+        return amp_token_patterns()[0 if text.isascii() else 1]
+    return _ASCII_TOKEN_RE if text.isascii() else _TOKEN_RE
 
 
 def raw_tokens(text: str) -> list[str]:
@@ -158,6 +162,7 @@ def _snowball() -> Callable[[str], str]:
         stand_ins={
             "nltk.corpus": {"stopwords": None},  # only for ignore_stopwords=True
             "nltk.redos": guarded_re,  # nltk's guarded `re`: other languages' stemmers only
+            "nltk.termsec": {"safe_print": print},  # only its demos print (~8M instructions of an ask)
         },
     )
     return snowball.EnglishStemmer(ignore_stopwords=False).stem
@@ -178,10 +183,13 @@ def analyse(text: str, stemmer: Callable[[str], str] = stem) -> list[str]:
 
 # A definition starts at the beginning of a word (the look-behind) and its words are taken
 # whole (possessive `*+`): else a run of 20,000 capitals is tried from each of its letters,
-# each try scanning to its end (34 s; issue 17 #5, tests/test_regex_safety.py).
-_ACRONYM_RE = re.compile(
-    r"(?<![\w’'-])((?:[A-Z][\w’'-]*+\s+)(?:(?:of|and|the|for|on|in)\s+|[A-Z][\w’'-]*+\s+){1,9})\(([A-Z]{2,8})\)"
-)
+# each try scanning to its end (34 s; issue 17 #5, tests/test_regex_safety.py). Compiled when
+# an index is first built: a question never needs it.
+@lru_cache(maxsize=1)
+def acronym_pattern() -> re.Pattern:
+    return re.compile(
+        r"(?<![\w’'-])((?:[A-Z][\w’'-]*+\s+)(?:(?:of|and|the|for|on|in)\s+|[A-Z][\w’'-]*+\s+){1,9})\(([A-Z]{2,8})\)"
+    )
 
 
 def acronym_definitions(text: str) -> dict[str, list[str]]:
@@ -190,7 +198,7 @@ def acronym_definitions(text: str) -> dict[str, list[str]]:
     Lets a question that spells the name out match passages that only use the acronym.
     """
     found: dict[str, list[str]] = {}
-    for match in _ACRONYM_RE.finditer(text):
+    for match in acronym_pattern().finditer(text):
         words, acronym = match.group(1).split(), match.group(2)
         tail = _expansion_of(words, acronym)
         if not tail:

@@ -1,7 +1,5 @@
 """--version, --show-completion SHELL and --install-completion SHELL: eager options of the app."""
 
-from __future__ import annotations
-
 import sys
 from typing import Optional
 

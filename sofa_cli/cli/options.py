@@ -3,8 +3,6 @@ the reading of their values: choices are case-insensitive, take the aliases peop
 (`md`, `jsonl`), and a value that is nearly right gets a "did you mean".
 """
 
-from __future__ import annotations
-
 import difflib
 import os
 from collections.abc import Iterable, Mapping
@@ -198,7 +196,7 @@ class AskOptions(NamedTuple):
     until: Optional[str] = None
 
     @classmethod
-    def of(cls, source: Optional[list[str]] = None, **given) -> AskOptions:
+    def of(cls, source: Optional[list[str]] = None, **given) -> "AskOptions":
         """From the commands' parameters of the same names (`source` is repeatable: a list)."""
         return cls(source=tuple(source or ()), **given)
 

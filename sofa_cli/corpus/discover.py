@@ -20,8 +20,8 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sofa_cli.errors import SofaError
 
@@ -48,20 +48,21 @@ class CorpusError(SofaError):
     """The corpus folder itself is unusable (missing, not a folder, unreadable)."""
 
 
-@dataclass(frozen=True)
-class Skipped:
+# Named tuples, not dataclasses: every one-shot `sofa ask` imports this module (its freshness
+# check), and a dataclass's methods are compiled from source when it is defined (~3M
+# instructions each, a named tuple's ~0.6M).
+class Skipped(NamedTuple):
     """A file (or a `.jsonl` line, `feed.jsonl:3`) that was not indexed, and why."""
 
     path: str
     reason: str
 
 
-@dataclass
-class Scan:
+class Scan(NamedTuple):
     """The corpus files under a folder, and the entries refused (see the module docstring)."""
 
-    paths: list[Path] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    paths: list[Path]
+    skipped: list[Skipped]
 
 
 def check_root(root: Path) -> None:
@@ -76,7 +77,7 @@ def check_root(root: Path) -> None:
 
 def scan(root: Path, follow_outside_links: bool = False) -> Scan:
     """All corpus files under `root`, sorted, with the entries refused on the way."""
-    out = Scan()
+    out = Scan(paths=[], skipped=[])
     skip = len(os.path.join(str(root), ""))
     for path, st in _corpus_files(root, follow_outside_links):
         if isinstance(st, str):

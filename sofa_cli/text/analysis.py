@@ -15,8 +15,8 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from sofa_cli.text.stopwords import STOPWORDS
 
@@ -29,9 +29,10 @@ _TOKEN_RE = re.compile(
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'"})
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word of the original text: `form` is its normalised surface form, before stemming."""
+class Token(NamedTuple):
+    """A word of the original text: `form` is its normalised surface form, before stemming.
+    (A named tuple: a dataclass's methods are compiled from source when it is defined, ~3M
+    instructions of every one-shot `sofa ask`; a named tuple's ~0.6M, and it is made faster.)"""
 
     form: str
     start: int

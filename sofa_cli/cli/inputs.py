@@ -87,8 +87,6 @@ def _stdin_questions():
 def check_filters(filters, opened, where: str = "`sofa sources`"):
     """`filters` with each source as the corpus's id (one may be given in its printed form);
     a usage error for a source or speaker the corpus does not have, with a did-you-mean."""
-    from dataclasses import replace
-
     for doc_id in filters.sources:
         if not opened.has_document(doc_id):
             guess = did_you_mean(doc_id, opened.document_ids())
@@ -102,12 +100,10 @@ def check_filters(filters, opened, where: str = "`sofa sources`"):
         raise UsageError(
             f"unknown speaker {filters.speaker!r}: nobody of that name speaks or is quoted ({hint}see `sofa people`)"
         )
-    return replace(filters, sources=tuple(opened.resolve_id(s) for s in filters.sources))
+    return filters._replace(sources=tuple(opened.resolve_id(s) for s in filters.sources))
 
 
 def filters_of(options: AskOptions):
-    from dataclasses import replace
-
     from sofa_cli.query.rank import parse_date
 
     for flag, given in (("--since", options.since), ("--until", options.until), ("--speaker", options.speaker)):
@@ -121,4 +117,4 @@ def filters_of(options: AskOptions):
         raise UsageError(str(err))
     if since and until and since[: len(until)] > until:  # "2024" to "2024-06" is a range; 2025 to 2024 is none
         raise UsageError(f"--since {options.since} is after --until {options.until}: no date is in between")
-    return replace(filters, since=since, until=until)
+    return filters._replace(since=since, until=until)

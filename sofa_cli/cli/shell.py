@@ -13,7 +13,7 @@ import re
 import shlex
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -99,16 +99,16 @@ def parse_filters(args: str, corpus: Corpus, current: Filters = Filters()) -> Fi
     filters = current
     for key, value in pairs:
         if key == "source":
-            filters = replace(filters, sources=(*filters.sources, value))
+            filters = filters._replace(sources=(*filters.sources, value))
         elif key == "kind":
             from sofa_cli.cli.options import KIND_ALIASES, choice
 
-            filters = replace(filters, kind=choice(value, KINDS, "kind", KIND_ALIASES))
+            filters = filters._replace(kind=choice(value, KINDS, "kind", KIND_ALIASES))
         elif key == "speaker":
-            filters = replace(filters, speaker=value or None)
+            filters = filters._replace(speaker=value or None)
         elif key in ("min-score", "min_score"):
             try:
-                filters = replace(filters, min_score=float(value))
+                filters = filters._replace(min_score=float(value))
             except ValueError:
                 raise ShellError(f"min-score must be a number, got {value!r}")
         else:
@@ -133,7 +133,7 @@ def check_filters(filters: Filters, corpus: Corpus) -> Filters:
         guess = closest_name(filters.speaker, corpus.person_names())
         hint = f"did you mean {guess}? " if guess else ""
         raise ShellError(f"unknown speaker {filters.speaker!r}: nobody of that name speaks or is quoted ({hint}see :people)")
-    return replace(filters, sources=tuple(corpus.resolve_id(s) or s for s in filters.sources))
+    return filters._replace(sources=tuple(corpus.resolve_id(s) or s for s in filters.sources))
 
 
 def describe_filters(filters: Filters) -> str:

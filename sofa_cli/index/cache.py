@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sofa_cli.corpus.discover import check_root, fingerprints
 from sofa_cli.index.atomic_write import signals_unwind
@@ -65,8 +64,7 @@ def is_fresh(index: Index, root: Path, expected: IndexDependencies, follow_links
         return False
 
 
-@dataclass
-class Opened:
+class Opened(NamedTuple):  # not a dataclass: one compiles its methods from source when defined
     index: Index
     report: BuildReport | None
     warnings: list[str]

@@ -16,7 +16,6 @@ The constants live in `sofa_cli.query.config.Ranking`, each with the reason for 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from sofa_cli.index.reader import Index
@@ -60,8 +59,7 @@ def parse_date(text: str) -> str:
     return "-".join([year, *(f"{int(x):02d}" for x in (month, day) if x is not None)])
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):  # not a dataclass: one compiles its methods from source when defined
     sources: tuple[str, ...] = ()
     kind: str | None = None
     speaker: str | None = None

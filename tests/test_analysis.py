@@ -147,3 +147,20 @@ def test_every_synonym_group_joins_words_of_different_stems_and_no_stopwords():
 
     assert len(synonym_groups()) == len(SYNONYM_GROUPS)
     assert not [w for group in SYNONYM_GROUPS for w in group if is_stopword(w)]
+
+
+def test_a_question_compiles_neither_the_builds_acronym_pattern_nor_the_ampersand_tokenizers():
+    """Compiling a pattern costs a one-shot `sofa ask` millions of instructions: the ones a
+    question does not need are compiled on first use (a fresh process: other tests use them)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from sofa_cli.text import analysis as a\n"
+        "a.analyse('what did Hornung suggest about the U.S. forces?')\n"
+        "print(a.acronym_pattern.cache_info().currsize, a.amp_token_patterns.cache_info().currsize)\n"
+        "a.analyse('AT&T')\n"
+        "print(a.amp_token_patterns.cache_info().currsize)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "0", "1"]

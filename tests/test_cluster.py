@@ -63,9 +63,12 @@ class _Processes:
         self.log = log_path.open("wb")
         self.wanted = workers
         self.started = 0
+        self.all: list[subprocess.Popen] = []  # every process started, killed by `stop`
+        self._start_scheduler()
+
+    def _start_scheduler(self) -> None:
         port = _free_port()
         self.address = f"tcp://127.0.0.1:{port}"
-        self.all: list[subprocess.Popen] = []  # every process started, killed by `stop`
         self.workers: list[subprocess.Popen] = []
         self.scheduler = self._spawn("scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
 
@@ -81,18 +84,29 @@ class _Processes:
         args = ("worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1")
         self.workers.append(self._spawn(*args, "--name", name))
 
-    def ready(self) -> Cluster:
-        """Replace the workers that died (a test killed one), then wait until the scheduler knows
-        exactly the live ones, so that no test sees another's dead worker."""
+    def ready(self, at_least: int | None = None) -> Cluster:
+        """Replace a scheduler that died (a test killed it: its workers go with it) and the
+        workers that died (a test killed one), up to `at_least` live workers (default: as many as
+        wanted), then wait until the scheduler knows exactly the live ones, so that no test sees
+        another's dead worker or scheduler."""
         from distributed import Client
 
+        if self.scheduler.poll() is not None:
+            for worker in self.workers:
+                try:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                worker.wait(timeout=30)
+            self._start_scheduler()
         self.workers = [w for w in self.workers if w.poll() is None]
-        while len(self.workers) < self.wanted:
+        while len(self.workers) < (self.wanted if at_least is None else at_least):
             self._start_worker()
+        live = len(self.workers)
         with Client(self.address, timeout=60) as client:
-            client.wait_for_workers(self.wanted, timeout=60)
+            client.wait_for_workers(live, timeout=60)
             deadline = time.monotonic() + 60
-            while len(client.scheduler_info()["workers"]) != self.wanted:
+            while len(client.scheduler_info()["workers"]) != live:
                 assert time.monotonic() < deadline, f"the scheduler still lists dead workers: {client.scheduler_info()}"
                 time.sleep(0.05)
         return Cluster(self.address, self.scheduler)
@@ -119,22 +133,22 @@ def _module_cluster(tmp_path_factory):
         processes.stop()
 
 
+# The tests that kill a process of the module's cluster come last in this file, the worker's
+# before the scheduler's, so that no process is started again to replace one (~2 s of CPU each):
+# in any other order (`-k`, a test added below them) `ready` replaces what an earlier test killed.
+
+
 @pytest.fixture
 def dask_cluster(_module_cluster):
-    """The module's scheduler with two live workers (one killed by an earlier test replaced):
-    tests may kill a worker, never the scheduler (see `own_dask_cluster`)."""
+    """The module's scheduler with two live workers (a killed worker or scheduler replaced)."""
     return _module_cluster.ready()
 
 
 @pytest.fixture
-def own_dask_cluster(tmp_path):
-    """A scheduler and one worker of the test's own, for a test that kills the scheduler."""
-    pytest.importorskip("distributed")
-    processes = _Processes(tmp_path / "dask.log", workers=1)
-    try:
-        yield processes.ready()
-    finally:
-        processes.stop()
+def dask_cluster_to_kill(_module_cluster):
+    """The module's scheduler with at least one live worker, for a test that kills the scheduler
+    (the next test to ask for a cluster gets a new one)."""
+    return _module_cluster.ready(at_least=1)
 
 
 @pytest.fixture
@@ -183,47 +197,6 @@ def _answers(folder: Path):
         return [[(r.citation, r.answer, r.score) for r in ask(index, q, limit=5).results] for q in QUESTIONS]
 
 
-def test_worker_killed_mid_build_is_retried_and_result_is_identical(dask_cluster, corpus, tmp_path):
-    from distributed import Client
-
-    from sofa_cli.cluster import dask_runner
-
-    undisturbed = tmp_path / "undisturbed"
-    build_sharded(corpus, undisturbed, 4)  # in this process: the reference
-    with Client(dask_cluster.address, timeout=30) as client:
-        pids = client.run(os.getpid)  # worker address -> pid
-        folder = tmp_path / "disturbed"
-        outcome: dict = {}
-
-        def run_build():
-            try:
-                outcome["report"] = build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster.address))
-            except BaseException as err:  # reported by the assertion below
-                outcome["error"] = err
-
-        builder = threading.Thread(target=run_build)
-        builder.start()
-        killed = None
-        deadline = time.monotonic() + 60
-        while killed is None and time.monotonic() < deadline and builder.is_alive():
-            busy = [addr for addr, keys in client.processing().items() if keys]
-            if busy:
-                killed = busy[0]
-                os.kill(pids[killed], signal.SIGKILL)
-            time.sleep(0.02)
-        builder.join(timeout=180)
-    assert killed is not None, "no shard task was seen running on a worker"
-    assert not builder.is_alive(), "the build did not finish"
-    assert "error" not in outcome, outcome.get("error")
-    assert outcome["report"].rebuilt == [0, 1, 2, 3]
-    one, other = read_manifest(undisturbed), read_manifest(folder)
-    assert [(s["documents"], s["passages"], s["fingerprints"]) for s in other.shard_files] == [
-        (s["documents"], s["passages"], s["fingerprints"]) for s in one.shard_files
-    ]
-    assert other.n_passages == one.n_passages and other.total_length == one.total_length
-    assert _answers(folder) == _answers(undisturbed)
-
-
 def test_cli_builds_on_a_real_cluster_and_asks_without_it(dask_cluster, corpus, tmp_path):
     env = {"SOFA_INDEX_DIR": str(tmp_path / "cache"), "SOFA_CLUSTER": dask_cluster.address}
     built = _sofa("index", str(corpus), "--shards", "3", env=env)
@@ -232,40 +205,6 @@ def test_cli_builds_on_a_real_cluster_and_asks_without_it(dask_cluster, corpus, 
     assert "3 of 3 shards rebuilt" in built.stderr.decode()
     asked = _sofa("ask", "--corpus", str(corpus), "--format", "plain", "what did Hornung suggest?", env=env)
     assert asked.returncode == 0 and "kyodo-sofa ¶19" in asked.stdout.decode()
-
-
-def test_scheduler_killed_mid_build_is_an_error_and_previous_manifest_stands(own_dask_cluster, corpus, tmp_path):
-    from distributed import Client
-
-    from sofa_cli.cluster import dask_runner
-    from sofa_cli.index.shards import ClusterError
-
-    folder = tmp_path / "shards"
-    build_sharded(corpus, folder, 4)
-    before = read_manifest(folder)
-    expected = _answers(folder)
-    for i in range(24):
-        (corpus / f"note-{i:02d}.md").write_text(f"# Note {i}\n\nRewritten: nothing about committees.\n", encoding="utf-8")
-    outcome: dict = {}
-
-    def run_build():
-        try:
-            build_sharded(corpus, folder, 4, run=dask_runner(own_dask_cluster.address))
-        except BaseException as err:
-            outcome["error"] = err
-
-    builder = threading.Thread(target=run_build, daemon=True)
-    with Client(own_dask_cluster.address, timeout=30) as client:
-        builder.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and builder.is_alive() and not any(client.processing().values()):
-            time.sleep(0.02)
-    os.killpg(own_dask_cluster.scheduler.pid, signal.SIGKILL)
-    builder.join(timeout=120)
-    assert not builder.is_alive(), "the build did not end after its scheduler died"
-    assert isinstance(outcome.get("error"), ClusterError), outcome
-    assert read_manifest(folder) == before
-    assert _answers(folder) == expected
 
 
 def test_unreachable_scheduler_is_one_line_exit_2_and_previous_index_answers(corpus, tmp_path):
@@ -372,3 +311,81 @@ def test_ask_on_an_unreachable_cluster_is_one_line_exit_2(corpus, tmp_path):
     err = failed.stderr.decode()
     assert failed.returncode == 2
     assert len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err and nobody in err
+
+
+# -- last: the tests that kill a process of the module's cluster (see `dask_cluster`) ------------
+
+
+def test_worker_killed_mid_build_is_retried_and_result_is_identical(dask_cluster, corpus, tmp_path):
+    from distributed import Client
+
+    from sofa_cli.cluster import dask_runner
+
+    undisturbed = tmp_path / "undisturbed"
+    build_sharded(corpus, undisturbed, 4)  # in this process: the reference
+    with Client(dask_cluster.address, timeout=30) as client:
+        pids = client.run(os.getpid)  # worker address -> pid
+        folder = tmp_path / "disturbed"
+        outcome: dict = {}
+
+        def run_build():
+            try:
+                outcome["report"] = build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster.address))
+            except BaseException as err:  # reported by the assertion below
+                outcome["error"] = err
+
+        builder = threading.Thread(target=run_build)
+        builder.start()
+        killed = None
+        deadline = time.monotonic() + 60
+        while killed is None and time.monotonic() < deadline and builder.is_alive():
+            busy = [addr for addr, keys in client.processing().items() if keys]
+            if busy:
+                killed = busy[0]
+                os.kill(pids[killed], signal.SIGKILL)
+            time.sleep(0.02)
+        builder.join(timeout=180)
+    assert killed is not None, "no shard task was seen running on a worker"
+    assert not builder.is_alive(), "the build did not finish"
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["report"].rebuilt == [0, 1, 2, 3]
+    one, other = read_manifest(undisturbed), read_manifest(folder)
+    assert [(s["documents"], s["passages"], s["fingerprints"]) for s in other.shard_files] == [
+        (s["documents"], s["passages"], s["fingerprints"]) for s in one.shard_files
+    ]
+    assert other.n_passages == one.n_passages and other.total_length == one.total_length
+    assert _answers(folder) == _answers(undisturbed)
+
+
+def test_scheduler_killed_mid_build_is_an_error_and_previous_manifest_stands(dask_cluster_to_kill, corpus, tmp_path):
+    from distributed import Client
+
+    from sofa_cli.cluster import dask_runner
+    from sofa_cli.index.shards import ClusterError
+
+    folder = tmp_path / "shards"
+    build_sharded(corpus, folder, 4)
+    before = read_manifest(folder)
+    expected = _answers(folder)
+    for i in range(24):
+        (corpus / f"note-{i:02d}.md").write_text(f"# Note {i}\n\nRewritten: nothing about committees.\n", encoding="utf-8")
+    outcome: dict = {}
+
+    def run_build():
+        try:
+            build_sharded(corpus, folder, 4, run=dask_runner(dask_cluster_to_kill.address))
+        except BaseException as err:
+            outcome["error"] = err
+
+    builder = threading.Thread(target=run_build, daemon=True)
+    with Client(dask_cluster_to_kill.address, timeout=30) as client:
+        builder.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and builder.is_alive() and not any(client.processing().values()):
+            time.sleep(0.02)
+    os.killpg(dask_cluster_to_kill.scheduler.pid, signal.SIGKILL)
+    builder.join(timeout=120)
+    assert not builder.is_alive(), "the build did not end after its scheduler died"
+    assert isinstance(outcome.get("error"), ClusterError), outcome
+    assert read_manifest(folder) == before
+    assert _answers(folder) == expected

@@ -21,8 +21,11 @@ run: $(STAMP)
 # Every test writes under its own tmp folders (tests/conftest.py), so workers share nothing.
 # Files are handed out in collection order (conftest.py puts the two slowest first), not
 # xdist's default of most tests first, which starts the slowest files last.
+# Byte-code caching on, as Python has it by default: under PYTHONDONTWRITEBYTECODE=1 (set in some
+# sandboxes and CI images) each worker rewrites and compiles every test module again and each of
+# the Python processes the tests start compiles sofa from source (~20 s of CPU in all).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # README.md's example outputs, rewritten from what sofa prints now (tests/test_readme.py checks them).
 readme: $(STAMP)

@@ -213,7 +213,7 @@ def test_unreachable_scheduler_is_one_line_exit_2_and_previous_index_answers(cor
     assert run_process("index", str(corpus), "--shards", "2", env=env).returncode == 0  # a local cluster
     (corpus / "note-00.md").write_text("# Changed\n\nSomething else entirely.\n", encoding="utf-8")
     nobody = f"tcp://127.0.0.1:{_free_port()}"
-    failed = _sofa("index", str(corpus), "--shards", "2", "--cluster", nobody, env={**env, "SOFA_CLUSTER_TIMEOUT": "2"})
+    failed = _sofa("index", str(corpus), "--shards", "2", "--cluster", nobody, env={**env, "SOFA_CLUSTER_TIMEOUT": "0.5"})
     err = failed.stderr.decode()
     assert failed.returncode == 2
     assert len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err and nobody in err
@@ -302,7 +302,7 @@ def test_cli_asks_on_the_cluster_as_it_answers_locally(dask_cluster, corpus, tmp
 
 def test_ask_on_an_unreachable_cluster_is_one_line_exit_2(corpus, tmp_path):
     pytest.importorskip("distributed")
-    env = {"SOFA_INDEX_DIR": str(tmp_path / "cache"), "SOFA_CLUSTER_TIMEOUT": "2"}
+    env = {"SOFA_INDEX_DIR": str(tmp_path / "cache"), "SOFA_CLUSTER_TIMEOUT": "0.5"}
     from sofa_cli.index.shards import shard_folder
 
     build_sharded(corpus, shard_folder(corpus.resolve(), env["SOFA_INDEX_DIR"]), 2)

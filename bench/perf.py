@@ -211,14 +211,15 @@ def write_section(oneshot_small: dict, heavy: list[str], oneshot_large: dict | N
             "Build = read files to index on disk, in a fresh process; peak = that process's max RSS",
             "(sofa's parse workers, forked, are listed apart: `+ N MB/worker`, 2 workers beyond 8 MB of text);",
             "tree peak = the highest sum over the building process and its workers at one moment, sampled every",
-            "15 ms (bench/tree_memory.py): RSS, and PSS (pages shared copy-on-write with the workers counted once);",
-            "a one-process system's is its getrusage peak.",
+            "15 ms (bench/tree_memory.py): RSS; PSS (pages shared copy-on-write with the workers counted once);",
+            "own = anonymous PSS summed + file-backed pages once, whole (PSS would also split the libraries' pages",
+            "with unrelated processes); a one-process system's is its getrusage peak.",
             "Open = load the index in a fresh process (sofa: mmap; `+fresh`: also stat the corpus files).",
             "",
             "CPU = CPU seconds (all threads; sofa's parse workers added) beside the wall: the machine is shared, and",
             "the wall also counts the time other jobs held the cores.",
             "",
-            "| passages | system | build s | CPU s | passages/s | peak MB | tree peak RSS / PSS MB | disk | open ms"
+            "| passages | system | build s | CPU s | passages/s | peak MB | tree peak RSS / PSS / own MB | disk | open ms"
             " | p50 ms | p99 ms | CPU p50 / p99 |",
             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
@@ -227,9 +228,11 @@ def write_section(oneshot_small: dict, heavy: list[str], oneshot_large: dict | N
             peak = f"{b['peak_mb']:.0f}"
             if b.get("peak_worker_mb"):
                 peak += f" + {b['peak_worker_mb']:.0f}/worker"
-            tree = f"{b['tree_peak_rss_mb']:.0f} / {b['tree_peak_pss_mb']:.0f}" if "tree_peak_pss_mb" in b else ""
-            if not tree and r["system"] != "sofa-bm25":
-                tree = f"{b['peak_mb']:.0f} / -"  # one process (tantivy's threads are in it): its getrusage peak
+            tree = ""
+            if "tree_peak_own_mb" in b:
+                tree = f"{b['tree_peak_rss_mb']:.0f} / {b['tree_peak_pss_mb']:.0f} / {b['tree_peak_own_mb']:.0f}"
+            elif r["system"] != "sofa-bm25":
+                tree = f"{b['peak_mb']:.0f}"  # one process (tantivy's threads are in it): its getrusage peak
             opened = f"{q['open_s'] * 1000:.1f}"
             if "open_fresh_s" in q:
                 opened += f" ({q['open_fresh_s'] * 1000:.1f} +fresh)"
@@ -311,9 +314,9 @@ def targets_tantivy(rows: list[dict], small: dict, large: dict | None) -> list[s
 
         rate = sofa["build"]["passages"] / sofa["build"]["seconds"]
         rate_t = tv["build"]["passages"] / tv["build"]["seconds"]
-        # The memory the build takes at once, workers included: the tree's sampled PSS peak
-        # (shared pages counted once); older runs without it: own + one worker's getrusage peak.
-        peak = sofa["build"].get("tree_peak_pss_mb") or sofa["build"]["peak_mb"] + sofa["build"].get("peak_worker_mb", 0)
+        # The memory the build takes at once, workers included: the tree's sampled peak (shared
+        # pages counted once, libraries whole); older runs without it: own + one worker's peak.
+        peak = sofa["build"].get("tree_peak_own_mb") or sofa["build"]["peak_mb"] + sofa["build"].get("peak_worker_mb", 0)
         peak_t = tv["build"]["peak_mb"]
         disk, disk_t = sofa["build"]["disk"], tv["build"]["disk"]
         q, qt = sofa["query"], tv["query"]

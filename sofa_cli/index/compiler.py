@@ -54,8 +54,10 @@ SPILL_BUFFER = 256 * 1024
 
 
 # The postings are merged this many at a time: the temporaries of a block (int64 positions)
-# are some 40 bytes a posting, 10 MB a block (40 MB at a million, the peak of the finish).
-MERGE_BLOCK = 250_000
+# are some 40 bytes a posting, 5 MB a block (40 MB at a million). Runs are also merged while
+# the parse workers are alive (`_spill_run`), where the build's process tree peaked at 1M with
+# 250k (bench/results/build_memory.md).
+MERGE_BLOCK = 125_000
 
 
 class Compiler:

@@ -5,7 +5,10 @@
 
 bench/perf.py runs these as subprocesses, so that each figure of peak memory is that of
 one build (resource.getrusage: the process's own peak and, for sofa's parse workers,
-the largest child's), never of an earlier one.
+the largest child's), never of an earlier one. A sofa build also reports its process tree's
+peak, sampled (bench/tree_memory.py): the RSS and PSS of the building process and its
+workers summed at each moment, which getrusage's per-process peaks cannot give.
+`SOFA_BENCH_NO_TREE=1` leaves the sampling out (for CPU comparisons).
 
 Systems, all on the same passages (the paragraphs and turns of the corpus's documents):
 - sofa: `sofa_cli.open(rebuild=True)` (read, segment, attribute, analyse, compile BM25+
@@ -36,7 +39,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 TOP_K = 10
 WARMUP = 5
@@ -76,20 +79,32 @@ def disk_bytes(path: Path) -> int:
 # -- sofa ------------------------------------------------------------------------------
 
 
-def build_sofa(corpus: Path, work: Path) -> dict:
+def build_sofa(corpus: Path, work: Path, sample_tree: bool = True) -> dict:
+    """A sofa build's figures; with `sample_tree`, also the process tree's sampled peaks
+    (the building process and its parse workers at once: bench/tree_memory.py), RSS and PSS.
+    `cpu_s` leaves out the sampling thread's own CPU seconds (reported apart)."""
     import sofa_cli
 
+    sampler = None
+    if sample_tree:
+        from tree_memory import TreeSampler
+
+        sampler = TreeSampler().start()
     started = time.perf_counter()
     opened = sofa_cli.open(corpus, index_dir=work, rebuild=True)
     seconds = time.perf_counter() - started
+    tree = sampler.stop() if sampler else {}
     own, children = peak_mb()
+    cpu = cpu_seconds()
+    cpu["cpu_s"] -= tree.get("sampler_cpu_s", 0.0)
     return {
         "passages": opened.passages,
         "seconds": seconds,
-        **cpu_seconds(),
+        **cpu,
         "peak_mb": own,
         "peak_worker_mb": children,
         "disk": disk_bytes(opened.index.path),
+        **tree,
     }
 
 
@@ -286,7 +301,13 @@ def main() -> None:
     action, system, corpus, work = sys.argv[1], sys.argv[2], Path(sys.argv[3]).resolve(), Path(sys.argv[4])
     work.mkdir(parents=True, exist_ok=True)
     if action == "build":
-        builders = {"sofa": build_sofa, "tantivy": build_tantivy, "bm25s": build_bm25s, "rank-bm25": build_rank_bm25}
+        sample = not os.environ.get("SOFA_BENCH_NO_TREE")
+        builders = {
+            "sofa": lambda c, w: build_sofa(c, w, sample),
+            "tantivy": build_tantivy,
+            "bm25s": build_bm25s,
+            "rank-bm25": build_rank_bm25,
+        }
         result = builders[system](corpus, work)
     else:
         questions = json.loads(Path(sys.argv[5]).read_text(encoding="utf-8"))

@@ -30,8 +30,10 @@ from sofa_cli.text.analysis import stem as snowball_stem
 # Postings are counted with numpy every this many tokens, so memory stays bounded; a
 # chunk is counted while the workers go on parsing, so only the last one (at most this
 # size) is counted after them (the postings do not depend on where chunks end). Counting
-# one takes some 16 bytes a token at once (int64 keys sorted in place, `_flush`).
-TOKEN_CHUNK = 500_000
+# one takes some 16 bytes a token at once (int64 keys sorted in place, `_flush`), while
+# the parse workers are alive: 250k tokens (4 MB) rather than 500k, for the build's memory
+# with its workers counted (bench/results/build_memory.md).
+TOKEN_CHUNK = 250_000
 
 
 # Counted postings (12 bytes each) held in memory before they are written out as one sorted
@@ -46,14 +48,16 @@ POSTINGS_BUDGET = 16 * 1024 * 1024
 
 # Bytes of each per-passage and per-sentence array (the passage texts, the sentence terms,
 # the spans...) held in memory before they are appended to a scratch file: they need no
-# sorting, so this is a write buffer, not a budget; a dozen arrays hold at most 12 MB (at 4 MB
-# each, 48 MB: a quarter of the memory of a build at 100,000 passages, for no measurable CPU).
-SPILL_BUFFER = 1024 * 1024
+# sorting, so this is a write buffer, not a budget; fourteen arrays hold at most 3.5 MB (at
+# 1 MiB each, 14 MB, held while the parse workers are alive; at 4 MB each, 56 MB).
+SPILL_BUFFER = 256 * 1024
 
 
 # The postings are merged this many at a time: the temporaries of a block (int64 positions)
-# are some 40 bytes a posting, 10 MB a block (40 MB at a million, the peak of the finish).
-MERGE_BLOCK = 250_000
+# are some 40 bytes a posting, 5 MB a block (40 MB at a million). Runs are also merged while
+# the parse workers are alive (`_spill_run`), where the build's process tree peaked at 1M with
+# 250k (bench/results/build_memory.md).
+MERGE_BLOCK = 125_000
 
 
 class Compiler:

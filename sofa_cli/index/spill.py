@@ -134,10 +134,19 @@ class Run:
     def __init__(self, terms, counts, pid=None, tf=None, file=None) -> None:
         import numpy as np
 
-        self.terms, self.counts, self.pid, self.tf, self.file = terms, counts, pid, tf, file
+        self.terms, self.pid, self.tf, self.file = terms, pid, tf, file
+        # Where each term's postings start (the counts are its differences, not kept: a build
+        # at a million passages holds some forty runs' per-term arrays until `finish`).
         self.starts = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=self.starts[1:])
         self.positions = None  # each term's place in the order being merged into (`place`)
+
+    @property
+    def counts(self):
+        """Postings of each term."""
+        import numpy as np
+
+        return np.diff(self.starts)
 
     @property
     def size(self) -> int:
@@ -175,7 +184,12 @@ def sorted_chunk(term, passage, tf, rank) -> Run:
     counts = np.diff(np.append(first, len(term)))
     order = np.argsort(rank[term[first]], kind="stable")
     counts, first = counts[order], first[order]
-    rows = np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(len(term))
+    # Each posting's row in the chunk, made in place and as int32 when the chunk allows
+    # (every chunk in practice: TOKEN_CHUNK tokens): 8 bytes a posting at once rather than the
+    # 24 of int64 temporaries, at the peak of a build's memory (bench/results/build_memory.md).
+    row_type = np.int32 if len(term) < 1 << 31 else np.int64
+    rows = np.repeat((first - (np.cumsum(counts) - counts)).astype(row_type), counts)
+    rows += np.arange(len(term), dtype=row_type)
     return Run(term[first], counts, passage[rows], tf[rows])
 
 
@@ -209,7 +223,7 @@ def merge(runs: list[Run], post_off, block: int) -> Iterator[tuple]:
             lo, hi = np.searchsorted(run.positions, [a, b])
             if lo == hi:
                 continue
-            counts = run.counts[lo:hi]
+            counts = np.diff(run.starts[lo : hi + 1])
             local = run.positions[lo:hi] - a
             run_pid, run_tf = run.rows(int(run.starts[lo]), int(run.starts[hi]))
             within = np.arange(len(run_pid)) - np.repeat(np.cumsum(counts) - counts, counts)

@@ -69,7 +69,7 @@ class TermNumberer:
         self.people: dict[str, list[int]] = {}  # the people of a passage -> their term numbers
 
     def _miss(self, raw: str) -> int:
-        form = form_of(raw)
+        form = form_of.__wrapped__(raw)  # `memo` holds it: form_of's own cache would be a second copy
         number = 0
         if form and not is_stopword(form):
             number = self.numbers.get(form, 0)
@@ -169,7 +169,7 @@ class TermNumberer:
             joined = " ".join(people)
             known = self.people.get(joined)
             if known is None:
-                if len(self.people) >= 1 << 16:
+                if len(self.people) >= 1 << 12:  # (a worker's memory grew with the corpus: 65k of them, ~6 MB at 1M)
                     self.people.clear()
                 known = self.people[joined] = self.term_numbers(joined)
             numbers += known

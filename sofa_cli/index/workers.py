@@ -8,6 +8,7 @@ has its own pipe and nothing is shared: ending the build is killing the workers.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -65,13 +66,21 @@ def ordered_map(
     context = multiprocessing.get_context("fork")
     workers: list[tuple[Any, Any]] = []
     try:
-        for _ in range(processes):
-            parent, child = context.Pipe()
-            others = [conn for _, conn in workers] + [parent]
-            process = context.Process(target=_serve, args=(child, others, function, initializer, initargs), daemon=True)
-            process.start()
-            child.close()
-            workers.append((process, parent))
+        # The objects a worker inherits (the modules, the Punkt model) are frozen out of the
+        # cyclic collector while it forks: the worker's collections then never write to
+        # their headers, so their pages stay shared with the building process instead of
+        # being copied into each worker (bench/results/build_memory.md).
+        gc.freeze()
+        try:
+            for _ in range(processes):
+                parent, child = context.Pipe()
+                others = [conn for _, conn in workers] + [parent]
+                process = context.Process(target=_serve, args=(child, others, function, initializer, initargs), daemon=True)
+                process.start()
+                child.close()
+                workers.append((process, parent))
+        finally:
+            gc.unfreeze()  # the building process collects them as before
         waiting: dict[Any, deque[int]] = {conn: deque() for _, conn in workers}
         numbered = enumerate(jobs)
         done: dict[int, Any] = {}

@@ -16,6 +16,7 @@ The constants live in `sofa_cli.query.config.Ranking`, each with the reason for 
 from __future__ import annotations
 
 import re
+from heapq import heappush, heappushpop
 from typing import NamedTuple
 
 from sofa_cli.index.reader import Index
@@ -134,10 +135,34 @@ def rank(
             break
         chosen.append((p, raw))
     doc_shares = _document_shares(index, query, (p.doc for p, _ in chosen)) if ranking.weights.document else {}
-    scored: list[_Scored] = []
+    most = _most_sentence_evidence(query, term_weight, ranking) if filters.min_score is None else None
+    # Each candidate's best possible score: BM25, its document's and title's points (known
+    # before its sentences are read) and the most its sentences and phrases could add.
+    bounded = []
+    known: dict[str, float] = {}  # by document
     for p, raw in chosen:
         title = _title_terms(index, p, title_terms)
-        scored.append(_score(index, query, p, raw, term_weight, title, doc_shares, ranking))
+        points = 0.0
+        if most is not None:
+            points = known.get(p.doc.id)
+            if points is None:
+                points = known[p.doc.id] = (weights.document * doc_shares[p.doc.id] if weights.document else 0.0) + (
+                    weights.title * _title_share(index, query, title) if weights.title else 0.0
+                )
+        bounded.append((raw + points, p, raw, title))
+    if most is not None:  # the likeliest winners first: they set the bar the others must reach
+        bounded.sort(key=lambda b: -b[0])
+    scored: list[_Scored] = []
+    kept: list[float] = []  # the best `limit` on-topic scores so far (a min-heap)
+    for best_known, p, raw, title in bounded:
+        # A candidate whose best possible score is below `limit` on-topic scores already found
+        # (by more than the shown decimals) cannot be shown: it is not scored.
+        if most is not None and len(kept) == limit and best_known + most < kept[0] - PRUNE_MARGIN:
+            continue
+        s = _score(index, query, p, raw, term_weight, title, doc_shares, ranking)
+        scored.append(s)
+        if most is not None and s.standing == ON_TOPIC:
+            (heappush if len(kept) < limit else heappushpop)(kept, s.score)
     # Passages that are no answer about the topic go last, whatever their score (`_standing`).
     # Scores equal as shown (SCORE_DECIMALS) are often exactly equal sums reached in another order:
     # paragraphs of one article that each hold its title words once. Rounding noise must not
@@ -151,6 +176,31 @@ def rank(
             break
         results.append(_result(index, query, len(results) + 1, s, explain))
     return results
+
+
+# How far below the `limit`-th score a candidate's best possible score must lie for it to be
+# left unscored: well above float rounding of the sums, and a shown decimal (SCORE_DECIMALS).
+PRUNE_MARGIN = 1e-5
+
+
+def _most_sentence_evidence(query: Query, term_weight: dict[int, float], ranking: Ranking) -> float | None:
+    """The most points a passage's sentences, attribution and phrases can add to its BM25 and
+    document and title points (`_score`): each share is at most one (times the synonyms' weight
+    when that is larger), each signal only when the question has what it needs. None when a
+    weight or a term weight is negative: then no bound holds and every candidate is scored."""
+    w = ranking.weights
+    used = (w.sentence, w.proximity, w.phrase, w.answer_type, w.attribution, w.document, w.title, w.synonyms)
+    if min(used) < 0 or not 0 <= w.question_turn <= 1 or any(v < 0 for v in term_weight.values()):
+        return None
+    share = max(1.0, w.synonyms)
+    most = w.sentence * share
+    if query.bigrams:
+        most += w.proximity + w.phrase
+    if query.answer_type:
+        most += w.answer_type * share
+    if query.people:
+        most += w.attribution
+    return most
 
 
 class _Scored(NamedTuple):

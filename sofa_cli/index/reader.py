@@ -174,6 +174,11 @@ class Index(Postings, IndexReader):
             prompt_pid=self._p_prompt[pid],
         )
 
+    def passage_doc(self, pid: int) -> DocInfo:
+        """The document holding passage `pid` (what ranking needs of a candidate before it
+        decides to read the passage)."""
+        return self.docs[self._p_doc[pid]]
+
     def sentence_terms(self, pid: int) -> list[list[int]] | None:
         """Each sentence's content terms in order, as the index stored them at build time:
         what tokenising the sentence and looking up each word's form gives (stopwords and

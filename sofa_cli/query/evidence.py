@@ -12,12 +12,12 @@ from sofa_cli.query.sentences import _passage_terms
 from sofa_cli.text.english import is_common_word
 
 
-def _title_terms(index: Index, p: StoredPassage, cache: dict[str, set[int]]) -> set[int]:
-    """The content terms of the title of `p`'s document: stored at build time, else tokenised."""
-    doc = p.doc
+def _title_terms(index: Index, pid: int, doc: DocInfo, cache: dict[str, set[int]]) -> set[int]:
+    """The content terms of the title of `doc`, which holds passage `pid`: stored at build time,
+    else tokenised."""
     terms = cache.get(doc.id)
     if terms is None:
-        stored = index.title_terms(p.pid)
+        stored = index.title_terms(pid)
         terms = cache[doc.id] = set(stored) if stored is not None else tokenised_title_terms(index, doc.title)
     return terms
 

@@ -188,10 +188,10 @@ class Index(Postings, IndexReader):
         if not self.stored_terms or _sorted_has(self._p_unstored, pid):
             return None
         a, b = self._p_sent[pid : pid + 2]
-        ends = self._s_terms_end[a : b + 1]
-        terms = self._s_terms[ends[0] : ends[-1]] if b > a else ()
+        ends = self._s_terms_end[a : b + 1].tolist()
         base = ends[0]
-        return [list(terms[x - base : y - base]) for x, y in zip(ends, ends[1:])]
+        terms = self._s_terms[base : ends[-1]].tolist() if b > a else []
+        return [terms[x - base : y - base] for x, y in zip(ends, ends[1:])]
 
     def title_terms(self, pid: int) -> list[int] | None:
         """The content terms of the title of the document holding passage `pid`, in order,

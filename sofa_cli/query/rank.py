@@ -27,12 +27,13 @@ from sofa_cli.query.evidence import (
     _document_shares,
     _phrase_share,
     _title_excess,
-    _title_share,
     _title_terms,
     coverage,
+    question_weights,
+    title_share,
 )
 from sofa_cli.query.question import Query, analyse_question
-from sofa_cli.query.sentences import _best_sentence, _passage_terms, _Sentence, _sentence_terms, is_small_talk
+from sofa_cli.query.sentences import _best_sentence, _Sentence, _sentence_terms, highlight_spans, is_small_talk
 
 # Scores are shown, and compared for order, to this many decimals (see the sort in `rank`).
 SCORE_DECIMALS = 6
@@ -145,22 +146,24 @@ def rank(
     # Each candidate's best possible score: BM25, its document's and title's points (known
     # before its sentences are read) and the most its sentences and phrases could add.
     bounded = []
-    known: dict[str, float] = {}  # by document
+    question = question_weights(index, query)
+    title_shares: dict[str, float] = {}  # by document
     for pid, doc, raw, p in chosen:
         title = _title_terms(index, pid, doc, title_terms)
+        share = title_shares.get(doc.id)
+        if share is None:
+            share = title_shares[doc.id] = title_share(question, title)
         points = 0.0
         if most is not None:
-            points = known.get(doc.id)
-            if points is None:
-                points = known[doc.id] = (weights.document * doc_shares[doc.id] if weights.document else 0.0) + (
-                    weights.title * _title_share(index, query, title) if weights.title else 0.0
-                )
-        bounded.append((raw + points, pid, raw, p, title))
+            points = (weights.document * doc_shares[doc.id] if weights.document else 0.0) + (
+                weights.title * share if weights.title else 0.0
+            )
+        bounded.append((raw + points, pid, raw, p, title, share))
     if most is not None:  # the likeliest winners first: they set the bar the others must reach
         bounded.sort(key=lambda b: -b[0])
     scored: list[_Scored] = []
     kept: list[float] = []  # the best `limit` on-topic scores so far (a min-heap)
-    for best_known, pid, raw, p, title in bounded:
+    for best_known, pid, raw, p, title, share in bounded:
         # A candidate whose best possible score is below `limit` on-topic scores already found
         # (by more than the shown decimals) cannot be shown: it is not scored. The bound is
         # first the question's (`_Bar.most`), then, closer, the one its stored terms allow.
@@ -176,7 +179,7 @@ def rank(
         p = p or index.passage(pid)
         if sentence_terms is None:
             sentence_terms = _sentence_terms(index, p)
-        s = _score(index, query, p, raw, term_weight, title, doc_shares, ranking, sentence_terms, phrase)
+        s = _score(index, query, p, raw, term_weight, title, share, doc_shares, ranking, sentence_terms, phrase)
         scored.append(s)
         if most is not None and s.standing == ON_TOPIC:
             (heappush if len(kept) < limit else heappushpop)(kept, s.score)
@@ -274,6 +277,7 @@ def _score(
     raw: float,
     term_weight: dict[int, float],
     title: set[int],
+    title_held: float,
     doc_shares: dict[str, float],
     ranking: Ranking,
     sentence_terms: list[list[int]],
@@ -303,7 +307,7 @@ def _score(
         score += points
         parts.append(("document", points))
     if weights.title:
-        points = weights.title * _title_share(index, query, title)
+        points = weights.title * title_held
         score += points
         parts.append(("title", points))
     if weights.question_turn and index.is_question_turn(p.pid):
@@ -337,7 +341,7 @@ def _standing(index: Index, query: Query, pid: int, sentence_terms: list[list[in
 def _result(index: Index, query: Query, rank_: int, scored: _Scored, explain: bool) -> Result:
     p, best, score = scored.passage, scored.best, scored.score
     wanted = set(query.terms)
-    highlights = [[t.start, t.end] for t, tid in _passage_terms(index, p.text) if tid in wanted]
+    highlights = highlight_spans(index, p.text, wanted)
     a, b = p.sentences[best.index] if p.sentences else (0, len(p.text))
     contributions = None
     if explain:

@@ -141,7 +141,7 @@ def rank(
                 break
             chosen.append((pid, p.doc, raw, p))
     doc_shares = _document_shares(index, query, (doc for _, doc, _, _ in chosen)) if ranking.weights.document else {}
-    bar = _Bar.of(query, term_weight, ranking) if filters.min_score is None else None
+    bar = _Bar.of(query, term_weight, ranking) if ranking.prune and filters.min_score is None else None
     most = bar.most if bar is not None else None
     # Each candidate's best possible score: BM25, its document's and title's points (known
     # before its sentences are read) and the most its sentences and phrases could add.

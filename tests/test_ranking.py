@@ -303,3 +303,17 @@ def test_a_name_with_letters_swapped_is_corrected_even_two_edits_away(sofa, tmp_
     assert code == 0
     assert record["corrections"] == [["ghandi", "gandhi"]]
     assert "Gandhi's method was Satyagraha." in [r["text"] for r in record["results"]]
+
+
+def test_candidates_left_unscored_change_no_answer(sofa):
+    """Candidates whose best possible score cannot reach the top k are not scored
+    (`Ranking.prune`): every bundled question gets the top answer, score and explanation that
+    scoring every candidate gives (k=1 leaves the most unscored)."""
+    from sofa_cli.query.config import Ranking
+
+    questions = [json.loads(line)["q"] for line in (ROOT / "bench" / "qa" / "bundled.jsonl").open(encoding="utf-8")]
+    with sofa_cli.open() as corpus:
+        for question in questions:
+            pruned = corpus.ask(question, k=1, explain=True, locate=False)
+            every = corpus.ask(question, k=1, explain=True, locate=False, ranking=Ranking(prune=False))
+            assert to_record(pruned) == to_record(every), question

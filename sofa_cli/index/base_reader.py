@@ -25,6 +25,10 @@ class DocTable(Sequence):
         raise NotImplementedError
 
     def __getitem__(self, i):
+        if i.__class__ is int:  # a document already read (ranking asks for each candidate's) first
+            info = self._cache.get(i)
+            if info is not None:
+                return info
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:

@@ -125,14 +125,18 @@ class Postings:
         )
         if len(pids) * 4 < self.n_passages:
             # The matched passages (sorted, once each) and each posting's place among them: a
-            # sort and a search cost less than np.unique's argsort (6.0 against 7.1 CPU ms a
-            # question at 1M; the same arrays).
+            # sort costs less than np.unique's argsort (6.0 against 7.1 CPU ms a question at 1M;
+            # the same arrays), and the places are read from a table indexed by passage id,
+            # written at the matched ones only (what np.searchsorted(matched, pids) gives, at a
+            # third of its cost: 1.3 against 3.0 CPU ms a question at 1M).
             ordered = np.sort(pids)
             first = np.empty(len(ordered), dtype=bool)
             first[:1] = True
             np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
             matched = ordered[first]
-            scores = np.bincount(np.searchsorted(matched, pids), weights=weights)
+            place = np.empty(self.n_passages, dtype=np.int32 if self.n_passages < 1 << 31 else np.int64)
+            place[matched] = np.arange(len(matched), dtype=place.dtype)
+            scores = np.bincount(place[pids], weights=weights)
         else:
             dense = np.bincount(pids, weights=weights, minlength=self.n_passages)
             matched = np.flatnonzero(np.bincount(pids, minlength=self.n_passages))

@@ -174,6 +174,11 @@ class Index(Postings, IndexReader):
             prompt_pid=self._p_prompt[pid],
         )
 
+    def passage_doc(self, pid: int) -> DocInfo:
+        """The document holding passage `pid` (what ranking needs of a candidate before it
+        decides to read the passage)."""
+        return self.docs[self._p_doc[pid]]
+
     def sentence_terms(self, pid: int) -> list[list[int]] | None:
         """Each sentence's content terms in order, as the index stored them at build time:
         what tokenising the sentence and looking up each word's form gives (stopwords and
@@ -183,10 +188,10 @@ class Index(Postings, IndexReader):
         if not self.stored_terms or _sorted_has(self._p_unstored, pid):
             return None
         a, b = self._p_sent[pid : pid + 2]
-        ends = self._s_terms_end[a : b + 1]
-        terms = self._s_terms[ends[0] : ends[-1]] if b > a else ()
+        ends = self._s_terms_end[a : b + 1].tolist()
         base = ends[0]
-        return [list(terms[x - base : y - base]) for x, y in zip(ends, ends[1:])]
+        terms = self._s_terms[base : ends[-1]].tolist() if b > a else []
+        return [terms[x - base : y - base] for x, y in zip(ends, ends[1:])]
 
     def title_terms(self, pid: int) -> list[int] | None:
         """The content terms of the title of the document holding passage `pid`, in order,

@@ -226,6 +226,10 @@ class ShardedIndex(IndexReader):
         offset = pid - local
         return replace(p, pid=pid, doc=self.docs[d], prompt_pid=p.prompt_pid + offset if p.prompt_pid >= 0 else -1)
 
+    def passage_doc(self, pid: int) -> DocInfo:
+        """The document holding passage `pid`."""
+        return self.docs[self._locate(pid)[2]]
+
     def passage_text(self, pid: int) -> str:
         shard, local, _ = self._locate(pid)
         with shard.reading() as index:

@@ -209,6 +209,9 @@ class Ranking:
     # Candidates re-scored with sentence evidence; BM25 beyond this rank never climbs to the top.
     # It sets speed (the re-scoring is the costly part), so the benches leave it alone.
     rerank_depth: int = 100
+    # Candidates whose best possible score cannot reach the top `limit` are left unscored
+    # (sofa_cli.query.rank._Bar): speed only, the same answers; off, every candidate is scored.
+    prune: bool = True
 
     def constants(self) -> list[tuple[str, str, float | bool | int]]:
         """Every tunable constant as (part, name, value): what the benches vary, read at run time."""

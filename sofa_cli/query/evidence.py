@@ -12,12 +12,12 @@ from sofa_cli.query.sentences import _passage_terms
 from sofa_cli.text.english import is_common_word
 
 
-def _title_terms(index: Index, p: StoredPassage, cache: dict[str, set[int]]) -> set[int]:
-    """The content terms of the title of `p`'s document: stored at build time, else tokenised."""
-    doc = p.doc
+def _title_terms(index: Index, pid: int, doc: DocInfo, cache: dict[str, set[int]]) -> set[int]:
+    """The content terms of the title of `doc`, which holds passage `pid`: stored at build time,
+    else tokenised."""
     terms = cache.get(doc.id)
     if terms is None:
-        stored = index.title_terms(p.pid)
+        stored = index.title_terms(pid)
         terms = cache[doc.id] = set(stored) if stored is not None else tokenised_title_terms(index, doc.title)
     return terms
 
@@ -41,16 +41,22 @@ def _title_excess(index: Index, p: StoredPassage, query: Query, title: set[int])
     return excess
 
 
-def _title_share(index: Index, query: Query, title: set[int]) -> float:
-    """The share of the question's weight that its document's title holds.
+def question_weights(index: Index, query: Query) -> list[tuple[int, float]]:
+    """Each distinct term of the question with its IDF, in the order `title_share` sums them:
+    looked up once a question, not once a candidate."""
+    idf = index.idf
+    return [(t, idf[t]) for t in set(query.terms)]
+
+
+def title_share(weights: list[tuple[int, float]], title: set[int]) -> float:
+    """The share of the question's weight (`question_weights`) that its document's title holds.
 
     The title names what a document is about, as the question names what it asks about
     ("How many species of ctenophore are there?" of the article "Ctenophora"): the title
     picks the document, `_title_excess` keeps it from picking the paragraph.
     """
-    terms = set(query.terms)
-    total = sum(index.idf[t] for t in terms)
-    return sum(index.idf[t] for t in terms if t in title) / total if total else 0.0
+    total = sum(w for _, w in weights)
+    return sum(w for t, w in weights if t in title) / total if total else 0.0
 
 
 def _phrase_share(index: Index, query: Query, sentence_terms: list[list[int]]) -> float:

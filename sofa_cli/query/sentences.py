@@ -11,7 +11,7 @@ from sofa_cli.index.schema import StoredPassage
 from sofa_cli.query.answer_types import has_answer_type
 from sofa_cli.query.config import Ranking
 from sofa_cli.query.question import Query
-from sofa_cli.text.analysis import form_of, raw_tokens, tokenize
+from sofa_cli.text.analysis import form_of, raw_tokens, token_pattern, tokenize
 
 
 class _Sentence(NamedTuple):
@@ -50,6 +50,18 @@ def _passage_terms(index: Index, text: str):
         tid = index.term_of_form(token.form)
         if tid is not None:
             yield token, tid
+
+
+def highlight_spans(index: Index, text: str, wanted: set[int]) -> list[list[int]]:
+    """[start, end] of each word of `text` whose term is `wanted`: `_passage_terms`' tokens,
+    found without building them."""
+    term_of_form = index.term_of_form
+    spans = []
+    for match in token_pattern(text).finditer(text):
+        form = form_of(match.group())
+        if form and term_of_form(form) in wanted:
+            spans.append([match.start(), match.end()])
+    return spans
 
 
 def _best_sentence(index: Index, p, sentence_terms, term_weight, query: Query, ranking: Ranking) -> _Sentence:

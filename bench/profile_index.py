@@ -106,7 +106,7 @@ def build_profile(corpus: Path) -> str:
         ("segmentation (`segment.passages_of`)", cumulative(stats, "corpus/segment.py", "passages_of")),
         ("attribution (`attribution.attribute`)", cumulative(stats, "corpus/attribution.py", "attribute")),
         ("tokenising and term numbering (`terms._pack`)", cumulative(stats, "index/terms.py", "_pack")),
-        ("  of which `_Analyser.passage_numbers`", cumulative(stats, "index/terms.py", "passage_numbers")),
+        ("  of which `passage_and_sentence_bytes`", cumulative(stats, "index/terms.py", "passage_and_sentence_bytes")),
         ("stemming new forms (`_Compiler.add_vocabulary`)", cumulative(stats, "index/compiler.py", "add_vocabulary")),
         ("appending documents (`_Compiler.add`, incl. postings chunks)", cumulative(stats, "index/compiler.py", "add")),
         ("  of which counting postings (`_Compiler._flush`)", cumulative(stats, "index/compiler.py", "_flush")),

@@ -3,7 +3,8 @@
 - `sentence_spans` (Punkt's decisions reduced to rules for plain contexts) against
   `punkt_sentence_spans` (nltk's PunktSentenceTokenizer itself);
 - `attribution._names_in` (the name pattern tried only where a match can start) against
-  `_ANY_NAME_RE.finditer`; the reporting-verb check against the verb patterns;
+  `_ANY_NAME_RE.finditer`; the reporting-verb check against the verb patterns; the subject
+  pattern's look-ahead against the pattern without it;
 - the ASCII token pattern against the one it replaced.
 bench/segment_equivalence.py checks the same over whole corpora.
 """
@@ -195,6 +196,15 @@ def test_no_reporting_verb_means_no_verb_pattern_matches(text):
     if not attribution._has_reporting_verb(text):
         assert not attribution._SUBJECT_RE.search(text)
         assert not attribution._PRONOUN_RE.search(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(NAME_TEXTS)
+def test_subject_pattern_finds_what_it_finds_without_its_look_ahead(text):
+    plain = re.compile(attribution._SUBJECT_RE.pattern.removeprefix("(?=[A-Z][a-z])"))
+    assert plain.pattern != attribution._SUBJECT_RE.pattern
+    found = [(m.span(), m.group("name")) for m in attribution._SUBJECT_RE.finditer(text)]
+    assert found == [(m.span(), m.group("name")) for m in plain.finditer(text)]
 
 
 READABLE_ASCII_TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*'?")

@@ -183,7 +183,7 @@ class Index(Postings, IndexReader):
         """Each sentence's content terms in order, as the index stored them at build time:
         what tokenising the sentence and looking up each word's form gives (stopwords and
         words no term dropped). None when not stored for this passage (see
-        `terms.TermNumberer.known_numbers`) or the index was opened with `stored_terms=False`:
+        `terms.TermNumberer.known_bytes`) or the index was opened with `stored_terms=False`:
         the caller tokenises."""
         if not self.stored_terms or _sorted_has(self._p_unstored, pid):
             return None

@@ -18,11 +18,11 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from measure import ROOT, THIS_CHECKOUT, revision_trees
+
 QUESTION = "what did Hornung suggest?"
 
 
@@ -41,28 +41,19 @@ def main() -> None:
     parser.add_argument("revs", nargs="+", metavar="rev")
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sofa-ab-") as tmp:
-        trees = {rev: Path(tmp) / f"rev-{i}" for i, rev in enumerate(args.revs)}
-        for rev, tree in trees.items():
-            subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=ROOT, check=True, capture_output=True)
-        old = list(trees.values())
-        trees["this checkout"] = ROOT
-        try:
-            envs = {}
+    with revision_trees(args.revs) as (trees, tmp):
+        envs = {}
+        for name, tree in trees.items():
+            compileall.compile_dir(tree / "sofa_cli", quiet=1)
+            envs[name] = dict(os.environ, PYTHONPATH=str(tree), SOFA_INDEX_DIR=str(tmp / name.replace(" ", "-")))
+            envs[name].pop("SOFA_CORPUS", None)
+            wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree)  # the index is built first
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+        floor: list[tuple[float, float]] = []
+        for _ in range(args.runs):
+            floor.append(wall([sys.executable, "-c", "import typer, rich.console"], envs[THIS_CHECKOUT], ROOT))
             for name, tree in trees.items():
-                compileall.compile_dir(tree / "sofa_cli", quiet=1)
-                envs[name] = dict(os.environ, PYTHONPATH=str(tree), SOFA_INDEX_DIR=str(Path(tmp) / name.replace(" ", "-")))
-                envs[name].pop("SOFA_CORPUS", None)
-                wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree)  # the index is built first
-            times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
-            floor: list[tuple[float, float]] = []
-            for _ in range(args.runs):
-                floor.append(wall([sys.executable, "-c", "import typer, rich.console"], envs["this checkout"], ROOT))
-                for name, tree in trees.items():
-                    times[name].append(wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree))
-        finally:
-            for tree in old:
-                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False, capture_output=True)
+                times[name].append(wall([sys.executable, "-m", "sofa_cli", "ask", QUESTION], envs[name], tree))
     base, base_cpu = (statistics.median(t[i] for t in floor) for i in (0, 1))
     lines = [
         "",

@@ -16,31 +16,19 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
-import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from measure import ROOT, callgrind, revision_trees
+
 QUESTION = "what did Hornung suggest?"
 FLOOR = [sys.executable, "-c", "import typer, rich.console"]
 
 
 def instructions(command: list[str], env: dict, cwd: Path) -> int:
     """Instructions of the whole process, as callgrind's total counts them."""
-    done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    total = re.search(r"Collected : (\d+)", done.stderr)
-    if total is None:
-        raise SystemExit(f"no instruction count from valgrind: {done.stderr[-500:]}")
-    return int(total.group(1))
+    return callgrind(command, env=env, cwd=cwd, check=False)[0]
 
 
 def main() -> int:
@@ -49,25 +37,16 @@ def main() -> int:
     parser.add_argument("--ask", default=QUESTION)
     args = parser.parse_args()
     ask = [sys.executable, "-m", "sofa_cli", "ask", args.ask]
-    with tempfile.TemporaryDirectory(prefix="sofa-instructions-") as tmp:
-        trees = {rev: Path(tmp) / f"rev-{i}" for i, rev in enumerate(args.revs)}
-        for rev, tree in trees.items():
-            subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=ROOT, check=True, capture_output=True)
-        old = list(trees.values())
-        trees["this checkout"] = ROOT
-        try:
-            counts = {}
-            for name, tree in trees.items():
-                compileall.compile_dir(tree / "sofa_cli", quiet=1)
-                env = dict(os.environ, PYTHONPATH=str(tree), SOFA_INDEX_DIR=str(Path(tmp) / f"index-{len(counts)}"), NO_COLOR="1")
-                env.pop("SOFA_CORPUS", None)
-                env.pop("PYTHONDONTWRITEBYTECODE", None)
-                subprocess.run(ask, env=env, cwd=tree, capture_output=True, check=False)  # the index is built first
-                counts[name] = instructions(ask, env, tree)
-            floor = instructions(FLOOR, env, ROOT)
-        finally:
-            for tree in old:
-                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False, capture_output=True)
+    with revision_trees(args.revs, prefix="sofa-instructions-") as (trees, tmp):
+        counts = {}
+        for name, tree in trees.items():
+            compileall.compile_dir(tree / "sofa_cli", quiet=1)
+            env = dict(os.environ, PYTHONPATH=str(tree), SOFA_INDEX_DIR=str(tmp / f"index-{len(counts)}"), NO_COLOR="1")
+            env.pop("SOFA_CORPUS", None)
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            subprocess.run(ask, env=env, cwd=tree, capture_output=True, check=False)  # the index is built first
+            counts[name] = instructions(ask, env, tree)
+        floor = instructions(FLOOR, env, ROOT)
     print(f'| version | `sofa ask "{args.ask}"`: instructions | ratio to `import typer, rich.console` |')
     print("|---|---:|---:|")
     for name, count in counts.items():

@@ -13,9 +13,9 @@ instructions per question, without the imports, the open and the warm-up. Minute
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
 import sys
+
+from measure import callgrind
 
 _RUN = r"""
 import json, sys
@@ -31,14 +31,7 @@ for q in json.loads(Path(questions).read_text(encoding="utf-8"))[: int(n)]:
 
 
 def instructions(tree: str, index_file: str, corpus: str, questions: str, n: int) -> int:
-    done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", _RUN]
-        + [tree, index_file, corpus, questions, str(n)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+    return callgrind([sys.executable, "-c", _RUN, tree, index_file, corpus, questions, str(n)], check=True)[0]
 
 
 def main() -> None:

@@ -16,10 +16,10 @@ percent. Each count takes minutes: valgrind runs Python some 50x slower.
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
 import sys
 from pathlib import Path
+
+from measure import callgrind
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,17 +53,8 @@ print(sum(map(len, segmented)))
 
 def instructions(tree: Path, corpus: Path, stage: str, docs: int, repeat: int) -> tuple[int, int]:
     """Instructions of the whole process (callgrind's total) and the passages it held."""
-    done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", _RUN]
-        + [str(tree), str(corpus), stage, str(docs), str(repeat)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    total = re.search(r"Collected : (\d+)", done.stderr)
-    if total is None:
-        raise SystemExit(f"no instruction count from valgrind: {done.stderr[-500:]}")
-    return int(total.group(1)), int(done.stdout.split()[-1])
+    total, done = callgrind([sys.executable, "-c", _RUN, str(tree), str(corpus), stage, str(docs), str(repeat)], check=True)
+    return total, int(done.stdout.split()[-1])
 
 
 def main() -> int:

@@ -176,6 +176,17 @@ def test_rebuild_touches_only_changed_shards_and_answers_stay_equal(small_corpus
             assert _answers(many, q) == _answers(one, q)
 
 
+def test_a_field_of_every_document_reads_as_each_document_has_it(small_corpus, tmp_path):
+    """`docs.field` (one JSON decoding of all the records, for "who wrote ...?") gives what the
+    documents read one by one give, in their order, from one index file and from shards."""
+    build_sharded(small_corpus, tmp_path / "shards", 3)
+    with ShardedIndex(tmp_path / "shards") as many, _one_index(small_corpus, tmp_path / "one.sofa") as one:
+        for index in (one, many):
+            for name in ("id", "path", "title", "author", "date", "first_passage", "roles"):
+                assert index.docs.field(name) == [getattr(d, name) for d in index.docs], name
+        assert any(one.docs.field("author"))
+
+
 def test_question_during_rebuild_is_answered_from_previous_manifest(small_corpus, tmp_path):
     """A reader holding the manifest from before a rebuild still finds every file it names
     (the rebuild keeps the previous generation's files) and answers as before, whole."""

@@ -41,6 +41,11 @@ class DocTable(Sequence):
             self._cached_ids.setdefault(info.id, i)
         return info
 
+    def field(self, name: str) -> list:
+        """One record field (`DocInfo`'s `name`: "author", "id", ...) of every document, in order,
+        without keeping every document: "who wrote ...?" wants only the bylines."""
+        return [getattr(d, name) for d in self]
+
     def find(self, doc_id: str) -> DocInfo | None:
         """The document with this id. Those already read are looked at first: an answer's
         results come from documents the ranking read, and the map of every id costs a

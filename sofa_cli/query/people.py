@@ -75,10 +75,10 @@ def authorship_asked(question: str) -> bool:
 @lru_cache(maxsize=8)
 def author_terms(index: Index) -> tuple[int, ...]:
     """Index terms of the documents' authors, for "who wrote ...?": the byline then answers.
-    Kept per index: it reads every document (at a million passages, 50,000 of them: a few
-    hundred ms each time a session's question asks who wrote something)."""
+    Kept per index: it reads every document's byline (at a million passages, 50,000 records
+    decoded at once by `docs.field`: about 0.5 s, the first time a process is asked who wrote)."""
     found: dict[int, None] = {}  # ordered, and a member test that stays constant-time
-    for author in dict.fromkeys(doc.author for doc in index.docs):  # a byline recurs across documents
+    for author in dict.fromkeys(index.docs.field("author")):  # a byline recurs across documents
         for token in tokenize(author or ""):
             term = index.stem_of(token.form)
             tid = index.term_id(term) if term else None

@@ -55,6 +55,15 @@ class Cluster(NamedTuple):
     scheduler: subprocess.Popen
 
 
+def _kill(process: subprocess.Popen) -> None:
+    """A Dask process and its group killed, and waited for."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=30)
+
+
 class _Processes:
     """A scheduler and single-threaded workers without nannies (a killed worker stays dead), each
     in its own process group, logging to one file; `stop` kills them all whatever happened."""
@@ -93,11 +102,7 @@ class _Processes:
 
         if self.scheduler.poll() is not None:
             for worker in self.workers:
-                try:
-                    os.killpg(worker.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                worker.wait(timeout=30)
+                _kill(worker)
             self._start_scheduler()
         self.workers = [w for w in self.workers if w.poll() is None]
         while len(self.workers) < (self.wanted if at_least is None else at_least):
@@ -113,11 +118,7 @@ class _Processes:
 
     def stop(self) -> None:
         for p in self.all:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait(timeout=30)
+            _kill(p)
         self.log.close()
 
 

@@ -106,30 +106,54 @@ def test_a_section_streamed_in_chunks_of_any_size_is_written_as_a_whole_one(tmp_
         index.close()
 
 
-@pytest.mark.parametrize("read_chunk", [9, 13, 1000, 1 << 22])
-def test_text_compressed_from_scratch_files_is_the_text_compressed_whole(monkeypatch, read_chunk):
-    """A large build's passage texts are compressed a window at a time from their scratch
-    file; the blocks must be those of the whole text, wherever the read chunks end."""
-    import array
+def _blocks_of_whole_text(np, texts: list[bytes]) -> dict:
+    """The blocks the whole text is cut into, by the rule `text_blocks` states: from where the
+    last block ended, the most whole passages that fit in TEXT_BLOCK bytes, at least one."""
+    import zlib
+
+    from sofa_cli.index.text_blocks import LEVEL, TEXT_BLOCK
+
+    whole = b"".join(texts)
+    off = np.cumsum([0] + [len(t) for t in texts])
+    cuts = [0]
+    while cuts[-1] < len(texts):
+        first = cuts[-1]
+        fits = [j for j in range(first + 1, len(texts) + 1) if off[j] - off[first] <= TEXT_BLOCK]
+        cuts.append(max(fits, default=first + 1))
+    blocks = [zlib.compress(whole[off[a] : off[b]], LEVEL) for a, b in zip(cuts, cuts[1:])]
+    return {
+        "text": b"".join(blocks),
+        "text_block": np.cumsum([0] + [len(b) for b in blocks]),
+        "text_start": off[cuts],
+        "text_off": off,
+    }
+
+
+@pytest.mark.parametrize(("buffer", "read_chunk", "seed"), [(1 << 22, 1 << 22, 1), (3000, 13, 2), (5000, 1000, 3)])
+def test_text_compressed_as_documents_arrive_is_the_whole_text_cut_into_blocks(monkeypatch, buffer, read_chunk, seed):
+    """A build compresses its passages' text as each document arrives; the blocks must be those
+    of the whole text (where documents end changes nothing), in memory or from scratch files."""
     import random
 
     import numpy as np
 
     from sofa_cli.index import spill, text_blocks
 
-    rng = random.Random(1)
-    texts = ["".join(rng.choice("abc déf\n") for _ in range(rng.randint(0, 3000))).encode() for _ in range(300)]
-    offsets = array.array("q", [0])
-    for text in texts:
-        offsets.append(offsets[-1] + len(text))
-    whole = text_blocks.compress(np, b"".join(texts), offsets)
+    rng = random.Random(seed)
+    # Lengths that fill a block exactly (1024, 1020 + 4, 512 + 512, 1023 + 1), overflow it by
+    # one byte, or need a block of their own.
+    lengths = [0, 1, 4, 300, 512, 1020, 1023, 1024, 1025, 3000]
+    texts = ["".join(rng.choice("abc def\n") for _ in range(rng.choice(lengths))).encode() for _ in range(400)]
+    expected = _blocks_of_whole_text(np, texts)
     monkeypatch.setattr(spill, "READ_CHUNK", read_chunk)
-    spilled_text, spilled_offsets = spill.SpillArray("B", None, 5000), spill.SpillArray("q", None, 64, (0,))
-    for text in texts:
-        spilled_text.frombytes(text)
-        spilled_offsets.extend([len(spilled_text)])
-    streamed = text_blocks.compress(np, spilled_text, spilled_offsets, None, 3000)
-    assert isinstance(streamed["text"], StreamedSection)
-    assert bytes(streamed["text"]) == bytes(whole["text"])
+    blocks, left = text_blocks.TextBlocks(None, buffer), list(texts)
+    while left:
+        n = rng.randint(0, min(6, len(left)))
+        doc, left = left[:n], left[n:]
+        blocks.add(b"".join(doc), np.cumsum([len(t) for t in doc]).tolist())
+    sections = blocks.sections(np)
+    if buffer < 1 << 20:
+        assert isinstance(sections["text"], StreamedSection)
+    assert bytes(sections["text"]) == expected["text"]
     for name in ("text_block", "text_start", "text_off"):
-        assert np.array_equal(streamed[name], whole[name])
+        assert np.array_equal(sections[name], expected[name]), name

@@ -46,7 +46,7 @@ TOKEN_CHUNK = 250_000
 POSTINGS_BUDGET = 16 * 1024 * 1024
 
 
-# Bytes of each per-passage and per-sentence array (the passage texts, the sentence terms,
+# Bytes of each per-passage and per-sentence array (the text blocks, the sentence terms,
 # the spans...) held in memory before they are appended to a scratch file: they need no
 # sorting, so this is a write buffer, not a budget; fourteen arrays hold at most 3.5 MB (at
 # 1 MiB each, 14 MB, held while the parse workers are alive; at 4 MB each, 56 MB).
@@ -63,9 +63,9 @@ MERGE_BLOCK = 125_000
 class Compiler:
     """Accumulates analysed documents into flat arrays, then lays out the BM25 postings.
 
-    Per passage it keeps only its text (UTF-8) and the term ids of its tokens (4 bytes
-    each). Every TOKEN_CHUNK tokens numpy turns them into (term, passage, tf) postings;
-    every `postings_budget` bytes of those are written to a scratch file as a run sorted by
+    Per passage it keeps only its text (compressed in blocks as it comes) and the term ids
+    of its tokens (4 bytes each). Every TOKEN_CHUNK tokens numpy turns them into (term,
+    passage, tf) postings; every `postings_budget` bytes of those are written to a scratch file as a run sorted by
     term (spill.py), as are the per-passage and per-sentence arrays past SPILL_BUFFER; `finish`
     sorts the vocabulary and merges the runs term by term. Where the runs end changes no
     byte of the index: each term's postings come out in passage order either way.
@@ -91,10 +91,9 @@ class Compiler:
         self.postings_budget, self.spill_buffer = POSTINGS_BUDGET, SPILL_BUFFER
         spill_buffer = self.spill_buffer
         self.names: dict[str, int] = {}
-        self.text = SpillArray("B", scratch, spill_buffer)
+        self.text = text_blocks.TextBlocks(scratch, spill_buffer)  # compressed as it comes
         # Per passage and per sentence: written out as they fill a buffer, read back as the
         # index is written.
-        self.text_off = SpillArray("q", scratch, spill_buffer, (0,))
         self.p_doc, self.p_num, self.p_speaker, self.p_prompt = (SpillArray("i", scratch, spill_buffer) for _ in range(4))
         self.p_sent = SpillArray("i", scratch, spill_buffer, (0,))
         self.s_start, self.s_end, self.s_attr = (SpillArray("i", scratch, spill_buffer) for _ in range(3))
@@ -163,9 +162,8 @@ class Compiler:
         self.doc_blob.frombytes(raw)
         self.doc_off.append(len(self.doc_blob))
         name_ids = [self._name_id(name) for name in names]
-        first_pid, text_base, sentence_base = len(self.p_doc), len(self.text), len(self.s_start)
-        self.text.frombytes(text)
-        self.text_off.extend(text_base + end for end in text_end)
+        first_pid, sentence_base = len(self.p_doc), len(self.s_start)
+        self.text.add(text, text_end)
         self.p_doc.extend(array.array("i", [d]) * len(numbers))
         self.p_num.extend(numbers)
         self.p_speaker.extend(name_ids[n] if n >= 0 else -1 for n in speakers)
@@ -375,7 +373,7 @@ class Compiler:
             "synonyms": synonym_groups(),
         }
         sections = {
-            **text_blocks.compress(np, self.text, self.text_off, self.scratch, self.spill_buffer),
+            **self.text.sections(np),
             "p_doc": self.p_doc.section(),
             "p_num": self.p_num.section(),
             "p_speaker": self.p_speaker.section(),

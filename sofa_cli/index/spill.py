@@ -3,8 +3,9 @@
 As Lucene and tantivy write segments, the compiler writes its postings, once they reach a
 budget, as a sorted run (`Run`: a segment's postings, ordered by term bytes then passage),
 and `merge` joins the runs term by term into the index's postings, a block of terms at a
-time. Passage texts and sentence terms need no sorting: they are appended to a scratch file
-(`SpillArray`) and read back a chunk at a time as the index is written (`StreamedSection`).
+time. Sentence terms, spans and the compressed text blocks (text_blocks.py) need no sorting:
+they are appended to a scratch file (`SpillArray`) and read back a chunk at a time as the
+index is written (`StreamedSection`).
 
 Scratch files are made beside the index being written and have no name from the start
 (`tempfile.TemporaryFile`: O_TMPFILE, or unlinked as it is created): whatever ends the build

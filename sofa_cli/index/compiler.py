@@ -65,10 +65,11 @@ class Compiler:
 
     Per passage it keeps only its text (compressed in blocks as it comes) and the term ids
     of its tokens (4 bytes each). Every TOKEN_CHUNK tokens numpy turns them into (term,
-    passage, tf) postings; every `postings_budget` bytes of those are written to a scratch file as a run sorted by
-    term (spill.py), as are the per-passage and per-sentence arrays past SPILL_BUFFER; `finish`
-    sorts the vocabulary and merges the runs term by term. Where the runs end changes no
-    byte of the index: each term's postings come out in passage order either way.
+    passage, tf) postings; every `postings_budget` bytes of those are written to a scratch
+    file as a run sorted by term (spill.py), as are the per-passage and per-sentence arrays
+    past SPILL_BUFFER; `finish` sorts the vocabulary and merges the runs term by term. Where
+    the runs end changes no byte of the index: each term's postings come out in passage
+    order either way.
 
     It stores each posting's tf and each passage's length, not the float64 impact: a reader
     computes the impacts of the postings a question reads with the same formula
@@ -91,6 +92,7 @@ class Compiler:
         self.postings_budget, self.spill_buffer = POSTINGS_BUDGET, SPILL_BUFFER
         spill_buffer = self.spill_buffer
         self.names: dict[str, int] = {}
+        self.authors: dict[str, None] = {}  # each byline once, in document order
         self.text = text_blocks.TextBlocks(scratch, spill_buffer)  # compressed as it comes
         # Per passage and per sentence: written out as they fill a buffer, read back as the
         # index is written.
@@ -158,6 +160,8 @@ class Compiler:
         text, text_end, numbers, speakers, prompts, sent_end, s_start, s_end, s_attr, names, tokens, p_len, source = packed[:13]
         d = len(self.doc_first) - 1
         self.titles.append(record["title"])
+        if record["author"]:
+            self.authors.setdefault(record["author"])
         raw = json_bytes(record)
         self.doc_blob.frombytes(raw)
         self.doc_off.append(len(self.doc_blob))
@@ -369,6 +373,7 @@ class Compiler:
             "built": time.time(),
             "files": files,
             "names": list(self.names),
+            "authors": list(self.authors),
             "acronyms": {a: e for a, e in self.acronyms.items() if a in self.vocab},
             "synonyms": synonym_groups(),
         }

@@ -38,7 +38,8 @@ MAGIC = b"SOFAIDX\x00"
 #    header records everything the contents depend on (`schema.IndexDependencies`).
 # 4: postings hold tf (`post_tf`) and passages their length (`p_len`) instead of float64 impacts.
 # 5: passage text in zlib blocks (`text_blocks`).
-FORMAT_VERSION = 5
+# 6: the documents' bylines in the header (`authors`).
+FORMAT_VERSION = 6
 
 
 class IndexFileError(SofaError):

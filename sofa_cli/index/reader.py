@@ -11,7 +11,7 @@ from pathlib import Path
 from sofa_cli.index.base_reader import DocTable, IndexReader
 from sofa_cli.index.format import IndexFile, IndexFileError, OlderFormatError
 from sofa_cli.index.postings import Postings
-from sofa_cli.index.schema import _DOC_RECORD_FIELDS, ANALYSIS_VERSION, DocInfo, StoredPassage
+from sofa_cli.index.schema import ANALYSIS_VERSION, DocInfo, StoredPassage
 from sofa_cli.index.text_blocks import inflate
 from sofa_cli.index.vocabulary import FORM_SCAN, HIST_BINS, char_hist, find
 
@@ -44,18 +44,6 @@ class _Docs(DocTable):
         record = json.loads(bytes(blob[offsets[i] : offsets[i + 1]]))
         first = firsts[i]
         return DocInfo(**record, first_passage=first, passage_count=firsts[i + 1] - first)
-
-    def field(self, name: str) -> list:
-        """The records decoded as one JSON array (one call into the decoder, the blob read and
-        checked whole) and not kept: at a million passages, 0.3 s for the 50,000 documents'
-        bylines instead of 0.7-1.3 s decoding each into a kept `DocInfo`."""
-        if name not in _DOC_RECORD_FIELDS:  # in every record; not the passages nor the roles
-            return super().field(name)
-        blob, offsets = self._file.section("doc_blob"), self._file.section("doc_off")
-        raw = bytes(blob[0 : len(blob)])
-        ends = offsets[0 : len(offsets)].tolist()
-        records = json.loads(b"[" + b",".join(raw[a:b] for a, b in zip(ends, ends[1:])) + b"]")
-        return [r[name] for r in records]
 
 
 # The sections the reader reads, by the private attribute each is bound to on first use.

@@ -49,6 +49,7 @@ class _ShardData(NamedTuple):
     doc_first: object  # numpy int64, local (+1)
     doc_ids: list[str]
     doc_paths: list[str]
+    doc_authors: list[str | None]
     total_length: int
     synonyms: list
 
@@ -89,6 +90,7 @@ def _read_shard(path: Path) -> _ShardData:
             doc_first=index._array("doc_first").astype(np.int64),
             doc_ids=[d["id"] for d in docs],
             doc_paths=[d["path"] for d in docs],
+            doc_authors=[d["author"] for d in docs],
             total_length=int(index._array("p_len").astype(np.int64).sum()),
             synonyms=index.synonym_groups,
         )
@@ -152,6 +154,7 @@ def write_statistics(
     doc_shard, doc_local, g_first = array.array("i"), array.array("i"), array.array("q", [0])
     deltas = [np.zeros(len(s.doc_first) - 1, dtype=np.int64) for s in shards]
     global_files, names, name_ids, doc_ids = [], [], {}, {}
+    authors: dict[str, None] = {}  # as one compiler meets them
     introduced = [0] * len(shards)
     seen: set[str] = set()
     for rel, i in files:
@@ -166,6 +169,8 @@ def write_statistics(
             deltas[i][local] = g_first[-1] - first
             g_first.append(g_first[-1] + count)
             entry_docs.append(d)
+            if s.doc_authors[local]:
+                authors.setdefault(s.doc_authors[local])
             for n in range(introduced[i], max(introduced[i], s.names_end[local])):
                 name_ids.setdefault(s.names[n], len(name_ids))
             introduced[i] = max(introduced[i], s.names_end[local])
@@ -239,6 +244,7 @@ def write_statistics(
         "built": time.time(),
         "files": global_files,
         "names": names,
+        "authors": list(authors),
         "acronyms": acronyms,
         "synonyms": shards[0].synonyms if shards else [],
         "n_passages": n_passages,

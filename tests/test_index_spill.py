@@ -157,3 +157,7 @@ def test_text_compressed_as_documents_arrive_is_the_whole_text_cut_into_blocks(m
     assert bytes(sections["text"]) == expected["text"]
     for name in ("text_block", "text_start", "text_off"):
         assert np.array_equal(sections[name], expected[name]), name
+    ends, starts, whole = expected["text_block"], expected["text_start"], b"".join(texts)
+    for k in range(len(ends) - 1):  # as a reader inflates them
+        raw = text_blocks.inflate(expected["text"][ends[k] : ends[k + 1]], int(starts[k + 1] - starts[k]))
+        assert raw == whole[starts[k] : starts[k + 1]]

@@ -129,7 +129,7 @@ def _blocks_of_whole_text(np, texts: list[bytes]) -> dict:
     }
 
 
-@pytest.mark.parametrize(("buffer", "read_chunk", "seed"), [(1 << 22, 1 << 22, 1), (3000, 13, 2), (5000, 1000, 3)])
+@pytest.mark.parametrize(("buffer", "read_chunk", "seed"), [(1 << 22, 1 << 22, 1), (800, 13, 2), (5000, 1000, 3)])
 def test_text_compressed_as_documents_arrive_is_the_whole_text_cut_into_blocks(monkeypatch, buffer, read_chunk, seed):
     """A build compresses its passages' text as each document arrives; the blocks must be those
     of the whole text (where documents end changes nothing), in memory or from scratch files."""

@@ -37,13 +37,12 @@ class TextBlocks:
     `sections` ends the text), so the blocks are those the whole text would be cut into."""
 
     def __init__(self, folder=None, buffer: int = 4 * 1024 * 1024) -> None:
-        import array
-
         from sofa_cli.index.spill import SpillArray
 
-        # Arrays, not lists: 8 bytes a block, not 36 (at a million passages, 400,000 blocks).
-        self.blob, self.ends, self.starts = SpillArray("B", folder, buffer), array.array("q", [0]), array.array("q", [0])
-        self.off = SpillArray("q", folder, buffer, (0,))  # where each passage starts, the end last
+        self.blob = SpillArray("B", folder, buffer)
+        # Where each block ends in `blob` and starts in the text, and each passage starts (the
+        # ends last): written out too, as they grow with the corpus (16 bytes a block, 8 a passage).
+        self.ends, self.starts, self.off = (SpillArray("q", folder, buffer, (0,)) for _ in range(3))
         self.pending = b""  # the text from the last block's end on
         self.bounds = [0]  # where the pending passages start, and the last one's end
 
@@ -63,6 +62,7 @@ class TextBlocks:
     def _cut(self, final: bool) -> None:
         bounds, pending, blob = self.bounds, self.pending, self.blob
         first, last = 0, len(bounds) - 1
+        ends, starts = [], []
         while first < last:
             room = bounds[first] + TEXT_BLOCK
             if bounds[last] <= room and not final:
@@ -70,10 +70,12 @@ class TextBlocks:
             end = max(bisect_right(bounds, room, first) - 1, first + 1)
             a, b = bounds[first] - bounds[0], bounds[end] - bounds[0]
             blob.frombytes(zlib.compress(pending[a:b], LEVEL))
-            self.ends.append(len(blob))
-            self.starts.append(bounds[end])
+            ends.append(len(blob))
+            starts.append(bounds[end])
             first = end
         if first:
+            self.ends.extend(ends)
+            self.starts.extend(starts)
             self.pending = pending[bounds[first] - bounds[0] :]
             del bounds[:first]
 
@@ -81,15 +83,19 @@ class TextBlocks:
         """`text`, `text_block`, `text_start` and `text_off`: each an array, or streamed
         from its scratch file when it outgrew the buffer."""
         self._cut(final=True)
-        off = self.off.section()
-        if hasattr(off, "chunks"):
-            off = b"".join(off.chunks())
         return {
             "text": self.blob.section(),
-            "text_block": _narrow(np, np.frombuffer(self.ends, dtype=np.int64)),
-            "text_start": _narrow(np, np.frombuffer(self.starts, dtype=np.int64)),
-            "text_off": _narrow(np, np.frombuffer(off, dtype=np.int64)),
+            "text_block": _narrow(np, _int64s(np, self.ends)),
+            "text_start": _narrow(np, _int64s(np, self.starts)),
+            "text_off": _narrow(np, _int64s(np, self.off)),
         }
+
+
+def _int64s(np, spilled):
+    """A SpillArray of int64s whole, from memory or its scratch file (at a million passages,
+    8 MB of passage offsets; read when the parse workers are gone)."""
+    section = spilled.section()
+    return np.frombuffer(b"".join(section.chunks()) if hasattr(section, "chunks") else section, dtype=np.int64)
 
 
 def inflate(compressed: bytes, size: int) -> bytes:

@@ -139,7 +139,11 @@ class Postings:
             scores = np.bincount(place[pids], weights=weights)
         else:
             dense = np.bincount(pids, weights=weights, minlength=self.n_passages)
-            matched = np.flatnonzero(np.bincount(pids, minlength=self.n_passages))
+            # The matched passages marked rather than counted: 12 against 19 ms with bincount's
+            # counts at 1M, for the 1.1M postings of the bylines' terms ("who wrote ...?").
+            hit = np.zeros(self.n_passages, dtype=bool)
+            hit[pids] = True
+            matched = np.flatnonzero(hit)
             scores = dense[matched]
         if base:
             scores += base

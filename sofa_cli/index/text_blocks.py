@@ -46,10 +46,6 @@ class TextBlocks:
         self.pending = b""  # the text from the last block's end on
         self.bounds = [0]  # where the pending passages start, and the last one's end
 
-    def __len__(self) -> int:
-        """Bytes of text so far."""
-        return self.bounds[-1]
-
     def add(self, text: bytes, ends) -> None:
         """A document's passages: their text end to end, and where each ends in it."""
         base = self.bounds[-1]
@@ -80,8 +76,8 @@ class TextBlocks:
             del bounds[:first]
 
     def sections(self, np) -> dict:
-        """`text`, `text_block`, `text_start` and `text_off`: each an array, or streamed
-        from its scratch file when it outgrew the buffer."""
+        """`text` (streamed from its scratch file once it outgrew the buffer), and
+        `text_block`, `text_start` and `text_off` as arrays."""
         self._cut(final=True)
         return {
             "text": self.blob.section(),

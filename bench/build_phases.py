@@ -1,10 +1,12 @@
-"""Where a build's memory goes: peak RSS and seconds of each phase of one `sofa index` build.
+"""Where a build's memory and time go: peak RSS, seconds and CPU seconds of each phase of one
+`sofa index` build.
 
     python bench/build_phases.py CORPUS WORKDIR
 
 Phases: parse + accumulate (files parsed by the workers, documents added to the compiler,
 postings counted and, past the budget, written out as runs), finish (vocabulary sorted,
-runs merged, impacts computed) and write (the index file written). The building process's
+runs merged, impacts computed) and write (the index file written). CPU seconds are the building
+process's and its parse workers' (getrusage; a worker's count once it has ended). The building process's
 RSS is read from /proc every 20 ms by a thread; the parse workers' peak is the largest
 child's (getrusage). Prints one JSON line. Run it from a checkout (it imports the sofa_cli
 beside it), e.g. an earlier commit's `git worktree`, to compare two builds.
@@ -37,12 +39,18 @@ class Phases:
         self.name, self.started = "start", time.perf_counter()
         self.peak: dict[str, float] = {}
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, list[float]] = {}  # per phase: [building process, parse workers]
+        self.cpu_at = _cpu()
         self.done = False
 
     def enter(self, name: str) -> None:
         now = time.perf_counter()
         self.seconds[self.name] = self.seconds.get(self.name, 0.0) + now - self.started
-        self.name, self.started = name, now
+        cpu = _cpu()
+        spent = self.cpu.setdefault(self.name, [0.0, 0.0])
+        for i in (0, 1):
+            spent[i] += cpu[i] - self.cpu_at[i]
+        self.name, self.started, self.cpu_at = name, now, cpu
         self.sample()
 
     def sample(self) -> None:
@@ -52,6 +60,11 @@ class Phases:
         while not self.done:
             self.sample()
             time.sleep(0.02)
+
+
+def _cpu() -> tuple[float, float]:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -87,7 +100,11 @@ def main() -> None:
             {
                 "passages": opened.report.passages if opened.report else None,
                 "phases": {
-                    name: {"peak_mb": round(phases.peak.get(name, 0.0), 1), "seconds": round(phases.seconds.get(name, 0.0), 2)}
+                    name: {
+                        "peak_mb": round(phases.peak.get(name, 0.0), 1),
+                        "seconds": round(phases.seconds.get(name, 0.0), 2),
+                        "cpu_s": [round(x, 2) for x in phases.cpu.get(name, [0.0, 0.0])],
+                    }
                     for name in ("parse + accumulate", "finish", "write")
                 },
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
